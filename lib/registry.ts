@@ -1,0 +1,15 @@
+// The one file in lib/ that names subjects, each as a lazy import: --help loads none.
+import { usageError } from "./errors.ts";
+import type { SubjectPlugin } from "./subject.ts";
+
+const subjects: Record<string, () => Promise<{ default: SubjectPlugin }>> = {
+  ratelimiter: () => import("../subjects/ratelimiter/index.ts"),
+};
+
+export const subjectNames = (): string[] => Object.keys(subjects);
+
+export async function loadSubject(name: string): Promise<SubjectPlugin> {
+  const load = subjects[name];
+  if (!load) throw usageError("unknown_subject", `unknown subject "${name}": use one of ${subjectNames().join(", ")}`);
+  return (await load()).default;
+}

@@ -1,0 +1,71 @@
+// The state database: one bun:sqlite file (WAL) in the state dir. Each module owns its tables and
+// declares them with `ensureSchema`; this module owns the file, its pragmas and its failures.
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { usageError } from "./errors.ts";
+
+export const STATE_DB_FILE = "state.db";
+
+export interface State {
+  db: Database;
+  dir: string;
+  close(): void;
+}
+
+/** Opens (creating if needed) the state db; a read-only, locked or corrupt state is one clear error. */
+export function openState(stateDir: string): State {
+  const dir = resolve(stateDir);
+  const file = join(dir, STATE_DB_FILE);
+  let db: Database | undefined;
+  try {
+    mkdirSync(dir, { recursive: true });
+    db = new Database(file, { create: true, strict: true });
+    db.exec("PRAGMA busy_timeout = 5000");
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec("PRAGMA foreign_keys = ON");
+    db.exec("CREATE TABLE IF NOT EXISTS schema_versions (module TEXT PRIMARY KEY, version INTEGER NOT NULL)");
+  } catch (error) {
+    db?.close();
+    throw stateError(error, file);
+  }
+  const opened = db;
+  return { db: opened, dir, close: () => opened.close() };
+}
+
+function stateError(error: unknown, file: string) {
+  const text = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string })?.code ?? "";
+  if (/EACCES|EROFS|readonly|read-only|permission/i.test(`${code} ${text}`)) {
+    return usageError("state_read_only", `state dir ${file} is not writable: pass a writable --state-dir (env OPERATOR_STATE_DIR)`, { cause: error });
+  }
+  if (/locked|busy/i.test(text)) {
+    return usageError("state_locked", `state db ${file} is locked by another process for too long: retry, or stop the process holding it`, { cause: error });
+  }
+  if (/not a database|malformed|corrupt/i.test(text)) {
+    return usageError("state_corrupt", `state db ${file} is corrupt: move it aside and run again (nothing was written)`, { cause: error });
+  }
+  return usageError("state_unusable", `state db ${file} cannot be opened: ${text}`, { cause: error });
+}
+
+/**
+ * Brings one module's tables to `statements.length` (each statement is one migration, applied in
+ * order, each in its own transaction). Call it from the module that owns those tables.
+ */
+export function ensureSchema(state: State, module: string, statements: string[]): void {
+  try {
+    const row = state.db.query<{ version: number }, [string]>("SELECT version FROM schema_versions WHERE module = ?").get(module);
+    let version = row?.version ?? 0;
+    while (version < statements.length) {
+      const next = version + 1;
+      state.db.transaction(() => {
+        state.db.exec(statements[version]!);
+        state.db.query("INSERT INTO schema_versions (module, version) VALUES (?, ?) ON CONFLICT(module) DO UPDATE SET version = excluded.version").run(module, next);
+      })();
+      version = next;
+    }
+  } catch (error) {
+    throw stateError(error, join(state.dir, STATE_DB_FILE));
+  }
+}

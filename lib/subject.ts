@@ -1,0 +1,114 @@
+// The subject protocol: how the core sees any distributed system it watches. No subject's words here.
+import type * as v from "valibot";
+import type { OptionTable } from "./config.ts";
+
+export type Severity = "info" | "warning" | "critical";
+export type Risk = "low" | "medium" | "high";
+
+/**
+ * A typed resource string: `node:<id>`, `redis`, `key:<key>`, `store:<id>`, `region:<id>`, `pd`,
+ * `member:<name>`, `cluster`. The subject picks the vocabulary; the core only compares strings.
+ */
+export type Resource = string;
+
+/** One broken invariant on one resource. `invariant:resource` is its identity (one ticket). */
+export interface Violation {
+  invariant: string;
+  resource: Resource;
+  severity: Severity;
+  message: string;
+  /** Plain JSON the person and the diagnosis read: the observed figures behind the message. */
+  evidence: Record<string, unknown>;
+}
+
+export const violationKey = (v: Pick<Violation, "invariant" | "resource">) => `${v.invariant}:${v.resource}`;
+
+export interface Invariant<O = unknown> {
+  name: string;
+  severity: Severity;
+  /** A violation opens a ticket only after it held this long (like a Prometheus alert's `for:`), ms. */
+  graceMs: number;
+  /** What it means and why it matters, for a person and an LLM. */
+  description: string;
+  check(observation: O, now: number): Violation[];
+}
+
+export interface ActionDefinition<P = any> {
+  name: string;
+  description: string;
+  /** Validates params at the edge (CLI, LLM tool call); rendered as JSON Schema for LLM tools. */
+  params: v.GenericSchema<unknown, P>;
+  risk: Risk;
+  /** `tool`: read-only, runs in any mode. `action`: changes the system, passes the gate. */
+  kind: "action" | "tool";
+}
+
+/** An expected outcome, not an exception: a failed action says whether a retry can help. */
+export interface ActionResult {
+  ok: boolean;
+  message: string;
+  retryable: boolean;
+  data?: unknown;
+}
+
+export interface RecommendedAction {
+  name: string;
+  params: Record<string, unknown>;
+  why: string;
+}
+
+/** What a diagnosis rule proposes: one root cause that explains some of the open violations. */
+export interface Hypothesis {
+  /** A resource string (`node:b`, `redis`, `store:4`). */
+  component: Resource;
+  /** From the subject's closed list of fault classes (e.g. `process_down`, `network_latency`). */
+  faultClass: string;
+  summary: string;
+  /** 0..1 */
+  confidence: number;
+  evidence: string[];
+  /** Keys (`invariant:resource`) of the violations this cause explains. */
+  explains: string[];
+  actions: RecommendedAction[];
+}
+
+export interface DiagnosisInput<O = unknown> {
+  violations: Violation[];
+  observation: O;
+  /** Recent observations, oldest first, for rules that look at change over time. */
+  history: { at: number; observation: O }[];
+  now: number;
+}
+
+export interface DiagnosisRule<O = unknown> {
+  name: string;
+  description: string;
+  evaluate(input: DiagnosisInput<O>): Hypothesis[];
+}
+
+/** A connected subject: observe, check, act. */
+export interface Subject<O = unknown> {
+  name: string;
+  observe(signal: AbortSignal): Promise<O>;
+  invariants: Invariant<O>[];
+  actions(): ActionDefinition[];
+  execute(name: string, params: unknown, signal: AbortSignal): Promise<ActionResult>;
+  diagnosisRules: DiagnosisRule<O>[];
+  close(): Promise<void>;
+}
+
+export interface SubjectContext {
+  stateDir: string;
+}
+
+/** What the registry loads: a subject's static description and how to connect to one. */
+export interface SubjectPlugin<O = any> {
+  name: string;
+  description: string;
+  /** The subject's own flags for `monitor`, `diagnose`, … (e.g. `--targets`). */
+  options: OptionTable;
+  /** Static lists for `operator subjects`, without connecting. */
+  invariants: Invariant<O>[];
+  actionDefinitions: ActionDefinition[];
+  open(options: Record<string, unknown>, context: SubjectContext): Promise<Subject<O>>;
+}
