@@ -84,7 +84,7 @@ export function defineOperatorCommand<const T extends OptionTable>(spec: Command
     args[p.name] = { type: "positional", description: p.help, required: p.required ?? false };
   }
   const command = defineCommand({
-    // citty prints the parent command before a subcommand's name: "ratelimiter serve" shows as "serve".
+    // citty prints the parent command before a subcommand's name: "parent child" shows as "child".
     meta: { name: spec.name.split(" ").at(-1), description: spec.description },
     args,
     async run({ args: parsed, rawArgs }) {
