@@ -19,17 +19,19 @@ export interface ObserveDeps {
 
 export async function observeCluster(deps: ObserveDeps, signal?: AbortSignal): Promise<TikvObservation> {
   const { pd } = deps;
-  const errors: TikvObservation["errors"] = [];
+  // Errors keep the order the reads were started in, not the order they failed in.
+  const errorSlots: (TikvObservation["errors"][number] | null)[] = [];
   const failures: unknown[] = [];
   let attempts = 0;
   const attempt = async <T>(source: string, read: () => Promise<T>): Promise<T | null> => {
+    const slot = errorSlots.push(null) - 1;
     attempts += 1;
     try {
       return await read();
     } catch (error) {
       if (signal?.aborted) throw error;
       failures.push(error);
-      errors.push({ source, message: error instanceof Error ? error.message : String(error) });
+      errorSlots[slot] = { source, message: error instanceof Error ? error.message : String(error) };
       return null;
     }
   };
@@ -49,6 +51,7 @@ export async function observeCluster(deps: ObserveDeps, signal?: AbortSignal): P
     throw unreachableError("pd_unreachable", `${(failures[0] as Error).message}; check --pd-url (env OPERATOR_PD_URL)`, { cause: failures[0] });
   }
   const evicted = schedulers ? await attempt("pd evict-leader-scheduler config", () => pd.evictLeaderStores(schedulers, signal)) : null;
+  const errors = errorSlots.filter((e) => e !== null);
   const metrics = deps.prometheus ? await observeMetrics(deps.prometheus, stores, errors, signal) : null;
 
   return {
