@@ -94,21 +94,20 @@ async function observeMetrics(
   signal?: AbortSignal,
 ): Promise<NonNullable<TikvObservation["metrics"]>> {
   const resourceOf = instanceResolver(stores ?? []);
-  const entries = await Promise.all(
-    STORE_QUERIES.map(async (q): Promise<[StoreQuery["key"], StoreMetric[] | null]> => {
-      try {
-        const { samples } = await prometheus.query(q.promql, { signal });
-        const metrics = samples
-          .filter((s) => Number.isFinite(s.value))
-          .map((s) => ({ resource: resourceOf(s.labels.instance ?? ""), instance: s.labels.instance ?? "", value: s.value }));
-        return [q.key, metrics];
-      } catch (error) {
-        if (signal?.aborted) throw error;
-        errors.push({ source: `prometheus ${q.key}`, message: error instanceof Error ? error.message : String(error) });
-        return [q.key, null];
-      }
-    }),
-  );
+  const answers = await Promise.allSettled(STORE_QUERIES.map((q) => prometheus.query(q.promql, { signal })));
+  if (signal?.aborted) throw signal.reason;
+  const entries = STORE_QUERIES.map((q, i): [StoreQuery["key"], StoreMetric[] | null] => {
+    const answer = answers[i]!;
+    if (answer.status === "rejected") {
+      const error = answer.reason;
+      errors.push({ source: `prometheus ${q.key}`, message: error instanceof Error ? error.message : String(error) });
+      return [q.key, null];
+    }
+    const metrics = answer.value.samples
+      .filter((s) => Number.isFinite(s.value))
+      .map((s) => ({ resource: resourceOf(s.labels.instance ?? ""), instance: s.labels.instance ?? "", value: s.value }));
+    return [q.key, metrics];
+  });
   return Object.fromEntries(entries) as NonNullable<TikvObservation["metrics"]>;
 }
 
