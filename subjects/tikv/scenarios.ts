@@ -24,8 +24,11 @@ export interface TikvScenario {
     component: string;
     faultClass: string;
   };
-  /** The action that mitigates it through PD; null when only reverting the fault helps. */
-  remedy: { action: string; params: Record<string, unknown> } | null;
+  /**
+   * The action that mitigates it through PD, and the invariants it clears while the fault lasts
+   * (reverting the fault clears the rest); null when only reverting the fault helps.
+   */
+  remedy: { action: string; params: Record<string, unknown>; clears: string[] } | null;
 }
 
 export const scenarios: TikvScenario[] = [
@@ -36,7 +39,7 @@ export const scenarios: TikvScenario[] = [
     needsPrometheus: false,
     fault: { name: "store_stop", params: { store: "tikv1" } },
     expect: { invariants: ["store_down", "region_down_peer"], resources: ["store:{tikv1}"], component: "store:{tikv1}", faultClass: "process_down" },
-    remedy: { action: "remove_store", params: { store_id: "{tikv1}" } },
+    remedy: { action: "remove_store", params: { store_id: "{tikv1}" }, clears: ["store_down", "region_down_peer", "leader_imbalance"] },
   },
   {
     name: "store-disconnected",
@@ -45,7 +48,7 @@ export const scenarios: TikvScenario[] = [
     needsPrometheus: false,
     fault: { name: "store_pause", params: { store: "tikv2" } },
     expect: { invariants: ["store_disconnected"], resources: ["store:{tikv2}"], component: "store:{tikv2}", faultClass: "process_down" },
-    remedy: { action: "evict_leaders", params: { store_id: "{tikv2}" } },
+    remedy: { action: "evict_leaders", params: { store_id: "{tikv2}" }, clears: ["leader_imbalance"] },
   },
   {
     name: "store-low-space",
@@ -54,7 +57,7 @@ export const scenarios: TikvScenario[] = [
     needsPrometheus: false,
     fault: { name: "store_disk_fill", params: { store: "tikv3", available_ratio: 0.1 } },
     expect: { invariants: ["store_low_space"], resources: ["store:{tikv3}"], component: "store:{tikv3}", faultClass: "disk_full" },
-    remedy: { action: "set_store_weight", params: { store_id: "{tikv3}", leader_weight: 1, region_weight: 0.5 } },
+    remedy: { action: "set_store_weight", params: { store_id: "{tikv3}", leader_weight: 1, region_weight: 0.5 }, clears: ["store_low_space"] },
   },
   {
     name: "leader-skew",
@@ -63,7 +66,7 @@ export const scenarios: TikvScenario[] = [
     needsPrometheus: false,
     fault: { name: "leader_skew", params: { store: "tikv1" } },
     expect: { invariants: ["leader_imbalance"], resources: ["cluster"], component: "pd", faultClass: "scheduling_disabled" },
-    remedy: { action: "resume_scheduler", params: { name: "balance-leader-scheduler" } },
+    remedy: { action: "resume_scheduler", params: { name: "balance-leader-scheduler" }, clears: ["leader_imbalance"] },
   },
   {
     name: "pd-member-down",
@@ -90,7 +93,7 @@ export const scenarios: TikvScenario[] = [
     needsPrometheus: true,
     fault: { name: "store_slow", params: { store: "tikv2" } },
     expect: { invariants: ["high_grpc_latency", "raftstore_busy"], resources: ["store:{tikv2}"], component: "store:{tikv2}", faultClass: "slow_store" },
-    remedy: { action: "evict_leaders", params: { store_id: "{tikv2}" } },
+    remedy: { action: "evict_leaders", params: { store_id: "{tikv2}" }, clears: ["high_grpc_latency", "raftstore_busy"] },
   },
   {
     name: "write-stall",
@@ -99,7 +102,7 @@ export const scenarios: TikvScenario[] = [
     needsPrometheus: true,
     fault: { name: "store_write_stall", params: { store: "tikv3" } },
     expect: { invariants: ["store_write_stall"], resources: ["store:{tikv3}"], component: "store:{tikv3}", faultClass: "slow_store" },
-    remedy: { action: "evict_leaders", params: { store_id: "{tikv3}" } },
+    remedy: null,
   },
 ];
 

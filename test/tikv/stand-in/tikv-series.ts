@@ -37,18 +37,19 @@ export function advance(counters: Counters, profile: StoreProfile, seconds: numb
   // Healthy: every message within 2 ms. Slow: 5% within 2 ms, the rest between 1 s and 2 s.
   const latency = profile.slow ? 1.5 : 0.0015;
   const fastShare = profile.slow ? 0.05 : 1;
-  const messages = GRPC_RATE * seconds;
+  // Clients talk to leaders: a store without leaders gets (almost) no gRPC traffic.
+  const messages = profile.leaders > 0 ? GRPC_RATE * seconds : 0;
   const grpcBuckets = counters.grpcBuckets.map((count, i) => {
     const le = GRPC_BUCKETS[i] ?? Number.POSITIVE_INFINITY;
     const share = le >= 2 ? 1 : le >= 0.002 ? fastShare : 0;
     return count + messages * share;
   });
-  const perThread = profile.slow ? 0.95 : 0.1;
+  const perThread = profile.leaders === 0 ? 0.05 : profile.slow ? 0.95 : 0.1;
   return {
     grpcBuckets,
     grpcSum: counters.grpcSum + messages * (fastShare * 0.0015 + (1 - fastShare) * latency),
     raftstoreCpuSeconds: [counters.raftstoreCpuSeconds[0] + perThread * seconds, counters.raftstoreCpuSeconds[1] + perThread * seconds],
-    channelFull: counters.channelFull + (profile.slow ? 3 * seconds : 0),
+    channelFull: counters.channelFull + (profile.slow && profile.leaders > 0 ? 3 * seconds : 0),
   };
 }
 
