@@ -1,6 +1,7 @@
 // Each invariant fires on its scripted cluster state, read through PD's wire format, and nothing
 // else fires there; a healthy cluster fires nothing.
 import { expect, test } from "bun:test";
+import { PdClient } from "../../subjects/tikv/pd-client.ts";
 import { keysOf, look, openSubject, run } from "./helpers.ts";
 import { startPdStandIn } from "./pd-stand-in.ts";
 
@@ -115,4 +116,16 @@ test("reverting a fault clears what it caused", async () => {
   expect(keysOf((await look(subject)).violations)).not.toEqual([]);
   await standIn.revert(fault);
   expect(keysOf((await look(subject)).violations)).toEqual([]);
+});
+
+test("faults arrive over HTTP too (a chaos engine in another process), and /stores/check filters by state name", async () => {
+  await using standIn = await startPdStandIn();
+  const response = await fetch(`${standIn.url}/stand-in/faults`, { method: "POST", body: JSON.stringify({ name: "store_stop", params: { store: "tikv3" } }) });
+  expect(response.status).toBe(200);
+  const pd = new PdClient({ urls: [standIn.url], timeoutMs: 2_000 });
+  expect((await pd.storesInStates(["Down", "disconnected"])).map((s) => [s.id, s.stateName])).toEqual([["5", "Down"]]);
+  const refused = await pd.storesInStates(["sleepy"]).catch((e) => e);
+  expect([refused.kind, refused.details.httpStatus, refused.message]).toEqual(["http", 400, `PD at ${standIn.url} answered 400 to GET /pd/api/v1/stores/check?state=sleepy: unknown StoreState: sleepy`]);
+  const unknownFault = await fetch(`${standIn.url}/stand-in/faults`, { method: "POST", body: JSON.stringify({ name: "meteor" }) });
+  expect(unknownFault.status).toBe(400);
 });

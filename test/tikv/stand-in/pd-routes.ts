@@ -124,6 +124,13 @@ export async function handlePd(model: ClusterModel, req: Request, urls: Map<stri
     const list = model.stores.filter((s) => s.state !== "Tombstone").map((s) => renderStore(model, s, sizes));
     return json({ count: list.length, stores: list });
   }
+  if (route === "/stores/check" && method === "GET") {
+    const wanted = url.searchParams.getAll("state").map((st) => st.toLowerCase());
+    const unknown = wanted.find((st) => !["up", "disconnected", "down", "offline", "tombstone"].includes(st));
+    if (unknown !== undefined) return message(`unknown StoreState: ${unknown}`, 400);
+    const list = model.stores.filter((s) => wanted.includes(model.stateName(s).toLowerCase())).map((s) => renderStore(model, s, sizes));
+    return json({ count: list.length, stores: list });
+  }
   const storeMatch = /^\/store\/(\d+)(\/weight)?$/.exec(route);
   if (storeMatch) {
     const store = model.stores.find((s) => s.id === storeMatch[1]);
