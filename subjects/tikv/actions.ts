@@ -6,11 +6,15 @@ import { EVICT_LEADER_SCHEDULER, type PdClient } from "./pd-client.ts";
 import { PdError } from "./pd-http.ts";
 import { PrometheusError, type PrometheusClient } from "./prometheus-client.ts";
 
-/** An id PD prints as uint64: digits as text (exact past 2^53) or a safe integer. */
+/**
+ * An id PD prints as uint64, as decimal text (exact past 2^53). Strings only: every schema here
+ * must render as JSON Schema for LLM tools, which have no union.
+ */
 const Id = v.pipe(
-  v.union([v.pipe(v.string(), v.regex(/^[1-9]\d{0,19}$/, "must be a positive integer id")), v.pipe(v.number(), v.integer(), v.minValue(1))]),
-  v.transform((id) => String(id)),
-  v.check((id) => BigInt(id) < 2n ** 64n, "must fit in uint64"),
+  v.string(),
+  v.regex(/^[1-9]\d{0,19}$/, "must be a positive integer id as text, such as \"4\""),
+  v.check((id) => !/^\d+$/.test(id) || BigInt(id) < 2n ** 64n, "must fit in uint64"),
+  v.description("PD id (uint64) as decimal text"),
 );
 const Weight = v.pipe(v.number(), v.minValue(0), v.maxValue(1000));
 const SchedulerName = v.pipe(v.string(), v.regex(/^[a-z][a-z0-9-]{0,80}$/, "must be a PD scheduler name such as balance-leader-scheduler"));

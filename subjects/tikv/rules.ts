@@ -45,11 +45,9 @@ export const storeUnavailable: Rule = {
       }
       const imbalance = violations.find((v) => v.invariant === "leader_imbalance" && v.evidence.min_store_id === store.id);
       if (imbalance) evidence.push(`its leaders moved to other stores: ${imbalance.message}`);
+      // Only actions here: the engine drops recommended tools (they need no approval to be run).
       const actions: RecommendedAction[] = down
-        ? [
-            { name: "get_store", params: { store_id: store.id }, why: "confirm PD still has no heartbeat from it" },
-            { name: "remove_store", params: { store_id: store.id }, why: `only if ${store.address} is lost for good: PD re-replicates its regions elsewhere; otherwise restart TiKV there` },
-          ]
+        ? [{ name: "remove_store", params: { store_id: store.id }, why: `only if ${store.address} is lost for good: PD re-replicates its regions elsewhere; otherwise restart TiKV there` }]
         : [{ name: "evict_leaders", params: { store_id: store.id }, why: "keep leaders off a store PD cannot hear until it is back and stable" }];
       hypotheses.push({
         component: resource,
@@ -180,7 +178,7 @@ export const replicaShortage: Rule = {
         confidence: 0.5,
         evidence: [v.message],
         explains: [violationKey(v)],
-        actions: [{ name: "get_config", params: { section: "replicate" }, why: "see max-replicas and location labels" }],
+        actions: [],
       },
     ];
   },

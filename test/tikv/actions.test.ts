@@ -11,7 +11,7 @@ test("transfer_leader moves one region's leader, and PD lists the operator", asy
   const subject = await openSubject(standIn);
   const before = await run(subject, "get_region", { region_id: "2" });
   expect((before.data as { leader: { storeId: string } }).leader.storeId).toBe("1");
-  expect(await run(subject, "transfer_leader", { region_id: 2, to_store_id: "4" })).toEqual({ ok: true, retryable: false, message: "The operator is created." });
+  expect(await run(subject, "transfer_leader", { region_id: "2", to_store_id: "4" })).toEqual({ ok: true, retryable: false, message: "The operator is created." });
   const after = await run(subject, "get_region", { region_id: "2" });
   expect([after.message, (after.data as { leader: { storeId: string } }).leader.storeId]).toEqual(["region 2: 3 peers, leader on store 4", "4"]);
   const operators = await run(subject, "list_operators", {});
@@ -98,7 +98,7 @@ test("read-only tools: a store, PD's config, and PD's 404 as a result that says 
 test("bad params and unknown actions are refused before PD is called", async () => {
   await using standIn = await startPdStandIn();
   const subject = await openSubject(standIn);
-  expect(await run(subject, "evict_leaders", { store_id: "abc" })).toEqual({ ok: false, retryable: false, message: "evict_leaders: store_id must be a positive integer id" });
+  expect(await run(subject, "evict_leaders", { store_id: "abc" })).toEqual({ ok: false, retryable: false, message: 'evict_leaders: store_id must be a positive integer id as text, such as "4"' });
   expect(await run(subject, "set_store_weight", { store_id: "1", leader_weight: -1, region_weight: 1 })).toMatchObject({ ok: false, retryable: false });
   expect((await run(subject, "reboot_everything", {})).message).toStartWith('unknown tikv action "reboot_everything": use one of transfer_leader, ');
 });

@@ -21,7 +21,7 @@ const brief = (h: Hypothesis) => ({ component: h.component, faultClass: h.faultC
 test("a down store is the one root cause of its down peers and of the leader imbalance", async () => {
   const { violations, hypotheses } = await diagnose([{ name: "store_stop", params: { store: "tikv2" } }]);
   expect(hypotheses.map(brief)).toEqual([
-    { component: "store:4", faultClass: "process_down", explains: violations, actions: ["get_store", "remove_store"] },
+    { component: "store:4", faultClass: "process_down", explains: violations, actions: ["remove_store"] },
   ]);
   expect(hypotheses[0]!.evidence[1]).toBe("30 regions have a down peer on store 4");
 });
