@@ -6,6 +6,7 @@ import { invariants } from "./invariants.ts";
 import { observeCluster } from "./observe.ts";
 import { PdClient } from "./pd-client.ts";
 import { PdError } from "./pd-http.ts";
+import { PrometheusClient } from "./prometheus-client.ts";
 
 const hold = Promise.withResolvers<void>();
 const routes: Record<string, () => Response | Promise<Response>> = {
@@ -122,4 +123,15 @@ test("an observation where no PD answers at all is an unreachable error (exit 3)
   const error = await observeCluster({ pd: client([dead]), prometheus: null, now: Date.now }).catch((e) => e);
   expect([error.code, error.exitCode]).toEqual(["pd_unreachable", 3]);
   expect(error.message).toEndWith("check --pd-url (env OPERATOR_PD_URL)");
+});
+
+test("a password in a PD or Prometheus URL never reaches a message or the observation", async () => {
+  const dead = `http://ops:hunter2@127.0.0.1:${await freePort()}`;
+  const pd = client([`http://ops:hunter2@127.0.0.1:${server.port}`, dead], { timeoutMs: 300 });
+  const prometheus = new PrometheusClient({ url: dead, timeoutMs: 300 });
+  const observation = await observeCluster({ pd, prometheus, now: () => 1_000 });
+  const shown = JSON.stringify([observation, invariants.flatMap((i) => i.check(observation, 1_000))]);
+  expect([shown.includes("hunter2"), shown.includes("ops:***@127.0.0.1")]).toEqual([false, true]);
+  const f = await failure(client([dead]).stores());
+  expect([f.message.includes("hunter2"), f.message.startsWith(`PD at http://ops:***@127.0.0.1:`)]).toEqual([false, true]);
 });

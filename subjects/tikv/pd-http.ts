@@ -2,6 +2,7 @@
 // exact ids, and PD's JSON-string errors turned into typed errors that say what happened.
 import { OperatorError } from "../../lib/errors.ts";
 import { parseExactJson, stringifyExactJson } from "./exact-json.ts";
+import { shownUrl } from "./redact-url.ts";
 
 export type PdFailure = "unreachable" | "timeout" | "http" | "bad_response" | "too_large";
 
@@ -62,9 +63,6 @@ export class PdHttp {
     if (options.urls.length === 0) throw new Error("PdHttp needs at least one PD URL");
   }
 
-  get urls(): string[] {
-    return this.options.urls;
-  }
 
   /** PD's answer, parsed with exact ids; `null` for an empty body. Throws PdError. */
   async call(request: PdRequest): Promise<unknown> {
@@ -98,25 +96,26 @@ export class PdHttp {
       this.options.urls.map(async (url): Promise<EndpointStatus> => {
         try {
           await this.callOne(url, { path: "/ping", signal });
-          return { url, reachable: true };
+          return { url: shownUrl(url), reachable: true };
         } catch (error) {
           if (!(error instanceof PdError)) throw error;
-          return answeredAnyway(error) ? { url, reachable: true } : { url, reachable: false, error: error.message };
+          return answeredAnyway(error) ? { url: shownUrl(url), reachable: true } : { url: shownUrl(url), reachable: false, error: error.message };
         }
       }),
     );
   }
 
-  private async callOne(url: string, request: PdRequest): Promise<unknown> {
+  private async callOne(target: string, request: PdRequest): Promise<unknown> {
     const method = request.method ?? "GET";
     const path = `${API_PREFIX}${request.path}`;
+    const url = shownUrl(target);
     const where = { endpoint: url, path };
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
     let response: Response;
     let text: string;
     try {
-      response = await fetch(`${url}${path}`, {
+      response = await fetch(`${target}${path}`, {
         method,
         signal,
         headers: request.body === undefined ? {} : { "content-type": "application/json" },

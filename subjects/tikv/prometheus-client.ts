@@ -1,5 +1,6 @@
 // Instant PromQL queries against Prometheus' HTTP API (`GET /api/v1/query`), bounded in time and size.
 import { OperatorError } from "../../lib/errors.ts";
+import { shownUrl } from "./redact-url.ts";
 
 export interface Sample {
   labels: Record<string, string>;
@@ -37,7 +38,8 @@ export class PrometheusClient {
 
   /** Evaluates `query` at `timeMs` (default: now, by Prometheus' clock). Throws PrometheusError. */
   async query(query: string, options: { timeMs?: number; signal?: AbortSignal; maxSeries?: number } = {}): Promise<QueryResult> {
-    const { url, timeoutMs } = this.options;
+    const { timeoutMs } = this.options;
+    const url = shownUrl(this.options.url);
     const params = new URLSearchParams({ query, timeout: `${Math.max(1, Math.floor(timeoutMs / 1000))}s` });
     if (options.timeMs !== undefined) params.set("time", (options.timeMs / 1000).toFixed(3));
     const timeout = AbortSignal.timeout(timeoutMs);
@@ -45,7 +47,7 @@ export class PrometheusClient {
     let status: number;
     let text: string;
     try {
-      const response = await fetch(`${url}/api/v1/query?${params}`, { signal });
+      const response = await fetch(`${this.options.url}/api/v1/query?${params}`, { signal });
       status = response.status;
       text = await response.text();
     } catch (error) {
