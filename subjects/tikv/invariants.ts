@@ -214,10 +214,25 @@ export const raftstoreBusy: TikvInvariant = {
   severity: "warning",
   graceMs: 60_000,
   description: `The raftstore thread pool must not be saturated: CPU over ${RAFTSTORE_CPU_LIMIT_SECONDS} cores, or its channels full (Prometheus).`,
-  check: (o, now) => [
-    ...metricAbove(() => raftstoreBusy, "raftstoreCpuSeconds", (m) => m.value > RAFTSTORE_CPU_LIMIT_SECONDS, (m) => `${m.resource} raftstore uses ${m.value.toFixed(2)} cores (over ${RAFTSTORE_CPU_LIMIT_SECONDS})`)(o, now),
-    ...metricAbove(() => raftstoreBusy, "channelFullPerSecond", (m) => m.value > 0, (m) => `${m.resource} raftstore channels are full ${m.value.toFixed(2)} times a second`)(o, now),
-  ].filter((v, i, all) => all.findIndex((w) => w.resource === v.resource) === i),
+  check: (o) => {
+    const byResource = new Map<string, { instance: string; cpu: number | null; channelFull: number | null }>();
+    const entry = (m: StoreMetric) => byResource.get(m.resource) ?? byResource.set(m.resource, { instance: m.instance, cpu: null, channelFull: null }).get(m.resource)!;
+    for (const m of o.metrics?.raftstoreCpuSeconds ?? []) entry(m).cpu = m.value;
+    for (const m of o.metrics?.channelFullPerSecond ?? []) entry(m).channelFull = m.value;
+    return [...byResource]
+      .filter(([, x]) => (x.cpu ?? 0) > RAFTSTORE_CPU_LIMIT_SECONDS || (x.channelFull ?? 0) > 0)
+      .map(([resource, x]) => {
+        const reasons = [
+          (x.cpu ?? 0) > RAFTSTORE_CPU_LIMIT_SECONDS && `raftstore uses ${x.cpu!.toFixed(2)} cores (over ${RAFTSTORE_CPU_LIMIT_SECONDS})`,
+          (x.channelFull ?? 0) > 0 && `raftstore channels are full ${x.channelFull!.toFixed(2)} times a second`,
+        ].filter(Boolean);
+        return violation(raftstoreBusy, resource, `${resource} ${reasons.join(", ")}`, {
+          instance: x.instance,
+          raftstore_cpu_cores: x.cpu,
+          channel_full_per_second: x.channelFull,
+        });
+      });
+  },
 };
 
 export const storeWriteStall: TikvInvariant = {

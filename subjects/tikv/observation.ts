@@ -56,4 +56,3 @@ export interface TikvObservation {
 }
 
 export const storeResource = (id: string) => `store:${id}`;
-export const regionResource = (id: string) => `region:${id}`;
