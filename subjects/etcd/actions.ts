@@ -1,7 +1,7 @@
 // What the operator may do to an etcd cluster (actions, gated by risk) and read from it (tools).
 import * as v from "valibot";
 import type { ActionDefinition, ActionResult } from "../../lib/subject.ts";
-import { findMember, leaderOf } from "./observe.ts";
+import { findMember, leaderOf, type EtcdObservation } from "./observe.ts";
 import { compact, defragment, disarmAlarm, type RemedyContext } from "./space-remedy.ts";
 
 /** What only a local deployment can do: start a member's process again. */
@@ -13,6 +13,9 @@ export interface ActionContext extends RemedyContext {
   /** null when the cluster was given by --endpoints: nothing here can start its processes. */
   members: MemberControl | null;
 }
+
+/** How long an action waits to see its effect from outside (a new leader, a member answering). */
+const VERIFY_TIMEOUT_MS = 10_000;
 
 const MemberName = v.pipe(v.string(), v.nonEmpty("names a member, e.g. etcd-2"));
 const Revision = v.pipe(v.string(), v.regex(/^[1-9]\d*$/, "is a revision: a positive integer as a string"));
@@ -84,6 +87,16 @@ export const actionDefinitions: ActionDefinition[] = [
 
 const failed = (message: string, retryable: boolean): ActionResult => ({ ok: false, message, retryable });
 
+/** Verification from outside: observes until `holds` or the deadline, and returns the last observation. */
+async function observeUntil(ctx: ActionContext, holds: (o: EtcdObservation) => boolean, timeoutMs: number, signal: AbortSignal): Promise<EtcdObservation> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const o = await ctx.observe(signal);
+    if (holds(o) || Date.now() >= deadline) return o;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 async function moveLeader(ctx: ActionContext, params: { to: string }, signal: AbortSignal): Promise<ActionResult> {
   const before = await ctx.observe(signal);
   const target = findMember(before, params.to);
@@ -97,7 +110,7 @@ async function moveLeader(ctx: ActionContext, params: { to: string }, signal: Ab
   } catch (error) {
     return failed(`moving the leader from ${leader.name} to ${target.name} failed: ${error instanceof Error ? error.message : error}`, true);
   }
-  const after = leaderOf(await ctx.observe(signal));
+  const after = leaderOf(await observeUntil(ctx, (o) => leaderOf(o)?.id === target.id, VERIFY_TIMEOUT_MS, signal));
   if (after?.id !== target.id) return failed(`leadership was handed over but ${after?.name ?? "no member"} leads now`, true);
   return { ok: true, retryable: false, message: `${target.name} leads now (was ${leader.name})`, data: { from: leader.name, to: target.name } };
 }
@@ -113,7 +126,7 @@ async function restartMember(ctx: ActionContext, params: { member: string }, sig
   } catch (error) {
     return failed(`restarting ${params.member} failed: ${error instanceof Error ? error.message : error}`, true);
   }
-  const after = findMember(await ctx.observe(signal), params.member);
+  const after = findMember(await observeUntil(ctx, (o) => findMember(o, params.member)?.reachable === true, VERIFY_TIMEOUT_MS, signal), params.member);
   if (!after?.reachable) return failed(`${params.member} was restarted but does not answer yet: ${after?.error?.message ?? ""}`, true);
   return { ok: true, retryable: false, message: `${params.member} restarted and answers`, data: { member: params.member } };
 }

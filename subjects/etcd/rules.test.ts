@@ -37,14 +37,6 @@ describe("etcd diagnosis rules", () => {
     expect(hypotheses[0]!.actions.map((a) => [a.name, a.params])).toEqual([["compact", {}], ["defragment", {}], ["disarm_alarm", { alarm: "NOSPACE" }]]);
   });
 
-  test("when live data alone fills the quota, compaction is not proposed: it cannot help", () => {
-    const quota = 16_777_216;
-    const full = [0, 1, 2].map((i) => withStatus(healthyMember(i), { dbSizeBytes: quota, dbSizeInUseBytes: quota * 0.95 }));
-    const [hypothesis] = diagnose(observation(full)).hypotheses;
-    expect(hypothesis?.actions).toEqual([]);
-    expect(hypothesis?.summary).toContain("raise the quota or delete keys");
-  });
-
   test("a CORRUPT alarm blames that member and proposes nothing automatic", () => {
     const o = observation(undefined, { alarms: [{ memberId: MEMBER_IDS[1]!, memberName: "etcd-2", alarm: "CORRUPT" }] });
     expect(diagnose(o).hypotheses.map((h) => [h.component, h.faultClass, h.actions])).toEqual([["member:etcd-2", "data_corruption", []]]);

@@ -62,6 +62,8 @@ const memberDown: DiagnosisRule<EtcdObservation> = {
   description: "a member that does not answer while the cluster keeps a leader: that member's process (crashed, stopped, hung or paused).",
   evaluate(input) {
     if (open(input, INVARIANT.noLeader).length > 0) return [];
+    // Proposals in flight when a member (above all the leader) drops fail: the same cause.
+    const failing = open(input, INVARIANT.proposalsFailing, CLUSTER);
     return open(input, INVARIANT.memberDown).map((v): Hypothesis => {
       const name = nameOf(v.resource);
       const hung = downClass(v) === FAULT_CLASS.processUnresponsive;
@@ -72,8 +74,8 @@ const memberDown: DiagnosisRule<EtcdObservation> = {
           ? `${name}'s process does not answer within the deadline (hung, paused or overloaded); the others keep quorum`
           : `${name}'s process is gone (connections refused); the others keep quorum but one more loss may cost it`,
         confidence: 0.85,
-        evidence: [v.message],
-        explains: [violationKey(v)],
+        evidence: [v.message, ...failing.map((f) => f.message)],
+        explains: keys([v, ...failing]),
         actions: [restart(name, hung ? "a hung process does not recover by itself" : "bring the member back before another one fails")],
       };
     });
@@ -88,9 +90,6 @@ const quotaExhausted: DiagnosisRule<EtcdObservation> = {
     const quota = open(input, INVARIANT.dbQuota, CLUSTER);
     const nospace = open(input, INVARIANT.alarmActive, CLUSTER).filter((v) => v.evidence.alarm === "NOSPACE");
     if (quota.length === 0 && nospace.length === 0) return [];
-    const members = input.observation.members.filter((m) => m.status && m.metrics?.quotaBackendBytes);
-    const liveRatio = Math.max(0, ...members.map((m) => m.status!.dbSizeInUseBytes / m.metrics!.quotaBackendBytes!));
-    const liveFull = liveRatio >= 0.8;
     const actions = [
       { name: ACTION.compact, params: {}, why: "drop old revisions so their pages can be reused" },
       { name: ACTION.defragment, params: {}, why: "give the freed pages back: the quota counts the file size (one member at a time)" },
@@ -103,13 +102,12 @@ const quotaExhausted: DiagnosisRule<EtcdObservation> = {
         (nospace.length
           ? "the backend reached --quota-backend-bytes: etcd raised NOSPACE and refuses every write (\"database space exceeded\")"
           : "the backend is close to --quota-backend-bytes: at 100% etcd raises NOSPACE and refuses writes") +
-        (liveFull
-          ? `; live data alone fills ${Math.round(liveRatio * 100)}% of the quota, so compaction cannot free enough: raise the quota or delete keys`
-          : "; old revisions hold the space: compact, then defragment each member, then disarm, in that order"),
-      confidence: liveFull ? 0.6 : nospace.length ? 0.95 : 0.75,
+        "; old revisions usually hold the space: compact, then defragment each member, then disarm, in that order " +
+        "(if that frees too little, the live keys fill the quota: raise it or delete keys)",
+      confidence: nospace.length ? 0.95 : 0.75,
       evidence: [...quota, ...nospace].map((v) => v.message),
       explains: keys([...quota, ...nospace]),
-      actions: liveFull ? [] : actions,
+      actions,
     }];
   },
 };
@@ -172,9 +170,9 @@ const corruption: DiagnosisRule<EtcdObservation> = {
 
 const proposalsAlone: DiagnosisRule<EtcdObservation> = {
   name: "proposal_failures",
-  description: "failed proposals that no election or quorum loss explains.",
+  description: "failed proposals that no member down, election or quorum loss explains.",
   evaluate(input) {
-    if (open(input, INVARIANT.noLeader).length || open(input, INVARIANT.leaderFlapping).length) return [];
+    if ([INVARIANT.noLeader, INVARIANT.leaderFlapping, INVARIANT.memberDown].some((name) => open(input, name).length > 0)) return [];
     return open(input, INVARIANT.proposalsFailing).map((v) => ({
       component: CLUSTER,
       faultClass: FAULT_CLASS.proposalFailures,
