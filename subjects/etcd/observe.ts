@@ -1,5 +1,6 @@
 // One observation of an etcd cluster, asked of every member in parallel. A member that does not
 // answer is recorded as such (that is what the invariants read), never thrown.
+import { unreachableError } from "../../lib/errors.ts";
 import { EtcdRequestError, type Alarm, type EtcdClient, type MemberEntry, type MemberStatus } from "./client.ts";
 import type { EtcdMetrics } from "./metrics.ts";
 import type { RecentChanges } from "./recent-changes.ts";
@@ -29,7 +30,7 @@ export interface AlarmObservation extends Alarm {
 export interface EtcdObservation {
   at: number;
   clusterId: string | null;
-  /** Who told us the membership: an endpoint URL, `last_known` (nobody answered now) or `endpoints` (never known). */
+  /** Who told us the membership: an endpoint URL, or `last_known` (nobody answers now; the members are all down). */
   membershipSource: string;
   members: MemberObservation[];
   /** From the alarm API and from each member's status errors (which answer even without quorum). */
@@ -96,6 +97,7 @@ function collectAlarms(fromApi: Alarm[] | null, members: MemberObservation[]): A
 /**
  * Asks any endpoint for the membership (the first answer wins), then every member for its status
  * and metrics, and the alarm list, all in parallel: one observation takes at most about two deadlines.
+ * Throws an unreachable error only when no endpoint answered and no membership was ever known.
  */
 export async function observeCluster(
   client: EtcdClient,
@@ -117,8 +119,8 @@ export async function observeCluster(
     entries = memory.members;
     membershipSource = "last_known";
   } else {
-    entries = endpoints.map((url) => ({ id: "0", name: new URL(url).host, peerUrls: [], clientUrls: [url], isLearner: false }));
-    membershipSource = "endpoints";
+    // Never told the membership and nobody answers: there is no cluster to describe, only a target we cannot reach.
+    throw unreachableError("etcd_unreachable", `no etcd endpoint answers (${endpoints.join(", ")}): check --endpoints (env OPERATOR_ETCD_ENDPOINTS) and that the members run`);
   }
   const alarmEndpoints = listed ? [listed.endpoint] : [];
   const [members, fromApi] = await Promise.all([
