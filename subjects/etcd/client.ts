@@ -98,8 +98,9 @@ export function createEtcdClient(options: EtcdClientOptions) {
       if (error instanceof EtcdRequestError) throw error;
       if (deadline.aborted) throw new EtcdRequestError("timeout", endpoint, `${endpoint} did not answer ${path} within ${timeoutMs} ms`, undefined, undefined, { cause: error });
       if (signal?.aborted) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new EtcdRequestError("refused", endpoint, `${endpoint} is unreachable (${reason})`, undefined, undefined, { cause: error });
+      const code = (error as { code?: string })?.code ?? "";
+      const reason = /ECONNREFUSED|ConnectionRefused/i.test(code) ? "refuses connections" : `is unreachable (${error instanceof Error ? error.message : String(error)})`;
+      throw new EtcdRequestError("refused", endpoint, `${endpoint} ${reason}`, undefined, undefined, { cause: error });
     }
   }
 

@@ -18,8 +18,8 @@ describe("etcd invariants on one observation", () => {
       invariant: "member_down",
       resource: "member:etcd-2",
       severity: "critical",
-      message: "member etcd-2 does not answer: http://127.0.0.1:23791 is unreachable (Unable to connect)",
-      evidence: { member: "etcd-2", member_id: MEMBER_IDS[1], client_url: "http://127.0.0.1:23791", error_kind: "refused", error: "http://127.0.0.1:23791 is unreachable (Unable to connect)" },
+      message: "member etcd-2 does not answer: http://127.0.0.1:23791 refuses connections",
+      evidence: { member: "etcd-2", member_id: MEMBER_IDS[1], client_url: "http://127.0.0.1:23791", error_kind: "refused", error: "http://127.0.0.1:23791 refuses connections" },
     }]);
   });
 
