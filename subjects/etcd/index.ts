@@ -44,14 +44,14 @@ export function openEtcd(opts: EtcdSubjectOptions & { endpoints: string[] }): Su
         o.members.filter((m) => m.metrics).map((m) => [m.name, { leaderChanges: m.metrics!.leaderChangesSeenTotal, proposalsFailed: m.metrics!.proposalsFailedTotal }]),
       ),
     });
-    return { ...o, recent };
+    return { ...o, recent, localDeployment: members !== null };
   }
 
   // Actions observe without recording counter samples, so they never skew the monitor's windows.
   const actionObserve = async (signal: AbortSignal): Promise<EtcdObservation> => {
     const o = await observeCluster(client, opts.endpoints, memory, signal);
     const none = { windowMs: 0, total: 0, byMember: {} };
-    return { ...o, recent: { historyMs: 0, leaderChanges: none, proposalsFailed: none } };
+    return { ...o, recent: { historyMs: 0, leaderChanges: none, proposalsFailed: none }, localDeployment: members !== null };
   };
 
   return {

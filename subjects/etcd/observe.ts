@@ -37,6 +37,8 @@ export interface EtcdObservation {
   alarms: AlarmObservation[];
   /** Leader changes and failed proposals over the recent past; zero counts on a first observation. */
   recent: RecentChanges;
+  /** The members are this operator's local deployment, so restart_member can act on them. */
+  localDeployment: boolean;
 }
 
 /** What observe remembers between calls: the last membership that somebody told it. */
@@ -105,7 +107,7 @@ export async function observeCluster(
   memory: MembershipMemory,
   signal: AbortSignal,
   now: () => number = Date.now,
-): Promise<Omit<EtcdObservation, "recent">> {
+): Promise<Omit<EtcdObservation, "recent" | "localDeployment">> {
   const listed = await firstAnswer(endpoints, (endpoint) => client.memberList(endpoint, signal));
   if (signal.aborted) throw signal.reason;
   let entries: MemberEntry[];

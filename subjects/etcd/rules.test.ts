@@ -37,6 +37,11 @@ describe("etcd diagnosis rules", () => {
     expect(hypotheses[0]!.actions.map((a) => [a.name, a.params])).toEqual([["compact", {}], ["defragment", {}], ["disarm_alarm", { alarm: "NOSPACE" }]]);
   });
 
+  test("restart_member is recommended only for members this operator deployed", () => {
+    const o = observation([healthyMember(0), healthyMember(1), downMember(2)], { localDeployment: false });
+    expect(diagnose(o).hypotheses.map((h) => [h.component, h.actions])).toEqual([["member:etcd-3", []]]);
+  });
+
   test("a CORRUPT alarm blames that member and proposes nothing automatic", () => {
     const o = observation(undefined, { alarms: [{ memberId: MEMBER_IDS[1]!, memberName: "etcd-2", alarm: "CORRUPT" }] });
     expect(diagnose(o).hypotheses.map((h) => [h.component, h.faultClass, h.actions])).toEqual([["member:etcd-2", "data_corruption", []]]);

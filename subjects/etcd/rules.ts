@@ -28,7 +28,9 @@ const listed = (names: string[]) => (names.length < 2 ? names.join("") : `${name
 /** Refused connections mean no process; a timeout means a process that does not answer (hung, paused). */
 const downClass = (v: Violation) => (v.evidence.error_kind === "timeout" ? FAULT_CLASS.processUnresponsive : FAULT_CLASS.processDown);
 
-const restart = (name: string, why: string) => ({ name: ACTION.restartMember, params: { member: name }, why });
+/** restart_member only where this operator started the members; elsewhere a person's service manager does it. */
+const restart = (input: Input, name: string, why: string) =>
+  input.observation.localDeployment ? [{ name: ACTION.restartMember, params: { member: name }, why }] : [];
 
 const quorumLost: DiagnosisRule<EtcdObservation> = {
   name: "members_down_lose_quorum",
@@ -52,7 +54,7 @@ const quorumLost: DiagnosisRule<EtcdObservation> = {
       confidence: lostQuorum ? 0.9 : 0.6,
       evidence: [v.message, ...noLeader.map((n) => n.message), ...failing.map((f) => f.message)],
       explains: keys([v, ...noLeader, ...failing]),
-      actions: [restart(nameOf(v.resource), `quorum needs ${quorum} of ${total}: each member back brings it closer`)],
+      actions: restart(input, nameOf(v.resource), `quorum needs ${quorum} of ${total}: each member back brings it closer`),
     }));
   },
 };
@@ -76,7 +78,7 @@ const memberDown: DiagnosisRule<EtcdObservation> = {
         confidence: 0.85,
         evidence: [v.message, ...failing.map((f) => f.message)],
         explains: keys([v, ...failing]),
-        actions: [restart(name, hung ? "a hung process does not recover by itself" : "bring the member back before another one fails")],
+        actions: restart(input, name, hung ? "a hung process does not recover by itself" : "bring the member back before another one fails"),
       };
     });
   },
