@@ -51,20 +51,20 @@ function stateError(error: unknown, file: string) {
 
 /**
  * Brings one module's tables to `statements.length` (each statement is one migration, applied in
- * order, each in its own transaction). Call it from the module that owns those tables.
+ * order, all pending ones in one transaction). Call it from the module that owns those tables.
  */
 export function ensureSchema(state: State, module: string, statements: string[]): void {
   try {
-    const row = state.db.query<{ version: number }, [string]>("SELECT version FROM schema_versions WHERE module = ?").get(module);
-    let version = row?.version ?? 0;
-    while (version < statements.length) {
-      const next = version + 1;
-      state.db.transaction(() => {
+    const versionOf = () => state.db.query<{ version: number }, [string]>("SELECT version FROM schema_versions WHERE module = ?").get(module)?.version ?? 0;
+    if (versionOf() >= statements.length) return;
+    // Two processes may start on a fresh state dir at once: the version is read again inside
+    // an IMMEDIATE transaction, so only one of them applies a migration.
+    state.db.transaction(() => {
+      for (let version = versionOf(); version < statements.length; version++) {
         state.db.exec(statements[version]!);
-        state.db.query("INSERT INTO schema_versions (module, version) VALUES (?, ?) ON CONFLICT(module) DO UPDATE SET version = excluded.version").run(module, next);
-      })();
-      version = next;
-    }
+        state.db.query("INSERT INTO schema_versions (module, version) VALUES (?, ?) ON CONFLICT(module) DO UPDATE SET version = excluded.version").run(module, version + 1);
+      }
+    }).immediate();
   } catch (error) {
     throw stateError(error, join(state.dir, STATE_DB_FILE));
   }
