@@ -55,12 +55,15 @@ export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisPr
   let handle: RedisHandle | undefined;
   const cursors = new Map<string, string>();
   let lastTotals: { evicted: number; oom: number } | undefined;
+  /** ioredis rejects a refused connect with "Connection is closed"; the cause comes as an error event. */
+  let socketError: Error | undefined;
 
   async function connected(): Promise<RedisHandle> {
     if (handle && handle.status !== "end" && handle.status !== "close") return handle;
     handle?.disconnect();
     const next = createRedisHandle(url, limits.timeoutMs);
-    next.on("error", () => {}); // failures are read from the commands' rejections
+    socketError = undefined;
+    next.on("error", (error: Error) => (socketError = error));
     handle = next;
     await withDeadline(next.connect(), limits.timeoutMs);
     return next;
@@ -71,13 +74,15 @@ export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisPr
       const empty = { url: shownUrl, counters: [], scanned: 0, blockedKeys: [], registered: [] };
       let client: RedisHandle;
       let latencyMs: number;
+      socketError = undefined;
       try {
         client = await connected();
         latencyMs = await pingLatency(client, signal);
       } catch (error) {
+        const cause = socketError ?? error;
         handle?.disconnect();
         handle = undefined;
-        return { ...empty, reachable: false, failure: classify(error, limits.timeoutMs) };
+        return { ...empty, reachable: false, failure: classify(cause, limits.timeoutMs) };
       }
       try {
         const servers = dataNodes(client);
