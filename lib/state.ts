@@ -1,7 +1,7 @@
 // The state database: one bun:sqlite file (WAL) in the state dir. Each module owns its tables and
 // declares them with `ensureSchema`; this module owns the file, its pragmas and its failures.
 import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
+import { accessSync, constants, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { usageError } from "./errors.ts";
 
@@ -28,16 +28,25 @@ export function openState(stateDir: string): State {
     db.exec("CREATE TABLE IF NOT EXISTS schema_versions (module TEXT PRIMARY KEY, version INTEGER NOT NULL)");
   } catch (error) {
     db?.close();
-    throw stateError(error, file);
+    throw stateError(error, file, dir);
   }
   const opened = db;
   return { db: opened, dir, close: () => opened.close() };
 }
 
-function stateError(error: unknown, file: string) {
+const isWritable = (dir: string) => {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === "ENOENT";
+  }
+};
+
+function stateError(error: unknown, file: string, dir?: string) {
   const text = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: string })?.code ?? "";
-  if (/EACCES|EROFS|readonly|read-only|permission/i.test(`${code} ${text}`)) {
+  if (/EACCES|EROFS|readonly|read-only|permission/i.test(`${code} ${text}`) || (dir !== undefined && !isWritable(dir))) {
     return usageError("state_read_only", `state dir ${file} is not writable: pass a writable --state-dir (env OPERATOR_STATE_DIR)`, { cause: error });
   }
   if (/locked|busy/i.test(text)) {
