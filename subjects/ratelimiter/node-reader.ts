@@ -105,7 +105,8 @@ export async function readCounters(nodeId: string, url: string, keys: string[], 
   const answers = await Promise.all(keys.map((key) => getJson(url + PATH.counter(key), { ...limits, maxBytes: MAX_JSON_BYTES })));
   const counters = answers.flatMap((answer, i) => {
     if (!answer.ok) {
-      if (answer.failure.kind !== "aborted" && answer.failure.status !== 404) problems.push(`/api/v1/counters/${keys[i]} ${answer.failure.message}`);
+      // 404: the node knows no such key; 503: it cannot reach Redis, which its mode already tells.
+      if (answer.failure.kind !== "aborted" && answer.failure.status !== 404 && answer.failure.status !== 503) problems.push(`/api/v1/counters/${keys[i]} ${answer.failure.message}`);
       return [];
     }
     const parsed = v.safeParse(Counter, answer.value);
