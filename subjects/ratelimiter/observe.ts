@@ -5,6 +5,7 @@ import { unreachableError } from "../../lib/errors.ts";
 import { bucketDelta, quantileSeconds, type Buckets } from "./metrics-text.ts";
 import { readCounters, readNode, type NodeReading } from "./node-reader.ts";
 import type { CounterView, KeyTraffic, NodeState, RatelimiterObservation } from "./observation.ts";
+import { NodeRoster } from "./node-roster.ts";
 import { createRedisProbe, type RedisObservation } from "./redis-probe.ts";
 import { TrafficLedger } from "./traffic-ledger.ts";
 
@@ -38,9 +39,8 @@ const hostPort = (url: string) => new URL(url).host;
 const trim = (url: string) => url.replace(/\/+$/, "");
 
 export function createObserver(options: ObserverOptions): Observer {
-  const configured = new Map(options.targets.map((t) => [trim(t.url), t.id]));
+  const roster = new NodeRoster(new Map(options.targets.map((t) => [trim(t.url), t.id])));
   const idsByUrl = new Map<string, string>();
-  const registered = new Map<string, string>(); // url -> id
   const metricsHistory = new Map<string, { at: number; buckets: Buckets }[]>();
   const ledger = new TrafficLedger(LEDGER_RETAIN_MS);
   const probe = options.redisUrl
@@ -48,13 +48,13 @@ export function createObserver(options: ObserverOptions): Observer {
     : undefined;
   let lastAt: number | undefined;
 
-  const idOf = (url: string) => configured.get(url) ?? idsByUrl.get(url) ?? registered.get(url) ?? hostPort(url);
+  const idOf = (url: string) => (roster.isConfigured(url) ? roster.knownId(url) : undefined) ?? idsByUrl.get(url) ?? roster.knownId(url) ?? hostPort(url);
 
   function nodeState(url: string, reading: NodeReading, at: number): NodeState {
-    const base = { url, origin: configured.has(url) ? ("configured" as const) : ("registered" as const) };
+    const base = { url, origin: roster.isConfigured(url) ? ("configured" as const) : ("registered" as const) };
     const d = reading.description;
     if (!d) return { ...base, id: idOf(url), reachable: false, ...(reading.failure ? { failure: reading.failure } : {}) };
-    if (!configured.get(url)) idsByUrl.set(url, d.node_id);
+    idsByUrl.set(url, d.node_id);
     const id = idOf(url);
     const state: NodeState = {
       ...base, id, reachable: true, mode: d.mode, draining: d.draining ?? false,
@@ -84,10 +84,11 @@ export function createObserver(options: ObserverOptions): Observer {
         const results = await Promise.all(urls.map((url) => readNode(url, limits)));
         urls.forEach((url, i) => readings.set(url, results[i]!));
       };
-      await readAll([...new Set([...configured.keys(), ...registered.keys()])]);
+      await readAll(roster.urls());
       // Nodes the registry names that we did not know yet are read in this same cycle.
-      for (const reading of readings.values()) for (const n of reading.registered ?? []) registered.set(n.url, n.id);
-      const unseen = [...registered.keys()].filter((url) => !readings.has(url));
+      const listedByNodes = [...readings.values()].filter((r) => r.registered).flatMap((r) => r.registered!);
+      roster.discover(listedByNodes, at);
+      const unseen = roster.urls().filter((url) => !readings.has(url));
       if (unseen.length) await readAll(unseen);
       signal.throwIfAborted();
 
@@ -110,7 +111,10 @@ export function createObserver(options: ObserverOptions): Observer {
       ]);
       signal.throwIfAborted();
       counterReads.forEach((r, i) => problems.push(...r.problems.map((p) => `node ${live[i]!.id} (${live[i]!.url}): ${p}`)));
-      for (const n of redis?.registered ?? []) if (!registered.has(trim(n.url))) registered.set(trim(n.url), n.id);
+      const listedByRedis = redis?.reachable ? redis.registered.map((n) => ({ id: n.id, url: trim(n.url) })) : undefined;
+      roster.discover(listedByRedis ?? [], at);
+      const registryAnswered = listedByRedis !== undefined || [...readings.values()].some((r) => r.registered);
+      roster.settle(registryAnswered ? [...listedByNodes, ...(listedByRedis ?? [])] : undefined, (url) => nodes.some((n) => n.url === url && n.reachable), at);
 
       if (live.length === 0 && (!redis || !redis.reachable)) {
         const why = nodes.map((n) => `${n.id} (${n.url}) ${n.failure?.message ?? "did not answer"}`).join("; ");
