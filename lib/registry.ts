@@ -10,6 +10,9 @@ const subjects: Record<string, () => Promise<{ default: SubjectPlugin }>> = {
 
 export const subjectNames = (): string[] => Object.keys(subjects);
 
+/** The subject a command watches when none is named (`--subject`, env OPERATOR_SUBJECT). */
+export const DEFAULT_SUBJECT = "ratelimiter";
+
 export async function loadSubject(name: string): Promise<SubjectPlugin> {
   const load = subjects[name];
   if (!load) throw usageError("unknown_subject", `unknown subject "${name}": use one of ${subjectNames().join(", ")}`);
