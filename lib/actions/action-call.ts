@@ -23,7 +23,7 @@ export function checkCall(definitions: readonly ActionDefinition[], kind: "actio
     const known = candidates.map((d) => d.name).join(", ") || "none";
     const shown = JSON.stringify(typeof name === "string" ? name.slice(0, 80) : name);
     return other
-      ? { ok: false, reason: `${shown} is a ${other.kind === "tool" ? "read-only tool" : "action"}, not ${kind === "tool" ? "a tool" : "an action"}: use one of ${known}` }
+      ? { ok: false, reason: `${shown} is ${other.kind === "tool" ? "a read-only tool" : "an action"}, not ${kind === "tool" ? "a tool" : "an action"}: use one of ${known}` }
       : { ok: false, reason: `unknown ${kind} ${shown}: use one of ${known}` };
   }
   const parsed = v.safeParse(definition.params, params ?? {});

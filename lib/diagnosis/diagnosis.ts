@@ -154,6 +154,7 @@ export const SubmittedDiagnosis = v.object({
           component: ComponentText,
           fault_class: v.pipe(v.string(), v.maxLength(80)),
           summary: ShortText("the alternative cause"),
+          confidence: v.optional(Confidence),
           why_ruled_out: ShortText("the observed fact that rules it out"),
         }),
       ),
