@@ -4,6 +4,8 @@ import type { SubjectPlugin } from "./subject.ts";
 
 const subjects: Record<string, () => Promise<{ default: SubjectPlugin }>> = {
   ratelimiter: () => import("../subjects/ratelimiter/index.ts"),
+  tikv: () => import("../subjects/tikv/index.ts"),
+  etcd: () => import("../subjects/etcd/index.ts"),
 };
 
 export const subjectNames = (): string[] => Object.keys(subjects);
