@@ -36,6 +36,8 @@ const FALLBACK_SPAN_MS = 60_000;
 
 export interface Observer {
   observe(signal: AbortSignal): Promise<RatelimiterObservation>;
+  /** The nodes known now (configured and registered), answering ones first: where actions go. */
+  nodes(): { id: string; url: string }[];
   close(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export function createObserver(options: ObserverOptions): Observer {
     ? createRedisProbe(options.redisUrl, { timeoutMs: options.httpTimeoutMs, scanCalls: 4, scanCount: 250, sampleSize: options.keySample })
     : undefined;
   let lastAt: number | undefined;
+  let lastNodes: { id: string; url: string; reachable: boolean }[] = [];
 
   const idOf = (url: string) => (roster.isConfigured(url) ? roster.knownId(url) : undefined) ?? idsByUrl.get(url) ?? roster.knownId(url) ?? hostPort(url);
 
@@ -150,7 +153,12 @@ export function createObserver(options: ObserverOptions): Observer {
       const counters = counterReads.flatMap((r) => r.counters);
       const keys = focus.map((key) => keyTraffic(key, reported.get(key)!, counters.filter((c) => c.key === key), redis, { at, recentMs, defaultWindowMs }));
       const reportedChecks = [...reported.values()].reduce((sum, r) => sum + r.checks, 0);
+      lastNodes = nodes.map((n) => ({ id: n.id, url: n.url, reachable: n.reachable }));
       return { at, nodes, ...(redis ? { redis } : {}), keys, reportedChecks, problems };
+    },
+    nodes() {
+      const seen = lastNodes.length ? lastNodes : roster.urls().map((url) => ({ id: idOf(url), url, reachable: true }));
+      return [...seen].sort((a, b) => Number(b.reachable) - Number(a.reachable)).map(({ id, url }) => ({ id, url }));
     },
     async close() {
       await probe?.close();
