@@ -7,6 +7,7 @@ import { HOT_KEYS_PER_NODE, readCounters, readNode, type NodeReading } from "./n
 import type { CounterView, KeyTraffic, NodeState, RatelimiterObservation } from "./observation.ts";
 import { NodeRoster } from "./node-roster.ts";
 import { createRedisProbe, type RedisObservation } from "./redis-probe.ts";
+import { stalenessOf } from "./staleness.ts";
 import { TrafficLedger } from "./traffic-ledger.ts";
 
 export interface Target {
@@ -33,6 +34,7 @@ const P99_MIN_CHECKS = 100;
 const LINK_SAMPLES = 3;
 const LEDGER_RETAIN_MS = 20 * 60_000;
 const FALLBACK_SPAN_MS = 60_000;
+const MAX_STALE_SUSPECTS = 100;
 
 export interface Observer {
   observe(signal: AbortSignal): Promise<RatelimiterObservation>;
@@ -55,6 +57,8 @@ export function createObserver(options: ObserverOptions): Observer {
     ? createRedisProbe(options.redisUrl, { timeoutMs: options.httpTimeoutMs, scanCalls: 4, scanCount: 250, sampleSize: options.keySample })
     : undefined;
   let lastAt: number | undefined;
+  /** Counter keys the SCAN sample found stale: read again every cycle while they stay stale (bounded). */
+  let staleSuspects: string[] = [];
   let lastNodes: { id: string; url: string; reachable: boolean }[] = [];
 
   const idOf = (url: string) => (roster.isConfigured(url) ? roster.knownId(url) : undefined) ?? idsByUrl.get(url) ?? roster.knownId(url) ?? hostPort(url);
@@ -133,7 +137,7 @@ export function createObserver(options: ObserverOptions): Observer {
       const live = nodes.filter((n) => n.reachable);
       const [counterReads, redis] = await Promise.all([
         Promise.all(live.map((n) => readCounters(n.id, n.url, focus, limits))),
-        probe?.observe(focus, signal),
+        probe?.observe(focus, staleSuspects, signal),
       ]);
       signal.throwIfAborted();
       counterReads.forEach((r, i) => problems.push(...r.problems.map((p) => `node ${live[i]!.id} (${live[i]!.url}): ${p}`)));
@@ -154,7 +158,9 @@ export function createObserver(options: ObserverOptions): Observer {
       const keys = focus.map((key) => keyTraffic(key, reported.get(key)!, counters.filter((c) => c.key === key), redis, { at, recentMs, defaultWindowMs }));
       const reportedChecks = [...reported.values()].reduce((sum, r) => sum + r.checks, 0);
       lastNodes = nodes.map((n) => ({ id: n.id, url: n.url, reachable: n.reachable }));
-      return { at, nodes, ...(redis ? { redis } : {}), keys, reportedChecks, problems };
+      const observation: RatelimiterObservation = { at, nodes, ...(redis ? { redis } : {}), keys, reportedChecks, problems };
+      if (redis?.reachable) staleSuspects = stalenessOf(observation).flatMap((s) => (s.redisKey ? [s.redisKey] : [])).slice(0, MAX_STALE_SUSPECTS);
+      return observation;
     },
     nodes() {
       const seen = lastNodes.length ? lastNodes : roster.urls().map((url) => ({ id: idOf(url), url, reachable: true }));
