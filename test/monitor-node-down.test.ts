@@ -1,6 +1,6 @@
 // The monitor loop against a node process killed with SIGKILL: node_down opens within its grace
 // plus two intervals, and resolves once the node is back on its port.
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, expect, test, setDefaultTimeout } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +11,9 @@ import plugin from "../subjects/ratelimiter/index.ts";
 import { spawnServe, startTestNode } from "./fixtures/node.ts";
 import { freePort } from "./fixtures/ports.ts";
 import { startRedis } from "./fixtures/redis.ts";
+
+// Real servers on a shared 2-core machine: bun's 5 s default is too tight (bunfig's [test] timeout is not applied).
+setDefaultTimeout(60_000);
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

@@ -1,6 +1,6 @@
 // The ratelimiter subject against real nodes and a real redis-server: a healthy cluster violates
 // nothing; each fault shows as its own invariant on its own resource, and as nothing else.
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +14,9 @@ import { rules } from "../subjects/ratelimiter/rules.ts";
 import { check, startTestNode, startTestNodes, type TestNode } from "./fixtures/node.ts";
 import { freePort } from "./fixtures/ports.ts";
 import { startRedis, type RedisServer } from "./fixtures/redis.ts";
+
+// Real servers on a shared 2-core machine: bun's 5 s default is too tight (bunfig's [test] timeout is not applied).
+setDefaultTimeout(60_000);
 
 const TOKEN = "test-admin-token";
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -194,5 +197,27 @@ describe("ratelimiter subject on a real cluster", () => {
     const { o, keys } = await look();
     expect(faults(keys)).toEqual(["redis_memory:redis"]);
     expect(o.redis?.memory?.oomRejectionsDelta).toBeGreaterThan(0);
+  });
+
+  test("a stale counter among thousands of idle ones, found only by the rolling SCAN sample, becomes a ticket", async () => {
+    const { redis, subject } = await rig({}, 1);
+    await redis.cli("EVAL", "for i=1,5000 do redis.call('SET', 'ratelimit:{idle:' .. i .. '}:sl', '1', 'PX', 30000) end return 1", "0");
+    await redis.cli("SET", "ratelimit:{cold:7}:sl", "1");
+    const dir = mkdtempSync(join(tmpdir(), "operator-stale-scan-"));
+    const state = openState(dir);
+    cleanup.push(async () => { state.close(); rmSync(dir, { recursive: true, force: true }); });
+    const controller = new AbortController();
+    const opened: string[] = [];
+    await runMonitor({
+      subject, state, intervalMs: 100, graceScale: 0.05, observeTimeoutMs: 3_000, once: false, signal: AbortSignal.any([controller.signal, AbortSignal.timeout(30_000)]),
+      emit: (type, data) => {
+        if (type !== "ticket_opened") return;
+        const ticket = data.ticket as { invariant: string; resource: string };
+        opened.push(`${ticket.invariant}:${ticket.resource}`);
+        if (ticket.resource === "key:cold:7") controller.abort();
+      },
+    });
+    expect(faults(opened)).toEqual(["stale_counter:key:cold:7"]);
+    expect(listTickets(state)[0]!.lastEvidence).toMatchObject({ redis_key: "ratelimit:{cold:7}:sl", ttl_ms: -1, found_by: "redis_scan" });
   });
 });

@@ -1,7 +1,10 @@
 // The Redis probe against a private redis-server: what it sees when Redis is fine, full, paused or dead.
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { startRedis, type RedisServer } from "../../test/fixtures/redis.ts";
 import { createRedisProbe, type RedisProbe } from "./redis-probe.ts";
+
+// Real servers on a shared 2-core machine: bun's 5 s default is too tight (bunfig's [test] timeout is not applied).
+setDefaultTimeout(60_000);
 
 const limits = { timeoutMs: 300, scanCalls: 4, scanCount: 250, sampleSize: 200 };
 const signal = () => new AbortController().signal;
