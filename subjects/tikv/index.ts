@@ -64,6 +64,7 @@ const plugin: SubjectPlugin<TikvObservation> & { scenarios: typeof scenarios } =
     return {
       name: "tikv",
       observe: (signal) => observeCluster({ pd, prometheus, now: Date.now }, signal),
+      observationErrors: (observation) => observation.errors.map((e) => `${e.source}: ${e.message}`),
       invariants,
       actions: () => actionDefinitions,
       execute: (name, params, signal) => executeAction({ pd, prometheus }, name, params, signal),
