@@ -31,7 +31,13 @@ export const options = defineOptions({
     schema: HttpUrl,
     help: "Prometheus that scrapes the TiKV stores; without it only PD's view is checked",
   },
-  pdTimeout: { env: "OPERATOR_PD_TIMEOUT", default: "5s", schema: PositiveDuration, help: "timeout of one PD or Prometheus request" },
+  pdTimeout: {
+    env: "OPERATOR_PD_TIMEOUT",
+    default: "2s",
+    schema: PositiveDuration,
+    // Short enough that a hanging PD member fails over to the next one within monitor's --observe-timeout (5s).
+    help: "timeout of one PD or Prometheus request; a PD member that takes longer is skipped for the next --pd-url",
+  },
 });
 
 /** Accepts the resolved options (typed) or raw text, as a caller that skipped the resolver would pass. */
