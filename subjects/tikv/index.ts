@@ -1,6 +1,6 @@
 // TiKV as a subject, seen the way an SRE sees it: through PD's HTTP API and, when given, Prometheus.
 import * as v from "valibot";
-import { defineOptions, HttpUrl, List, PositiveDuration, type TextSchema } from "../../lib/config.ts";
+import { defineOptions, flagName, HttpUrl, List, PositiveDuration, type TextSchema } from "../../lib/config.ts";
 import { usageError } from "../../lib/errors.ts";
 import type { Subject, SubjectPlugin } from "../../lib/subject.ts";
 import { actionDefinitions, executeAction } from "./actions.ts";
@@ -9,6 +9,7 @@ import type { TikvObservation } from "./observation.ts";
 import { observeCluster } from "./observe.ts";
 import { PdClient } from "./pd-client.ts";
 import { PrometheusClient } from "./prometheus-client.ts";
+import { shownUrl } from "./redact-url.ts";
 import { rules } from "./rules.ts";
 import { scenarios } from "./scenarios.ts";
 
@@ -46,7 +47,9 @@ function readOptions(raw: Record<string, unknown>): { pdUrls: string[]; promethe
     const text = value ?? fallback;
     if (text === undefined || typeof text !== "string") return text as T | undefined;
     const parsed = v.safeParse(options[key].schema, text);
-    if (!parsed.success) throw usageError("invalid_option", `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${JSON.stringify(text)} ${parsed.issues[0].message} (env ${options[key].env})`);
+    if (!parsed.success) {
+      throw usageError("invalid_option", `--${flagName(key)} ${JSON.stringify(shownUrl(text))} ${parsed.issues[0].message} (env ${options[key].env})`);
+    }
     return parsed.output as T;
   };
   return {
