@@ -43,7 +43,7 @@ afterAll(() => {
 
 describe("operator monitor: bad input", () => {
   test("an unknown subject is a usage error listing the subjects", async () => {
-    expect(await runCli(["monitor", "--subject", "nosuch", "--once"])).toEqual({ exitCode: 2, stdout: "", stderr: 'operator: unknown subject "nosuch": use one of ratelimiter\n' });
+    expect(await runCli(["monitor", "--subject", "nosuch", "--once"])).toEqual({ exitCode: 2, stdout: "", stderr: 'operator: unknown subject "nosuch": use one of ratelimiter, tikv, etcd\n' });
   });
 
   test("no targets and no local cluster: exit 2 saying what to do", async () => {

@@ -98,7 +98,7 @@ test("a dead endpoint is skipped for the next one; all dead is unreachable", asy
 });
 
 test("an observation of a sick PD records each failure and pd_unhealthy names them", async () => {
-  const pd = client([live], { timeoutMs: 300, maxBodyBytes: 1_000 });
+  const pd = client([live], { timeoutMs: 2_000, maxBodyBytes: 1_000 });
   const observation = await observeCluster({ pd, prometheus: null, now: () => 1_000 });
   expect(observation.stores).toBeNull();
   expect(observation.errors.map((e) => e.source).sort()).toEqual([
@@ -127,8 +127,8 @@ test("an observation where no PD answers at all is an unreachable error (exit 3)
 
 test("a password in a PD or Prometheus URL never reaches a message or the observation", async () => {
   const dead = `http://ops:hunter2@127.0.0.1:${await freePort()}`;
-  const pd = client([`http://ops:hunter2@127.0.0.1:${server.port}`, dead], { timeoutMs: 300 });
-  const prometheus = new PrometheusClient({ url: dead, timeoutMs: 300 });
+  const pd = client([`http://ops:hunter2@127.0.0.1:${server.port}`, dead], { timeoutMs: 2_000 });
+  const prometheus = new PrometheusClient({ url: dead, timeoutMs: 2_000 });
   const observation = await observeCluster({ pd, prometheus, now: () => 1_000 });
   const shown = JSON.stringify([observation, invariants.flatMap((i) => i.check(observation, 1_000))]);
   expect([shown.includes("hunter2"), shown.includes("ops:***@127.0.0.1")]).toEqual([false, true]);
