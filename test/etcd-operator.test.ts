@@ -1,7 +1,7 @@
 // Real etcd faults taken through the whole operator: tickets, the built-in diagnosis, proposals, a
 // person's approvals (CLI), the gate in execute mode, the actions and their verification.
 // The monitor runs in-process with the response stage (the monitor command does not wire it yet).
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,9 @@ import { openEtcd } from "../subjects/etcd/index.ts";
 import { leaderOf } from "../subjects/etcd/observe.ts";
 import { runCli } from "./fixtures/cli.ts";
 import { startEtcdCluster, type EtcdCluster } from "./fixtures/etcd.ts";
+
+// Real etcd processes on a shared 2-core machine: starting a cluster or an election can take seconds.
+setDefaultTimeout(60_000);
 
 let etcd: EtcdCluster;
 let dir: string;
@@ -82,7 +85,7 @@ test("fill-quota → db_quota and NOSPACE tickets → compact, defragment, disar
   expect(list.actions.filter((a) => a.status === "succeeded").map((a) => [a.name, a.verification])).toEqual([
     ["compact", "verified"], ["defragment", "verified"], ["disarm_alarm", "verified"],
   ]);
-}, 60_000);
+});
 
 test("two of three members killed: the built-in diagnosis blames those members, naming both, never the cluster", async () => {
   const subject = openEtcd({ endpoints: etcd.endpoints, etcdTimeout: 500 });
@@ -108,4 +111,4 @@ test("two of three members killed: the built-in diagnosis blames those members, 
     await Promise.all(victims.map((name) => etcd.restart(name)));
     await etcd.waitHealthy();
   }
-}, 60_000);
+});
