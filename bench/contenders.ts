@@ -7,6 +7,7 @@ export const PEERS = [
   { id: "http_ceiling", label: "(b) bare Bun.serve, no Redis", script: "http-ceiling.ts", runtime: "bun", openLoop: true },
   { id: "node_flexible", label: "(c) node:http + rate-limiter-flexible", script: "node-flexible.mjs", runtime: "node", openLoop: false },
   { id: "bun_ioredis_gcra", label: "(d) Bun.serve + ioredis auto-pipelining + GCRA", script: "bun-ioredis-gcra.ts", runtime: "bun", openLoop: true },
+  { id: "bun_redis_gcra", label: "(e) (d) with Bun's RedisClient, for information", script: "bun-redis-gcra.ts", runtime: "bun", openLoop: false },
 ] as const;
 export type PeerId = (typeof PEERS)[number]["id"];
 

@@ -17,6 +17,7 @@ describe("limiting peers", () => {
   for (const [name, command] of [
     ["node-flexible", ["node", join(PEERS_DIR, "node-flexible.mjs")]],
     ["bun-ioredis-gcra", ["bun", join(PEERS_DIR, "bun-ioredis-gcra.ts")]],
+    ["bun-redis-gcra", ["bun", join(PEERS_DIR, "bun-redis-gcra.ts")]],
   ] as const) {
     test(`${name} admits the limit, then answers 429 with Retry-After`, async () => {
       await using redis = await startRedis();
