@@ -1,5 +1,6 @@
 // The servers a run measures: our node, one per algorithm, and the three HTTP peers. Each
 // prints a JSON line with its url first and answers POST /api/v1/check the same way.
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Algorithm, BenchSettings } from "./settings.ts";
 
@@ -21,6 +22,13 @@ export function oursCommand(settings: BenchSettings, redisUrl: string, algorithm
     settings.binary, "ratelimiter", "serve", "--port", "0", "--json", "--redis-url", redisUrl, "--node-id", nodeId,
     "--algorithm", algorithm, "--default-limit", String(settings.limit), "--window", `${settings.windowMs / 1000}s`,
   ];
+}
+
+/** The source of our check script for `algorithm` (the prelude, then the algorithm's body), if the tree has it. */
+export function ourScriptSource(settings: BenchSettings, algorithm: Algorithm): string | undefined {
+  const dir = join(settings.repoDir, "ratelimiter", "algorithms");
+  const files = [join(dir, "prelude.lua"), join(dir, `${algorithm}.lua`)];
+  return files.every((file) => existsSync(file)) ? files.map((file) => readFileSync(file, "utf8")).join("") : undefined;
 }
 
 /** Whether the binary has `ratelimiter serve` yet (the node may not have landed). */

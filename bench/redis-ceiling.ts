@@ -9,6 +9,8 @@ export interface ScriptCall {
   commandsPerCheck: string[][];
   /** The EVALSHA among them with the probe key replaced by `k__rand_int__`; null if there was none. */
   evalsha: string[] | null;
+  /** Whether SCRIPT LOAD of the script's source gave the SHA the server sent (null: no source given). */
+  shaMatchesSource: boolean | null;
 }
 
 const PROBE_KEY = "benchprobe7";
@@ -19,7 +21,8 @@ async function postCheck(serverUrl: string, key: string): Promise<void> {
   if (response.status !== 200 && response.status !== 429) throw new Error(`${serverUrl}/api/v1/check answered ${response.status} to a probe`);
 }
 
-export async function captureScriptCall(redisUrl: string, serverUrl: string): Promise<ScriptCall> {
+/** Captures one check's Redis traffic; `source` is the script text the server should be running, loaded with SCRIPT LOAD. */
+export async function captureScriptCall(redisUrl: string, serverUrl: string, source?: string): Promise<ScriptCall> {
   const client = new Redis(redisUrl, { lazyConnect: true });
   await client.connect();
   const monitor = await client.monitor();
@@ -42,7 +45,16 @@ export async function captureScriptCall(redisUrl: string, serverUrl: string): Pr
     client.disconnect();
   }
   const call = seen.find(isProbeScriptCall);
-  return { commandsPerCheck: seen, evalsha: call ? call.map((arg) => arg.replaceAll(PROBE_KEY, "k__rand_int__")) : null };
+  let shaMatchesSource: boolean | null = null;
+  if (source !== undefined) {
+    const loader = new Redis(redisUrl);
+    try {
+      shaMatchesSource = (await loader.script("LOAD", source)) === call?.[1];
+    } finally {
+      loader.disconnect();
+    }
+  }
+  return { commandsPerCheck: seen, evalsha: call ? call.map((arg) => arg.replaceAll(PROBE_KEY, "k__rand_int__")) : null, shaMatchesSource };
 }
 
 const isProbeScriptCall = (args: string[]) => args[0]?.toLowerCase() === "evalsha" && args.some((arg) => arg.includes(PROBE_KEY));

@@ -22,11 +22,17 @@ export interface ReportInputs {
 export function buildReport(inputs: ReportInputs) {
   const { settings, runs } = inputs;
   const notes = [...inputs.notes];
-  const results: Partial<Record<Algorithm, ReturnType<typeof summarizeAlgorithm> & { redis_commands_per_check: number | null; redis_ceiling_command: string[] | null }>> = {};
+  const results: Partial<Record<Algorithm, ReturnType<typeof summarizeAlgorithm> & { redis_commands_per_check: number | null; redis_ceiling_command: string[] | null; redis_ceiling_script_loaded: boolean | null }>> = {};
   for (const algorithm of inputs.oursAvailable ? settings.algorithms : []) {
     const call = inputs.scriptCalls.get(algorithm);
     const summary = summarizeAlgorithm(runs, algorithm);
-    results[algorithm] = { ...summary, redis_commands_per_check: call?.commandsPerCheck.length ?? null, redis_ceiling_command: call?.evalsha ?? null };
+    results[algorithm] = {
+      ...summary,
+      redis_commands_per_check: call?.commandsPerCheck.length ?? null,
+      redis_ceiling_command: call?.evalsha ?? null,
+      redis_ceiling_script_loaded: call?.shaMatchesSource ?? null,
+    };
+    if (call?.shaMatchesSource === false) notes.push(`${algorithm}: SCRIPT LOAD of ratelimiter/algorithms/prelude.lua + ${algorithm}.lua gave another SHA than the node sends; (a) ran the node's SHA`);
     if (summary.fallback_decisions > 0) notes.push(`${algorithm}: ${summary.fallback_decisions} checks were decided by the fail policy, not by Redis: its figures flatter it`);
     if (call && !call.evalsha) notes.push(`${algorithm}: no EVALSHA seen for one check, so no Redis ceiling (commands: ${JSON.stringify(call.commandsPerCheck).slice(0, 300)})`);
   }

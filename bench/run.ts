@@ -5,7 +5,7 @@
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { startRedis, type RedisServer } from "../test/fixtures/redis.ts";
-import { fallbackDecisions, hasOurNode, oursCommand, peerCommand, PEERS } from "./contenders.ts";
+import { fallbackDecisions, hasOurNode, ourScriptSource, oursCommand, peerCommand, PEERS } from "./contenders.ts";
 import { runSidecars } from "./extras.ts";
 import { describeMachine } from "./machine.ts";
 import { benchOpenLoopClient, measureOpenLoop, measureSaturation, type OpenLoopClient } from "./measure.ts";
@@ -37,7 +37,7 @@ async function measurePeers(run: RunSample, settings: BenchSettings, redis: Redi
 async function measureOurs(run: RunSample, settings: BenchSettings, redis: RedisServer, client: OpenLoopClient, algorithm: Algorithm, scriptCalls: Map<Algorithm, ScriptCall>): Promise<void> {
   const server = await startServer(`node ${algorithm}`, oursCommand(settings, redis.url, algorithm, `bench-${algorithm}`), { cwd: settings.repoDir });
   try {
-    if (!scriptCalls.has(algorithm)) scriptCalls.set(algorithm, await captureScriptCall(redis.url, server.url));
+    if (!scriptCalls.has(algorithm)) scriptCalls.set(algorithm, await captureScriptCall(redis.url, server.url, ourScriptSource(settings, algorithm)));
     log(`ours ${algorithm}: saturation`);
     const saturation = await measureSaturation(server, redis, settings);
     const memory = memoryMb(server.pid);
