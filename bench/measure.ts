@@ -11,6 +11,8 @@ import { runWrk, type WrkResult } from "./wrk.ts";
 export interface Saturation extends WrkResult {
   /** Share of one core used during the measurement (100 = one core busy). */
   cpu_pct: { server: number | null; redis: number | null };
+  /** The server's CPU time per answered request, µs: steadier than req/s on a shared machine. */
+  server_cpu_us_per_request: number | null;
 }
 
 export async function measureSaturation(server: Server, redis: RedisServer, settings: BenchSettings): Promise<Saturation> {
@@ -19,7 +21,12 @@ export async function measureSaturation(server: Server, redis: RedisServer, sett
   await runWrk({ ...wrk, durationS: settings.warmupS });
   await redis.cli("FLUSHALL");
   const { result, cpuPercent } = await withCpuShare({ server: server.pid, redis: redis.pid }, () => runWrk({ ...wrk, durationS: settings.durationS }));
-  return { ...result, cpu_pct: { server: cpuPercent.server ?? null, redis: cpuPercent.redis ?? null } };
+  const serverPct = cpuPercent.server ?? null;
+  return {
+    ...result,
+    cpu_pct: { server: serverPct, redis: cpuPercent.redis ?? null },
+    server_cpu_us_per_request: serverPct === null || result.rps === 0 ? null : Math.round((serverPct / 100) * (1e6 / result.rps)),
+  };
 }
 
 /** The open-loop client: `operator loadgen` once it exists, else bench/open-loop.ts. */

@@ -40,6 +40,7 @@ export function summarizeSaturation(samples: Saturation[]) {
     non_2xx: round(at((s) => s.non_2xx), 0),
     socket_errors: round(at((s) => s.socket_errors), 0),
     cpu_pct: { server: round(at((s) => s.cpu_pct.server), 0), redis: round(at((s) => s.cpu_pct.redis), 0) },
+    server_cpu_us_per_request: round(at((s) => s.server_cpu_us_per_request), 0),
     rps_runs: samples.map((s) => s.rps),
   };
 }
