@@ -1,5 +1,6 @@
 // The rate limiter as a subject, seen from outside: its HTTP API, its metrics and its Redis.
 import type { SubjectPlugin } from "../../lib/subject.ts";
+import { workloads } from "./workloads.ts";
 
 const plugin: SubjectPlugin = {
   name: "ratelimiter",
@@ -10,6 +11,7 @@ const plugin: SubjectPlugin = {
   async open() {
     throw new Error("the ratelimiter subject cannot be opened yet (issue 5)");
   },
+  workloads,
 };
 
 export default plugin;
