@@ -1,7 +1,7 @@
 // operator loadgen: open-loop load at a fixed rate against the local cluster or --targets.
 import * as v from "valibot";
 import { defineOperatorCommand, stateDirOption } from "../lib/cli.ts";
-import { defineOptions, Duration, List, NonNegativeInt, OneOf, PositiveDuration, PositiveInt, PositiveNumber, Ratio, Switch, Text } from "../lib/config.ts";
+import { defineOptions, Duration, List, NonEmptyText, NonNegativeInt, OneOf, PositiveDuration, PositiveInt, PositiveNumber, Ratio, Switch, Text } from "../lib/config.ts";
 import { loadDeployment } from "../lib/deployment.ts";
 import { usageError } from "../lib/errors.ts";
 import { KEY_DISTRIBUTIONS } from "../lib/load/keys.ts";
@@ -23,6 +23,7 @@ const options = defineOptions({
   hotShare: { env: "OPERATOR_LOADGEN_HOT_SHARE", default: "0.5", schema: Ratio, help: "with --key-dist hot: the share of requests for the hot key" },
   zipfExponent: { env: "OPERATOR_LOADGEN_ZIPF_EXPONENT", default: "1.1", schema: PositiveNumber, help: "with --key-dist zipf: the exponent s" },
   seed: { env: "OPERATOR_LOADGEN_SEED", schema: NonNegativeInt, help: "same seed, same key sequence (default: random, printed in the report)" },
+  key: { env: "OPERATOR_LOADGEN_KEY", schema: NonEmptyText, help: "send every request for this one key (instead of --keys and --key-dist)" },
   keyPrefix: { env: "OPERATOR_LOADGEN_KEY_PREFIX", default: "loadgen-", schema: Text, help: "keys are PREFIX0 .. PREFIX(N-1)" },
   cost: { env: "OPERATOR_LOADGEN_COST", default: "1", schema: PositiveInt, help: "the cost each request asks for" },
   burst: { env: "OPERATOR_LOADGEN_BURST", schema: BurstText, help: "bursts on top of the rate: FACTORx:LENGTH/EVERY, e.g. 10x:1s/5s" },
@@ -59,7 +60,7 @@ export default defineOperatorCommand({
       {
         schedule: { ratePerSec: o.rate, durationMs: o.duration, rampMs: o.ramp, burst: o.burst },
         targets,
-        keys: { count: o.keys, distribution: o.keyDist, prefix: o.keyPrefix, seed: o.seed ?? Math.floor(Math.random() * 2 ** 31), zipfExponent: o.zipfExponent, hotShare: o.hotShare },
+        keys: { count: o.keys, distribution: o.keyDist, prefix: o.keyPrefix, seed: o.seed ?? Math.floor(Math.random() * 2 ** 31), zipfExponent: o.zipfExponent, hotShare: o.hotShare, only: o.key },
         workload: workload.create({ cost: o.cost }),
         maxInFlight: o.maxInFlight,
         timeoutMs: o.timeout,

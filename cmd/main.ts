@@ -9,6 +9,9 @@ import { ExitCode, isOperatorError } from "../lib/errors.ts";
 const commands: Record<string, () => Promise<CommandDef<any>>> = {
   subjects: () => import("./subjects.ts").then((m) => m.default),
   loadgen: () => import("./loadgen.ts").then((m) => m.default),
+  cluster: () => import("./cluster.ts").then((m) => m.default),
+  chaos: () => import("./chaos.ts").then((m) => m.default),
+  "link-proxy": () => import("./link-proxy.ts").then((m) => m.default),
 };
 
 const root: CommandDef<any> = {

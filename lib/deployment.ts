@@ -9,9 +9,9 @@ import { ensureSchema, openState, STATE_DB_FILE, type State } from "./state.ts";
 
 /** One process a deployment started: enough to find it again and to prove it is still the same one. */
 export interface ProcessRecord extends ProcessIdentity {
-  /** Unique within the deployment (`node-a`, `redis-0`, `link-a`). */
+  /** Unique within the deployment (`node-a`, `store-0`, `link-a`). */
   name: string;
-  /** The subject's word for what it is (`node`, `redis`, `link-proxy`). */
+  /** The subject's word for what it is (`node`, `store`, `link-proxy`). */
   role: string;
   logFile: string;
   port?: number;
@@ -46,8 +46,13 @@ export interface PartStatus {
   detail: string;
 }
 
+/** Where a deployment keeps its files (logs, data, tokens) inside the state dir. */
+export const DEPLOYMENT_DIR = "cluster";
+
 export interface DeploymentContext {
   stateDir: string;
+  /** The deployment's own folder (`<state dir>/cluster`): removed by `cluster down`. */
+  dir: string;
   /** The environment the started processes inherit (cmd/ passes the process's own). */
   env: Record<string, string | undefined>;
   /** argv that starts this same binary (compiled: [binary]; from source: [bun, cmd/main.ts]). */

@@ -1,6 +1,7 @@
 // The chaos engine: a fault is a lease. It is recorded (target, revert plan, expiry) and a watchdog
 // is running before anything is touched; a revert is claimed once, checked from outside, and a
 // revert that does not hold leaves the fault active.
+import { formatDuration } from "../duration.ts";
 import { usageError } from "../errors.ts";
 import { processStartTime, type ProcessIdentity } from "../process/identity.ts";
 import { abortableSleep, waitFor } from "../process/wait.ts";
@@ -9,7 +10,7 @@ import { findFault, refreshDeployment, type ChaosSession } from "./session.ts";
 import { claimRevert, dueFaults, failRevert, finishRevert, getFault, listFaults, markInjected, recordFault } from "./store.ts";
 import { ensureWatchdog } from "./watchdog.ts";
 
-/** How long a revert has to show from outside that it held. */
+/** How long a revert has, by default, to show from outside that it held. */
 export const VERIFY_TIMEOUT_MS = 15_000;
 /** After a revert that did not hold, the watchdog tries again this much later. */
 export const RETRY_AFTER_MS = 2_000;
@@ -35,8 +36,9 @@ export async function injectFault(session: ChaosSession, name: string, params: R
   if (options.dryRun) return { dryRun: true, fault: name, plan, durationMs };
   const record = recordFault(session.state, { fault: name, subject: session.plugin.name, params, plan, durationMs, now: Date.now() });
   ensureWatchdog(session.state, session.env.selfCommand);
+  let learned: Record<string, unknown> | void;
   try {
-    await definition.inject(session.ctx, record);
+    learned = await definition.inject(session.ctx, record);
   } catch (error) {
     // Half a fault is worse than none: undo whatever part took, then report the failure.
     await definition.revert(session.ctx, record).catch(() => {});
@@ -44,7 +46,7 @@ export async function injectFault(session: ChaosSession, name: string, params: R
     throw error;
   }
   const injectedAt = Date.now();
-  return { dryRun: false, record: markInjected(session.state, record.id, injectedAt, injectedAt + durationMs) };
+  return { dryRun: false, record: markInjected(session.state, record.id, injectedAt, injectedAt + durationMs, { ...record.revertPlan, ...(learned ?? {}) }) };
 }
 
 export type RevertOutcome = { record: FaultRecord; outcome: "reverted" | "already-reverted" | "failed" };
@@ -52,6 +54,7 @@ export type RevertOutcome = { record: FaultRecord; outcome: "reverted" | "alread
 /** Reverts fault `id` (idempotent): claims it, undoes it, checks from outside that it held. */
 export async function revertFault(session: ChaosSession, id: number): Promise<RevertOutcome> {
   const self = selfIdentity();
+  const verifyTimeoutMs = session.env.verifyTimeoutMs ?? VERIFY_TIMEOUT_MS;
   const claim = claimRevert(session.state, id, self, Date.now());
   if (!claim) throw usageError("unknown_fault_id", `no fault #${id} in ${session.state.dir}: operator chaos status lists them`);
   if ("done" in claim) return { record: claim.done, outcome: "already-reverted" };
@@ -60,7 +63,7 @@ export async function revertFault(session: ChaosSession, id: number): Promise<Re
     const settled = await waitFor(() => {
       const now = getFault(session.state, id);
       return now && now.status !== "reverting" ? now : undefined;
-    }, { timeoutMs: VERIFY_TIMEOUT_MS + 5_000, intervalMs: 100 });
+    }, { timeoutMs: verifyTimeoutMs + 5_000, intervalMs: 100 });
     const record = settled ?? getFault(session.state, id)!;
     return { record, outcome: record.status === "reverted" ? "reverted" : "failed" };
   }
@@ -72,9 +75,9 @@ export async function revertFault(session: ChaosSession, id: number): Promise<Re
   } catch (error) {
     return { record: failRevert(session.state, id, `revert failed: ${(error as Error).message}`, Date.now() + RETRY_AFTER_MS), outcome: "failed" };
   }
-  const held = await waitFor(() => definition.isReverted(session.ctx, record).catch(() => false), { timeoutMs: VERIFY_TIMEOUT_MS, intervalMs: 200 });
+  const held = await waitFor(() => definition.isReverted(session.ctx, record).catch(() => false), { timeoutMs: verifyTimeoutMs, intervalMs: 200 });
   if (!held) {
-    return { record: failRevert(session.state, id, "the revert did not show from outside within 15s", Date.now() + RETRY_AFTER_MS), outcome: "failed" };
+    return { record: failRevert(session.state, id, `the revert did not show from outside within ${formatDuration(verifyTimeoutMs)}`, Date.now() + RETRY_AFTER_MS), outcome: "failed" };
   }
   return { record: finishRevert(session.state, id, { verified: true, now: Date.now() }), outcome: "reverted" };
 }

@@ -5,7 +5,7 @@ import type { DeploymentRecord } from "../deployment.ts";
 
 /** What a fault hits, decided before it is injected. */
 export interface FaultTarget {
-  /** A resource string (`node:b`, `redis:0`, `key:user-1`): two active faults on one are refused without --stack. */
+  /** A resource string (`node:b`, `store:0`, `key:user-1`): two active faults on one are refused without --stack. */
   resource: string;
   /** Who exactly was hit (a pid and its start time, a port, a key): plain JSON, kept with the lease. */
   identity: Record<string, unknown>;
@@ -34,6 +34,8 @@ export interface FaultRecord {
   summary: string;
   /** `injecting` → `active` → `reverting` → `reverted`; a failed revert goes back to `active`. */
   status: FaultStatus;
+  /** The lease's length, ms (inject may use it, e.g. to let the server undo the fault itself). */
+  durationMs: number;
   injectedAt: number;
   expiresAt: number;
   revertedAt: number | null;
@@ -50,7 +52,7 @@ export interface FaultContext {
   deployment: DeploymentRecord;
   /** argv that starts this same binary (for faults that run a process of it). */
   selfCommand: string[];
-  /** Restarts one part of the deployment through its subject (a killed node, a killed redis) and records it. */
+  /** Restarts one part of the deployment through its subject (a killed node, a killed store) and records it. */
   restartPart(part: string): Promise<DeploymentRecord>;
 }
 
@@ -63,12 +65,15 @@ export interface FaultDefinition {
   options: OptionTable;
   /** Resolves the target and parameters without touching anything; a bad target is a usage error. */
   plan(ctx: FaultContext, params: Record<string, unknown>): Promise<FaultPlan>;
-  inject(ctx: FaultContext, fault: FaultRecord): Promise<void>;
+  /** Injects it; what it returns joins the revert plan (e.g. the pid of a process it started). */
+  inject(ctx: FaultContext, fault: FaultRecord): Promise<Record<string, unknown> | void>;
   /** Undoes the fault; harmless when it is already undone. */
   revert(ctx: FaultContext, fault: FaultRecord): Promise<void>;
   /** Seen from outside: is the system back as it was? */
   isReverted(ctx: FaultContext, fault: FaultRecord): Promise<boolean>;
 }
+
+const snakeKeys = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
 
 /** The record as `--json` prints it (snake_case, ISO times). */
 export function faultJson(record: FaultRecord, now = Date.now()) {
@@ -76,7 +81,7 @@ export function faultJson(record: FaultRecord, now = Date.now()) {
     id: record.id,
     fault: record.fault,
     target: record.target,
-    params: record.params,
+    params: snakeKeys(record.params),
     status: record.status,
     summary: record.summary,
     injected_at: new Date(record.injectedAt).toISOString(),

@@ -1,6 +1,7 @@
 // A chaos session: the state db, the deployment recorded there, its subject's faults, and the
 // context those faults run in. Chaos acts only on the local deployment it finds here.
-import { readDeployment, writeDeployment, type DeploymentRecord } from "../deployment.ts";
+import { join } from "node:path";
+import { DEPLOYMENT_DIR, readDeployment, writeDeployment, type DeploymentRecord } from "../deployment.ts";
 import { usageError } from "../errors.ts";
 import { loadSubject } from "../registry.ts";
 import { openState, type State } from "../state.ts";
@@ -16,6 +17,8 @@ export interface ChaosEnv {
   selfCommand: string[];
   signal: AbortSignal;
   note(text: string): void;
+  /** How long a revert has to show from outside that it held (default 15 s). */
+  verifyTimeoutMs?: number;
 }
 
 export interface ChaosSession {
@@ -52,7 +55,7 @@ export async function sessionFor(env: ChaosEnv, state: State, deployment: Deploy
       if (!plugin.deployment) throw usageError("no_deployment", `subject ${plugin.name} cannot restart parts`);
       const current = readDeployment(state) ?? ctx.deployment;
       // A revert finishes even after Ctrl-C (that is when --wait reverts): no abort signal here.
-      const next = await plugin.deployment.restart({ stateDir: state.dir, env: env.env, selfCommand: env.selfCommand, signal: new AbortController().signal, note: env.note }, current, part);
+      const next = await plugin.deployment.restart({ stateDir: state.dir, dir: join(state.dir, DEPLOYMENT_DIR), env: env.env, selfCommand: env.selfCommand, signal: new AbortController().signal, note: env.note }, current, part);
       writeDeployment(state, next);
       ctx.deployment = next;
       return next;

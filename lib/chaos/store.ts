@@ -12,7 +12,7 @@ const MIGRATIONS = [
      id INTEGER PRIMARY KEY AUTOINCREMENT,
      fault TEXT NOT NULL, subject TEXT NOT NULL, target TEXT NOT NULL, target_identity TEXT NOT NULL,
      params TEXT NOT NULL, revert_plan TEXT NOT NULL, summary TEXT NOT NULL, status TEXT NOT NULL,
-     injected_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, reverted_at INTEGER, verified INTEGER, error TEXT,
+     duration_ms INTEGER NOT NULL, injected_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, reverted_at INTEGER, verified INTEGER, error TEXT,
      reverter_pid INTEGER, reverter_start INTEGER, next_attempt_at INTEGER NOT NULL DEFAULT 0)`,
   "CREATE TABLE chaos_watchdog (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, start_time INTEGER NOT NULL, started_at INTEGER NOT NULL)",
 ];
@@ -31,6 +31,7 @@ interface FaultRow {
   revert_plan: string;
   summary: string;
   status: FaultStatus;
+  duration_ms: number;
   injected_at: number;
   expires_at: number;
   reverted_at: number | null;
@@ -51,6 +52,7 @@ const fromRow = (row: FaultRow): FaultRecord => ({
   revertPlan: JSON.parse(row.revert_plan),
   summary: row.summary,
   status: row.status,
+  durationMs: row.duration_ms,
   injectedAt: row.injected_at,
   expiresAt: row.expires_at,
   revertedAt: row.reverted_at,
@@ -62,21 +64,27 @@ export function ensureChaosSchema(state: State): void {
   ensureSchema(state, "chaos", MIGRATIONS);
 }
 
-/** Records a lease before the fault is injected (status `injecting`). */
+/** While injecting, the lease is provisional: the watchdog takes over only if the injector vanished this long. */
+const INJECT_GRACE_MS = 60_000;
+
+/** Records a lease before the fault is injected (status `injecting`); its real expiry is set once it is in place. */
 export function recordFault(state: State, input: { fault: string; subject: string; params: Record<string, unknown>; plan: FaultPlan; durationMs: number; now: number }): FaultRecord {
   ensureChaosSchema(state);
   const row = state.db
     .query<FaultRow, Bindings>(
-      `INSERT INTO chaos_faults (fault, subject, target, target_identity, params, revert_plan, summary, status, injected_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'injecting', ?, ?) RETURNING *`,
+      `INSERT INTO chaos_faults (fault, subject, target, target_identity, params, revert_plan, summary, status, duration_ms, injected_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'injecting', ?, ?, ?) RETURNING *`,
     )
-    .get(input.fault, input.subject, input.plan.target.resource, JSON.stringify(input.plan.target.identity), JSON.stringify(input.params), JSON.stringify(input.plan.revert), input.plan.summary, input.now, input.now + input.durationMs)!;
+    .get(input.fault, input.subject, input.plan.target.resource, JSON.stringify(input.plan.target.identity), JSON.stringify(input.params), JSON.stringify(input.plan.revert), input.plan.summary, input.durationMs, input.now, input.now + input.durationMs + INJECT_GRACE_MS)!;
   return fromRow(row);
 }
 
-/** The fault is in place: its lease runs from now. */
-export function markInjected(state: State, id: number, injectedAt: number, expiresAt: number): FaultRecord {
-  return fromRow(state.db.query<FaultRow, Bindings>("UPDATE chaos_faults SET status = 'active', injected_at = ?, expires_at = ? WHERE id = ? AND status = 'injecting' RETURNING *").get(injectedAt, expiresAt, id) ?? getRow(state, id)!);
+/** The fault is in place: its lease runs from now; `revertPlan` adds what inject learned (a pid). */
+export function markInjected(state: State, id: number, injectedAt: number, expiresAt: number, revertPlan: Record<string, unknown>): FaultRecord {
+  const row = state.db
+    .query<FaultRow, Bindings>("UPDATE chaos_faults SET status = 'active', injected_at = ?, expires_at = ?, revert_plan = ? WHERE id = ? AND status = 'injecting' RETURNING *")
+    .get(injectedAt, expiresAt, JSON.stringify(revertPlan), id);
+  return fromRow(row ?? getRow(state, id)!);
 }
 
 function getRow(state: State, id: number): FaultRow | undefined {

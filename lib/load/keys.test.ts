@@ -44,6 +44,10 @@ describe("keys", () => {
     expect(counts[0]).toBe(0);
   });
 
+  test("--key sends only that key", () => {
+    expect(new Set(draw({ ...base, only: "k" }, 50))).toEqual(new Set(["k"]));
+  });
+
   test("a single key is always that key", () => {
     expect(new Set(draw({ ...base, count: 1, distribution: "zipf" }, 100))).toEqual(new Set(["k0"]));
     expect(new Set(draw({ ...base, count: 1, distribution: "hot" }, 100))).toEqual(new Set(["k0"]));

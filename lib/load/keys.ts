@@ -13,6 +13,8 @@ export interface KeySpec {
   zipfExponent: number;
   /** hot: the share (0..1) of requests that go to key 0. */
   hotShare: number;
+  /** Every request carries exactly this key (the rest of the spec is ignored). */
+  only?: string;
 }
 
 /** mulberry32: a small, fast 32-bit generator; plenty for choosing keys. Returns [0, 1). */
@@ -29,6 +31,10 @@ export function seededRandom(seed: number): () => number {
 
 /** A function that returns the next key of the sequence. */
 export function keyChooser(spec: KeySpec): () => string {
+  if (spec.only !== undefined) {
+    const only = spec.only;
+    return () => only;
+  }
   const random = seededRandom(spec.seed);
   const index = indexChooser(spec, random);
   return () => `${spec.prefix}${index()}`;

@@ -54,7 +54,7 @@ describe("supervisor", () => {
   });
 
   test("a missing executable is a usage error", () => {
-    expect(() => spawnDetached({ argv: ["/nonexistent/redis-server"], logFile: join(dir, "e.log") })).toThrow(/cannot start \/nonexistent\/redis-server/);
+    expect(() => spawnDetached({ argv: ["/nonexistent/server-binary"], logFile: join(dir, "e.log") })).toThrow(/cannot start \/nonexistent\/server-binary/);
   });
 });
 

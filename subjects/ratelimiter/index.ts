@@ -1,5 +1,7 @@
 // The rate limiter as a subject, seen from outside: its HTTP API, its metrics and its Redis.
 import type { SubjectPlugin } from "../../lib/subject.ts";
+import { deployment } from "./deployment.ts";
+import { faults } from "./faults/index.ts";
 import { workloads } from "./workloads.ts";
 
 const plugin: SubjectPlugin = {
@@ -11,6 +13,8 @@ const plugin: SubjectPlugin = {
   async open() {
     throw new Error("the ratelimiter subject cannot be opened yet (issue 5)");
   },
+  deployment,
+  faults,
   workloads,
 };
 

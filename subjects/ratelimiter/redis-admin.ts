@@ -39,3 +39,22 @@ export async function redisAcceptsWrites(port: number, probeKey: string, timeout
     return false;
   }
 }
+
+/**
+ * A key this server itself holds: any key on a single server; on a Redis Cluster master, one whose
+ * slot it serves (else a write would only be redirected), found with CLUSTER KEYSLOT.
+ */
+export async function probeKeyOn(port: number, clustered: boolean): Promise<string> {
+  const base = "operator:chaos:probe";
+  if (!clustered) return base;
+  return withRedis(port, async (r) => {
+    const slots = (await r.call("CLUSTER", "SLOTS")) as [number, number, [string, number]][];
+    const mine = slots.filter((s) => Number(s[2][1]) === port);
+    for (let i = 0; i < 1000; i++) {
+      const key = `${base}:${i}`;
+      const slot = Number(await r.call("CLUSTER", "KEYSLOT", key));
+      if (mine.some(([from, to]) => slot >= from && slot <= to)) return key;
+    }
+    return base;
+  });
+}
