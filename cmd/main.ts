@@ -8,6 +8,7 @@ import { ExitCode, isOperatorError } from "../lib/errors.ts";
 // One line per command, loaded only when named.
 const commands: Record<string, () => Promise<CommandDef<any>>> = {
   subjects: () => import("./subjects.ts").then((m) => m.default),
+  ratelimiter: () => import("./ratelimiter.ts").then((m) => m.default),
   loadgen: () => import("./loadgen.ts").then((m) => m.default),
   cluster: () => import("./cluster.ts").then((m) => m.default),
   chaos: () => import("./chaos.ts").then((m) => m.default),

@@ -86,7 +86,8 @@ export function defineOperatorCommand<const T extends OptionTable>(spec: Command
     args[p.name] = { type: "positional", description: p.help, required: p.required ?? false };
   }
   const command = defineCommand({
-    meta: { name: spec.name, description: spec.description, ...(spec.hidden ? { hidden: true } : {}) },
+    // citty prints the parent command before a subcommand's name: "ratelimiter serve" shows as "serve".
+    meta: { name: spec.name.split(" ").at(-1), description: spec.description, ...(spec.hidden ? { hidden: true } : {}) },
     args,
     async run({ args: parsed, rawArgs }) {
       assertKnownFlags(rawArgs, table, spec.name);

@@ -1,0 +1,32 @@
+-- Head of every check script (the algorithm's body follows it in the same script).
+local block_key = KEYS[1]            -- string: the block's reason; its TTL is the block's
+local limit_key = KEYS[2]            -- hash: limit, window_ms, algorithm (a per-key override)
+local state_key = KEYS[3]            -- this algorithm's counter (sliding-window: a prefix)
+local limit = tonumber(ARGV[1])      -- default limit, requests per window
+local window_ms = tonumber(ARGV[2])  -- default window, ms
+local cost = tonumber(ARGV[3])       -- units this check takes, >= 1
+local algorithm = ARGV[4]            -- the algorithm this script implements
+-- Reply: {decision, limit, remaining, reset_ms, retry_after_ms, window_ms, is_override[, reason]}
+-- decision 1 allowed, 0 denied, 2 blocked; {3, algorithm} asks the caller to run another script.
+-- retry_after_ms is -1 when waiting cannot help (cost above the limit, a counter without expiry).
+
+local override = redis.call('HMGET', limit_key, 'limit', 'window_ms', 'algorithm')
+local is_override = 0
+if override[1] then
+  is_override = 1
+  limit = tonumber(override[1])
+  window_ms = tonumber(override[2]) or window_ms
+  if override[3] and override[3] ~= algorithm then return {3, override[3]} end
+end
+
+local block_ttl = redis.call('PTTL', block_key)
+if block_ttl ~= -2 then
+  return {2, limit, 0, block_ttl, block_ttl, window_ms, is_override, redis.call('GET', block_key) or ''}
+end
+
+local time = redis.call('TIME')
+local now_us = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local window_us = window_ms * 1000
+-- Numbers past 14 digits lose precision through tostring; every large number written is formatted.
+local function int(n) return string.format('%.0f', n) end
+

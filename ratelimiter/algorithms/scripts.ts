@@ -1,0 +1,61 @@
+// The Lua scripts of the four algorithms (and the counter read/reset), registered once per client
+// with ioredis defineCommand: EVALSHA, and EVAL again when Redis answers NOSCRIPT.
+import type { Cluster, Redis } from "ioredis";
+import { BLOCK_SUFFIX, COUNTER_SUFFIX, keysOf, LIMIT_SUFFIX, tagOf } from "../keys.ts";
+import type { Algorithm } from "../options.ts";
+import fixedWindow from "./fixed-window.lua" with { type: "text" };
+import gcra from "./gcra.lua" with { type: "text" };
+import peek from "./peek.lua" with { type: "text" };
+import prelude from "./prelude.lua" with { type: "text" };
+import reset from "./reset.lua" with { type: "text" };
+import slidingLog from "./sliding-log.lua" with { type: "text" };
+import slidingWindow from "./sliding-window.lua" with { type: "text" };
+
+const CHECK_COMMANDS = {
+  "fixed-window": ["rlCheckFixedWindow", fixedWindow],
+  "sliding-window": ["rlCheckSlidingWindow", slidingWindow],
+  "sliding-log": ["rlCheckSlidingLog", slidingLog],
+  gcra: ["rlCheckGcra", gcra],
+} as const satisfies Record<Algorithm, readonly [string, string]>;
+
+/** One check script's reply; see prelude.lua. Decision 3 carries an algorithm name instead. */
+export type CheckReply =
+  | [decision: 0 | 1, limit: number, remaining: number, resetMs: number, retryAfterMs: number, windowMs: number, isOverride: 0 | 1]
+  | [decision: 2, limit: number, remaining: number, resetMs: number, retryAfterMs: number, windowMs: number, isOverride: 0 | 1, reason: string]
+  | [decision: 3, algorithm: string];
+
+export type PeekReply = [algorithm: string, count: number, limit: number, windowMs: number, ttlMs: number, isOverride: 0 | 1];
+
+type ScriptFn<R> = (...args: (string | number)[]) => Promise<R>;
+type ScriptClient = Record<string, ScriptFn<unknown>>;
+
+export interface Scripts {
+  check(algorithm: Algorithm, key: string, limit: number, windowMs: number, cost: number): Promise<CheckReply>;
+  peek(key: string, limit: number, windowMs: number, algorithm: Algorithm): Promise<PeekReply>;
+  /** Deletes every counter of `key`; resolves to the number of Redis keys deleted. */
+  reset(key: string, windowMs: number): Promise<number>;
+}
+
+export function defineScripts(client: Redis | Cluster): Scripts {
+  for (const [name, body] of Object.values(CHECK_COMMANDS)) client.defineCommand(name, { numberOfKeys: 3, lua: prelude + body });
+  client.defineCommand("rlPeek", { numberOfKeys: 5, lua: peek });
+  client.defineCommand("rlReset", { numberOfKeys: 5, lua: reset });
+  const commands = client as unknown as ScriptClient;
+  const checkFns = Object.fromEntries(
+    Object.entries(CHECK_COMMANDS).map(([algorithm, [name]]) => [algorithm, commands[name]!.bind(client) as ScriptFn<CheckReply>]),
+  ) as Record<Algorithm, ScriptFn<CheckReply>>;
+  const allKeys = (key: string) => {
+    const keys = keysOf(key);
+    const c = keys.counter;
+    return [keys.limit, c["fixed-window"], c["sliding-window"], c["sliding-log"], c.gcra];
+  };
+  return {
+    check(algorithm, key, limit, windowMs, cost) {
+      // Not via keysOf: the hot path builds only the three keys it sends.
+      const tag = tagOf(key);
+      return checkFns[algorithm](tag + BLOCK_SUFFIX, tag + LIMIT_SUFFIX, tag + COUNTER_SUFFIX[algorithm], limit, windowMs, cost, algorithm);
+    },
+    peek: (key, limit, windowMs, algorithm) => (commands.rlPeek! as ScriptFn<PeekReply>)(...allKeys(key), limit, windowMs, algorithm),
+    reset: (key, windowMs) => (commands.rlReset! as ScriptFn<number>)(...allKeys(key), windowMs),
+  };
+}

@@ -1,0 +1,120 @@
+// The node's HTTP API (hono). Handlers throw; one onError renders every error as
+// {"error": code, "message"} with its 4xx/5xx status; an unknown error is logged and answered 500.
+import { Hono, type Context } from "hono";
+import type { HTTPResponseError } from "hono/types";
+import { httpError, isOperatorError } from "../lib/errors.ts";
+import { requireAdmin } from "./admin-auth.ts";
+import type { Checker } from "./check.ts";
+import type { CheckResponder } from "./check-response.ts";
+import { MAX_LIST_COUNT, type Counters } from "./counters.ts";
+import type { HotKey } from "./hot-keys.ts";
+import type { Limits } from "./limits.ts";
+import type { NodeMetrics } from "./metrics.ts";
+import type { RegisteredNode } from "./node-registry.ts";
+import type { NodeLogger } from "./options.ts";
+import { BlockBody, CheckBody, DrainBody, LimitBody, parseBody, pathKey, readJson } from "./request-bodies.ts";
+
+/** What the routes need from a running node. */
+export interface NodeContext {
+  nodeId: string;
+  adminToken?: string;
+  checker: Checker;
+  responder: CheckResponder;
+  limits: Limits;
+  counters: Counters;
+  hotKeys(count: number): HotKey[];
+  nodes(): Promise<RegisteredNode[]>;
+  /** `GET /api/v1/node` (wire shape). */
+  info(): Record<string, unknown>;
+  /** Why the node cannot serve checks now (`draining`, `redis_unreachable`), or undefined. */
+  unavailableReason(): string | undefined;
+  mode(): string;
+  isDraining(): boolean;
+  setDraining(drain: boolean): void;
+  metrics: NodeMetrics;
+  log: NodeLogger;
+}
+
+const DEFAULT_LIST_COUNT = 100;
+
+function countParam(c: Context, fallback: number): number {
+  const text = c.req.query("count");
+  if (text === undefined) return fallback;
+  const count = Number(text);
+  if (!/^\d+$/.test(text) || count < 1 || count > MAX_LIST_COUNT) {
+    throw httpError(400, "invalid_query", `count "${text}" must be an integer from 1 to ${MAX_LIST_COUNT}`);
+  }
+  return count;
+}
+
+export function createApp(node: NodeContext): Hono {
+  const app = new Hono();
+  const admin = requireAdmin(node.adminToken);
+  // path pattern -> methods, for 405 with Allow on a known path and a wrong method
+  const routes = new Map<string, string[]>();
+  const route = <const P extends string>(method: "GET" | "POST" | "PUT" | "DELETE", path: P): P => {
+    routes.set(path, [...(routes.get(path) ?? []), method]);
+    return path;
+  };
+
+  app.post(route("POST", "/api/v1/check"), async (c) => {
+    if (node.isDraining()) throw httpError(503, "draining", `node ${node.nodeId} is draining: send checks to another node`);
+    const { key, cost } = parseBody(CheckBody, await readJson(c.req.raw));
+    return node.responder.respond(await node.checker.check(key, cost));
+  });
+
+  app.get(route("GET", "/api/v1/limits/:key"), async (c) => c.json(await node.limits.get(pathKey(c.req.param("key")))));
+  app.put(route("PUT", "/api/v1/limits/:key"), admin, async (c) => {
+    const key = pathKey(c.req.param("key"));
+    const body = parseBody(LimitBody, await readJson(c.req.raw));
+    return c.json(await node.limits.put(key, { limit: body.limit, windowMs: body.window_ms, ...(body.algorithm ? { algorithm: body.algorithm } : {}) }));
+  });
+  app.delete(route("DELETE", "/api/v1/limits/:key"), admin, async (c) => c.json(await node.limits.remove(pathKey(c.req.param("key")))));
+
+  app.put(route("PUT", "/api/v1/blocks/:key"), admin, async (c) => {
+    const key = pathKey(c.req.param("key"));
+    const body = parseBody(BlockBody, await readJson(c.req.raw, {}));
+    return c.json(await node.limits.block(key, { ...(body.ttl_ms ? { ttlMs: body.ttl_ms } : {}), ...(body.reason !== undefined ? { reason: body.reason } : {}) }));
+  });
+  app.delete(route("DELETE", "/api/v1/blocks/:key"), admin, async (c) => c.json(await node.limits.unblock(pathKey(c.req.param("key")))));
+
+  app.get(route("GET", "/api/v1/counters"), async (c) => c.json(await node.counters.list(c.req.query("prefix") ?? "", countParam(c, DEFAULT_LIST_COUNT))));
+  app.get(route("GET", "/api/v1/counters/:key"), async (c) => c.json(await node.counters.get(pathKey(c.req.param("key")))));
+  app.post(route("POST", "/api/v1/counters/:key/reset"), admin, async (c) => c.json(await node.counters.reset(pathKey(c.req.param("key")))));
+
+  app.get(route("GET", "/api/v1/hot-keys"), (c) => c.json(node.hotKeys(countParam(c, 10))));
+  app.get(route("GET", "/api/v1/nodes"), async (c) => c.json(await node.nodes()));
+  app.get(route("GET", "/api/v1/node"), (c) => c.json(node.info()));
+  app.post(route("POST", "/api/v1/node/drain"), admin, async (c) => {
+    const { drain } = parseBody(DrainBody, await readJson(c.req.raw));
+    node.setDraining(drain);
+    return c.json({ node_id: node.nodeId, draining: node.isDraining() });
+  });
+
+  app.get(route("GET", "/health"), (c) => {
+    const reason = node.unavailableReason();
+    return reason
+      ? c.json({ status: "unavailable", reason, node_id: node.nodeId, mode: node.mode() }, 503)
+      : c.json({ status: "ok", node_id: node.nodeId, mode: node.mode() });
+  });
+  app.get(route("GET", "/metrics"), async (c) => c.body(await node.metrics.render(), 200, { "Content-Type": node.metrics.contentType }));
+
+  const patterns = [...routes].map(([path, methods]) => ({ pattern: new RegExp(`^${path.replace(/:[a-z]+/g, "[^/]+")}$`), methods }));
+  app.notFound((c) => {
+    const allowed = patterns.find((p) => p.pattern.test(c.req.path))?.methods;
+    if (allowed) {
+      c.header("Allow", allowed.join(", "));
+      throw httpError(405, "method_not_allowed", `${c.req.method} is not allowed on ${c.req.path}: use ${allowed.join(" or ")}`);
+    }
+    throw httpError(404, "not_found", `no route ${c.req.method} ${c.req.path}: see the HTTP API in README.md (operator ratelimiter serve)`);
+  });
+
+  app.onError((error: Error | HTTPResponseError, c) => {
+    if (isOperatorError(error) && error.status < 600) {
+      return c.json({ error: error.code, message: error.message }, error.status as 400);
+    }
+    node.log.error(`internal error on ${c.req.method} ${c.req.path}: ${error.stack ?? error.message}`);
+    return c.json({ error: "internal", message: "internal error: the node logged it" }, 500);
+  });
+  return app;
+}

@@ -1,0 +1,122 @@
+// One check: the algorithm's script on Redis (one round trip; a second only when an override names
+// another algorithm), or the fail policy when Redis is slow, gone, or the breaker is open.
+import type { Scripts } from "./algorithms/scripts.ts";
+import type { LocalLimiter } from "./local-limiter.ts";
+import { isAlgorithm, modeOfPolicy, type Algorithm, type NodeMode, type ResolvedNodeOptions } from "./options.ts";
+import { RedisUnavailableError, type RedisGate } from "./redis-gate.ts";
+
+export interface Decision {
+  allowed: boolean;
+  key: string;
+  limit: number;
+  remaining: number;
+  /** ms until the whole limit is available again; -1 when unknown (a counter without expiry). */
+  resetMs: number;
+  /** 0 when allowed; ms until this cost would be allowed; -1 when waiting cannot help. */
+  retryAfterMs: number;
+  algorithm: Algorithm;
+  windowMs: number;
+  policy: "default" | "override";
+  /** Who decided: Redis, or the fail policy. */
+  mode: NodeMode;
+  /** Set when the key is blocked (the block's reason, maybe empty). */
+  blockReason?: string;
+}
+
+interface KnownOverride {
+  limit: number;
+  windowMs: number;
+  algorithm: Algorithm;
+}
+
+export interface Checker {
+  check(key: string, cost: number): Promise<Decision>;
+  /** The limit the node applies to `key` when Redis is away: the last override seen, else the default. */
+  knownLimit(key: string): { limit: number; windowMs: number; algorithm: Algorithm };
+}
+
+export interface CheckerDeps {
+  scripts: Scripts;
+  gate: RedisGate;
+  options: ResolvedNodeOptions;
+  local: LocalLimiter;
+  /** Registered nodes, as last seen; the local policy splits the limit over them. */
+  nodeCount(): number;
+  /** Called once per decision: metrics, hot keys. */
+  observe(decision: Decision, seconds: number): void;
+  /** A Redis answer the node could not use (bad data in a key): logged, then the fail policy decides. */
+  onDataError(error: unknown): void;
+}
+
+const MAX_KNOWN_OVERRIDES = 10_000;
+
+export function createChecker(deps: CheckerDeps): Checker {
+  const { scripts, gate, options } = deps;
+  const { defaultLimit, windowMs, algorithm: defaultAlgorithm, failPolicy } = options;
+  const fallbackMode = modeOfPolicy[failPolicy];
+  // Overrides seen in Redis answers, so that the fail policy keeps honouring them while Redis is away.
+  const known = new Map<string, KnownOverride>();
+
+  async function viaRedis(key: string, cost: number): Promise<Decision> {
+    let algorithm = defaultAlgorithm;
+    let reply = await gate.settle(scripts.check(algorithm, key, defaultLimit, windowMs, cost));
+    if (reply[0] === 3) {
+      const named = reply[1];
+      if (!isAlgorithm(named)) throw new Error(`the override of key "${key}" names an unknown algorithm "${named}"`);
+      algorithm = named;
+      reply = await gate.settle(scripts.check(algorithm, key, defaultLimit, windowMs, cost));
+      if (reply[0] === 3) throw new Error(`the override of key "${key}" changed while it was read`);
+    }
+    const [decision, limit, remaining, resetMs, retryAfterMs, replyWindowMs, isOverride] = reply;
+    if (isOverride === 1) {
+      if (known.size >= MAX_KNOWN_OVERRIDES && !known.has(key)) known.delete(known.keys().next().value!);
+      known.set(key, { limit, windowMs: replyWindowMs, algorithm });
+    } else if (known.size > 0) {
+      known.delete(key);
+    }
+    const result: Decision = {
+      allowed: decision === 1,
+      key,
+      limit,
+      remaining,
+      resetMs,
+      retryAfterMs,
+      algorithm,
+      windowMs: replyWindowMs,
+      policy: isOverride === 1 ? "override" : "default",
+      mode: "redis",
+    };
+    if (decision === 2) result.blockReason = reply[7];
+    return result;
+  }
+
+  function viaFailPolicy(key: string, cost: number): Decision {
+    const override = known.get(key);
+    const limit = override?.limit ?? defaultLimit;
+    const window = override?.windowMs ?? windowMs;
+    const base = { key, limit, algorithm: override?.algorithm ?? defaultAlgorithm, windowMs: window, policy: override ? "override" : "default", mode: fallbackMode } as const;
+    if (failPolicy === "open") return { ...base, allowed: true, remaining: Math.max(limit - cost, 0), resetMs: window, retryAfterMs: 0 };
+    // closed: ask again once the breaker may probe Redis
+    if (failPolicy === "closed") return { ...base, allowed: false, remaining: 0, resetMs: window, retryAfterMs: Math.max(options.probeIntervalMs, 1_000) };
+    const local = deps.local.check(key, cost, limit, window, deps.nodeCount(), Date.now());
+    return { ...base, allowed: local.allowed, remaining: local.remaining, resetMs: local.resetMs, retryAfterMs: local.retryAfterMs };
+  }
+
+  return {
+    knownLimit: (key) => known.get(key) ?? { limit: defaultLimit, windowMs, algorithm: defaultAlgorithm },
+    async check(key, cost) {
+      const startedAt = performance.now();
+      let decision: Decision | undefined;
+      if (gate.tryEnter()) {
+        try {
+          decision = await viaRedis(key, cost);
+        } catch (error) {
+          if (!(error instanceof RedisUnavailableError)) deps.onDataError(error);
+        }
+      }
+      decision ??= viaFailPolicy(key, cost);
+      deps.observe(decision, (performance.now() - startedAt) / 1000);
+      return decision;
+    },
+  };
+}
