@@ -67,8 +67,9 @@ export class HttpPool {
     for (const [name, value] of Object.entries(headers ?? {})) head += `${name}: ${value}\r\n`;
     if (body !== undefined) head += `Content-Length: ${Buffer.byteLength(body)}\r\n`;
     const text = `${head}\r\n${body ?? ""}`;
-    // ASCII text is its own bytes (so a partial write can be resumed by length); anything else goes as UTF-8 bytes.
-    return isAscii(text) ? text : Buffer.from(text);
+    // ASCII text (its UTF-8 length is its length) is its own bytes, so a partial write resumes by
+    // length; anything else goes as UTF-8 bytes.
+    return Buffer.byteLength(text) === text.length ? text : Buffer.from(text);
   }
 
   private connect(): Connection {
@@ -145,19 +146,17 @@ export class HttpPool {
   }
 }
 
-const isAscii = (text: string) => /^[\x00-\x7f]*$/.test(text);
-
 /** The status of a complete response in `text`, or undefined while more bytes are needed. */
 export function parseResponse(text: string): { status: number; close: boolean } | undefined {
   const headEnd = text.indexOf("\r\n\r\n");
   if (headEnd < 0) return undefined;
-  const head = text.slice(0, headEnd).toLowerCase();
+  const head = text.slice(0, headEnd);
   const status = Number(head.slice(9, 12));
-  const close = /\r\nconnection:\s*close/.test(head);
+  const close = /\r\nconnection:\s*close/i.test(head);
   const bodyStart = headEnd + 4;
-  const length = /\r\ncontent-length:\s*(\d+)/.exec(head);
+  const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
   if (length) return text.length >= bodyStart + Number(length[1]) ? { status, close } : undefined;
-  if (/\r\ntransfer-encoding:\s*chunked/.test(head)) return chunkedEnd(text, bodyStart) ? { status, close } : undefined;
+  if (/\r\ntransfer-encoding:\s*chunked/i.test(head)) return chunkedEnd(text, bodyStart) ? { status, close } : undefined;
   // No length: 1xx/204/304 have no body; anything else runs to the close, which we do not wait for.
   return { status, close: close || !(status === 204 || status === 304 || status < 200) };
 }

@@ -40,10 +40,15 @@ async function findCounters(ctx: FaultContext, key: string): Promise<{ key: stri
   return found;
 }
 
+function runningNodes(ctx: FaultContext) {
+  const running = detailsOf(ctx.deployment).nodes.filter((n) => isSameProcess(processOf(ctx.deployment, n.name)));
+  if (running.length === 0) throw unreachableError("no_node_running", "no node of this cluster is running: operator cluster status shows why");
+  return running;
+}
+
 /** Makes a counter exist by sending one check for `key` through a running node. */
 async function touch(ctx: FaultContext, key: string): Promise<void> {
-  const node = detailsOf(ctx.deployment).nodes.find((n) => isSameProcess(processOf(ctx.deployment, n.name)));
-  if (!node) throw unreachableError("no_node_running", "no node is running to create the counter through");
+  const node = runningNodes(ctx)[0]!;
   await fetch(`${node.url}${NODE_PATHS.check}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key, cost: 1 }), signal: AbortSignal.timeout(2000) }).then((r) => r.arrayBuffer());
 }
 
@@ -110,6 +115,7 @@ export const hotKey: FaultDefinition = {
   },
   async plan(ctx, params) {
     const key = String(params.key);
+    runningNodes(ctx);
     return {
       target: { resource: `key:${key}`, identity: { key, targets: ctx.deployment.endpoints } },
       revert: { key, rate: params.rate },
