@@ -34,7 +34,7 @@ typecheck: deps
 
 # Test files run in parallel worker processes; each file starts its own servers on free ports.
 test: deps typecheck
-	bun test --parallel=2
+	bun test --parallel=2 --timeout=60000
 
 demo: build
 	./operator demo ratelimiter --auto

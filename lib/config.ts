@@ -78,6 +78,12 @@ export const PositiveNumber: TextSchema<number> = v.pipe(
   v.check((n) => Number.isFinite(n) && n > 0, "is not a positive number"),
 );
 
+export const NonNegativeNumber: TextSchema<number> = v.pipe(
+  v.string(),
+  v.transform((s) => (s.trim() === "" ? Number.NaN : Number(s))),
+  v.check((n) => Number.isFinite(n) && n >= 0, "is not a number of zero or more"),
+);
+
 export const Ratio: TextSchema<number> = v.pipe(
   v.string(),
   v.transform((s) => (s.trim() === "" ? Number.NaN : Number(s))),

@@ -1,7 +1,7 @@
 // The state database: one bun:sqlite file (WAL) in the state dir. Each module owns its tables and
 // declares them with `ensureSchema`; this module owns the file, its pragmas and its failures.
 import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
+import { accessSync, constants, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { usageError } from "./errors.ts";
 
@@ -28,16 +28,25 @@ export function openState(stateDir: string): State {
     db.exec("CREATE TABLE IF NOT EXISTS schema_versions (module TEXT PRIMARY KEY, version INTEGER NOT NULL)");
   } catch (error) {
     db?.close();
-    throw stateError(error, file);
+    throw stateError(error, file, dir);
   }
   const opened = db;
   return { db: opened, dir, close: () => opened.close() };
 }
 
-function stateError(error: unknown, file: string) {
+const isWritable = (dir: string) => {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === "ENOENT";
+  }
+};
+
+function stateError(error: unknown, file: string, dir?: string) {
   const text = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: string })?.code ?? "";
-  if (/EACCES|EROFS|readonly|read-only|permission/i.test(`${code} ${text}`)) {
+  if (/EACCES|EROFS|readonly|read-only|permission/i.test(`${code} ${text}`) || (dir !== undefined && !isWritable(dir))) {
     return usageError("state_read_only", `state dir ${file} is not writable: pass a writable --state-dir (env OPERATOR_STATE_DIR)`, { cause: error });
   }
   if (/locked|busy/i.test(text)) {
@@ -51,20 +60,20 @@ function stateError(error: unknown, file: string) {
 
 /**
  * Brings one module's tables to `statements.length` (each statement is one migration, applied in
- * order, each in its own transaction). Call it from the module that owns those tables.
+ * order, all pending ones in one transaction). Call it from the module that owns those tables.
  */
 export function ensureSchema(state: State, module: string, statements: string[]): void {
   try {
-    const row = state.db.query<{ version: number }, [string]>("SELECT version FROM schema_versions WHERE module = ?").get(module);
-    let version = row?.version ?? 0;
-    while (version < statements.length) {
-      const next = version + 1;
-      state.db.transaction(() => {
+    const versionOf = () => state.db.query<{ version: number }, [string]>("SELECT version FROM schema_versions WHERE module = ?").get(module)?.version ?? 0;
+    if (versionOf() >= statements.length) return;
+    // Two processes may start on a fresh state dir at once: the version is read again inside
+    // an IMMEDIATE transaction, so only one of them applies a migration.
+    state.db.transaction(() => {
+      for (let version = versionOf(); version < statements.length; version++) {
         state.db.exec(statements[version]!);
-        state.db.query("INSERT INTO schema_versions (module, version) VALUES (?, ?) ON CONFLICT(module) DO UPDATE SET version = excluded.version").run(module, next);
-      })();
-      version = next;
-    }
+        state.db.query("INSERT INTO schema_versions (module, version) VALUES (?, ?) ON CONFLICT(module) DO UPDATE SET version = excluded.version").run(module, version + 1);
+      }
+    }).immediate();
   } catch (error) {
     throw stateError(error, join(state.dir, STATE_DB_FILE));
   }

@@ -93,6 +93,11 @@ export interface DiagnosisRule<O = unknown> {
 export interface Subject<O = unknown> {
   name: string;
   observe(signal: AbortSignal): Promise<O>;
+  /**
+   * Parts of an observation that could not be read (a member answering garbage): each becomes an
+   * `error` event of the monitor while the rest of the observation is still checked.
+   */
+  observationErrors?(observation: O): string[];
   invariants: Invariant<O>[];
   actions(): ActionDefinition[];
   execute(name: string, params: unknown, signal: AbortSignal): Promise<ActionResult>;

@@ -55,7 +55,7 @@ describe("operator ratelimiter serve", () => {
   test("a password in the Redis URL never appears in output or logs", async () => {
     await using redis = await startRedis(["--requirepass", "hunter2"]);
     const url = `redis://:hunter2@127.0.0.1:${redis.port}`;
-    await using good = await spawnServe(["--port", "0", "--json", "--redis-url", url]);
+    await using good = await spawnServe(["--port", "0", "--json", "--redis-url", url, "--redis-timeout", "1s"]);
     const start = JSON.parse(good.startLine);
     expect(start.redis_url).toBe(`redis://:***@127.0.0.1:${redis.port}`);
     expect((await check(start.url, "k")).body).toMatchObject({ mode: "redis" });

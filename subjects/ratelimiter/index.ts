@@ -1,17 +1,44 @@
 // The rate limiter as a subject, seen from outside: its HTTP API, its metrics and its Redis.
-import type { SubjectPlugin } from "../../lib/subject.ts";
+import { usageError } from "../../lib/errors.ts";
+import type { Subject, SubjectPlugin } from "../../lib/subject.ts";
+import { invariants } from "./invariants.ts";
+import type { RatelimiterObservation } from "./observation.ts";
+import { createObserver } from "./observe.ts";
+import { subjectOptions, type SubjectOptions } from "./options.ts";
+import { rules } from "./rules.ts";
 import { deployment } from "./deployment.ts";
 import { faults } from "./faults/index.ts";
 import { workloads } from "./workloads.ts";
 
-const plugin: SubjectPlugin = {
-  name: "ratelimiter",
+const NAME = "ratelimiter";
+
+const plugin: SubjectPlugin<RatelimiterObservation> = {
+  name: NAME,
   description: "the operator's own distributed rate limiter: nodes sharing one Redis (or a Redis Cluster)",
-  options: {},
-  invariants: [],
+  options: subjectOptions,
+  invariants,
   actionDefinitions: [],
-  async open() {
-    throw new Error("the ratelimiter subject cannot be opened yet (issue 5)");
+  async open(raw, context): Promise<Subject<RatelimiterObservation>> {
+    const options = raw as SubjectOptions;
+    if (!options.targets) {
+      throw usageError("no_targets", `no --targets and no local cluster in ${context.stateDir}: run operator cluster up, or pass --targets http://host:port,... (env OPERATOR_TARGETS)`);
+    }
+    const observer = createObserver({
+      targets: options.targets.map((url) => ({ url })),
+      ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+      httpTimeoutMs: options.httpTimeout,
+      keySample: options.keySample,
+    });
+    return {
+      name: NAME,
+      observe: (signal) => observer.observe(signal),
+      observationErrors: (o) => o.problems,
+      invariants,
+      actions: () => [],
+      execute: async (name) => ({ ok: false, message: `no action ${name}: the ratelimiter subject has no actions yet`, retryable: false }),
+      diagnosisRules: rules,
+      close: () => observer.close(),
+    };
   },
   deployment,
   faults,

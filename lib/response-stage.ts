@@ -1,0 +1,158 @@
+// The monitor stage that responds to tickets: diagnose each new one, propose what it recommends,
+// pass pending actions through the gate every cycle (obeying the mode and the kill switch within
+// one cycle), run what may run exactly once, and verify that the ticket's violation cleared.
+import { runApprovedAction, reviewInterrupted } from "./actions/action-runner.ts";
+import { actionJson, listActions, PENDING_STATUSES, recordVerification, transitionAction, type ActionRecord } from "./actions/action-store.ts";
+import { decide, type AutoApprove } from "./actions/gate.ts";
+import { proposeRecommended } from "./actions/proposals.ts";
+import { getMode } from "./actions/settings.ts";
+import { verificationOutcome } from "./actions/verification.ts";
+import { diagnosisJson, renderDiagnosis, type DiagnosisEngine } from "./diagnosis/diagnosis.ts";
+import { saveDiagnosis } from "./diagnosis/diagnosis-store.ts";
+import type { State } from "./state.ts";
+import { violationKey, type Subject, type Violation } from "./subject.ts";
+
+/** What this stage reads of a ticket (the monitor's Ticket has more). */
+export interface TicketView {
+  id: number;
+  invariant: string;
+  resource: string;
+  severity: string;
+  lastMessage: string;
+  lastEvidence: Record<string, unknown>;
+}
+
+/** What this stage reads of a monitor cycle (the monitor's CycleContext). */
+export interface CycleView<O = unknown> {
+  subject: Subject<O>;
+  state: State;
+  now: number;
+  once: boolean;
+  observation: O | undefined;
+  violations: Violation[];
+  openTickets: TicketView[];
+  history: { at: number; observation: O }[];
+  emit: (type: string, data: Record<string, unknown>, human?: string) => void;
+  signal: AbortSignal;
+}
+
+export interface ResponseStageOptions {
+  /** Diagnose each new ticket (`--diagnose`). */
+  diagnose: boolean;
+  engine: DiagnosisEngine;
+  subjectDescription?: string;
+  autoApprove: AutoApprove;
+  /** Longest one action may run, ms. */
+  actionTimeoutMs: number;
+  /** How long a ticket's violation has to clear after its action, ms. */
+  verifyWithinMs: number;
+  /** Who the monitor is in the audit log. */
+  actor?: string;
+  clock?: () => number;
+}
+
+const ticketRef = (t: TicketView) => ({ id: t.id, invariant: t.invariant, resource: t.resource, severity: t.severity });
+
+export function actionLine(a: ActionRecord, extra = ""): string {
+  return `action #${a.id} ${a.status}: ${a.name} ${JSON.stringify(a.params)} (${a.risk} risk${a.ticketId !== null ? `, ticket #${a.ticketId}` : ""})${extra}`;
+}
+
+export function createResponseStage<O>(options: ResponseStageOptions) {
+  const actor = options.actor ?? "monitor";
+  const clock = options.clock ?? Date.now;
+  const background = new Set<Promise<void>>();
+  let started = false;
+
+  /** Once per monitor run: what a dead predecessor left executing goes to a person, never reruns. */
+  function begin(ctx: CycleView<O>): void {
+    if (started) return;
+    started = true;
+    for (const action of reviewInterrupted(ctx.state, actor, clock())) {
+      ctx.emit("action_finished", { action: actionJson(action) }, actionLine(action, ": found executing after a crash, left for a person to review"));
+    }
+  }
+
+  async function diagnoseTicket(ticket: TicketView, ctx: CycleView<O>): Promise<void> {
+    const diagnosis = await options.engine.diagnose(
+      {
+        ticket: { id: ticket.id, invariant: ticket.invariant, resource: ticket.resource, severity: ticket.severity, message: ticket.lastMessage, evidence: ticket.lastEvidence },
+        subject: ctx.subject,
+        subjectDescription: options.subjectDescription,
+        violations: ctx.violations,
+        observation: ctx.observation as O,
+        history: ctx.history,
+        now: ctx.now,
+      },
+      ctx.signal,
+    );
+    saveDiagnosis(ctx.state, diagnosis, clock());
+    const json = diagnosisJson(diagnosis);
+    ctx.emit("diagnosis", { ticket: ticketRef(ticket), diagnosis: json }, renderDiagnosis(json));
+    const mode = getMode(ctx.state).mode;
+    for (const { record, created } of proposeRecommended(ctx.state, { subject: ctx.subject.name, definitions: ctx.subject.actions(), diagnosis, now: clock() })) {
+      if (!created) continue;
+      const gate = decide({ kind: "action", risk: record.risk, status: record.status, mode, autoApprove: options.autoApprove });
+      ctx.emit("action_proposed", { action: actionJson(record), gate: gate.verdict, reason: gate.reason }, actionLine(record, `: ${gate.reason}`));
+    }
+  }
+
+  async function passGate(action: ActionRecord, open: ReadonlySet<number>, ctx: CycleView<O>): Promise<void> {
+    if (action.ticketId !== null && !open.has(action.ticketId)) {
+      const cancelled = transitionAction(ctx.state, action.id, { to: "cancelled", actor, why: `ticket #${action.ticketId} is resolved: nothing left to fix`, now: clock() });
+      if (cancelled) ctx.emit("action_finished", { action: actionJson(cancelled) }, actionLine(cancelled, ": its ticket is resolved"));
+      return;
+    }
+    // Read for every action: a kill switch or `mode observe` takes effect before the next one runs.
+    const mode = getMode(ctx.state).mode;
+    const gate = decide({ kind: "action", risk: action.risk, status: action.status, mode, autoApprove: options.autoApprove });
+    let ready: ActionRecord | undefined = action;
+    if (gate.verdict === "auto_approve") ready = transitionAction(ctx.state, action.id, { to: "approved", actor: "gate", why: gate.reason, now: clock() });
+    else if (gate.verdict !== "run") return;
+    if (!ready) return;
+    const done = await runApprovedAction(ctx.state, ctx.subject, ready, { actor, now: clock, timeoutMs: options.actionTimeoutMs, verifyWithinMs: options.verifyWithinMs, signal: ctx.signal });
+    if (done) ctx.emit("action_finished", { action: actionJson(done) }, actionLine(done, `: ${done.result?.message ?? ""}`));
+  }
+
+  function verify(ctx: CycleView<O>): void {
+    const open = new Map(ctx.openTickets.map((t) => [t.id, violationKey(t)]));
+    const holding = new Set(ctx.violations.map(violationKey));
+    for (const action of listActions(ctx.state, { subject: ctx.subject.name, statuses: ["succeeded"] })) {
+      if (action.verification !== "pending" || action.ticketId === null || action.verifyBy === null) continue;
+      const key = open.get(action.ticketId);
+      // A failed observation cannot show the violation cleared; a resolved ticket shows it did.
+      const stillViolated = key === undefined ? false : ctx.observation === undefined || holding.has(key);
+      const outcome = verificationOutcome({ stillViolated, now: ctx.now, verifyBy: action.verifyBy });
+      if (outcome === "pending") continue;
+      const why = outcome === "verified" ? `${key ?? `ticket #${action.ticketId}`} cleared after the action` : `${key} still holds ${options.verifyWithinMs} ms after the action`;
+      const recorded = recordVerification(ctx.state, action.id, outcome, actor, why, clock());
+      if (recorded) ctx.emit("action_verified", { action: actionJson(recorded), verification: outcome }, actionLine(recorded, `: ${outcome.replace("_", " ")}: ${why}`));
+    }
+  }
+
+  return {
+    name: "response",
+    async onTicketOpened(ticket: TicketView, ctx: CycleView<O>): Promise<void> {
+      begin(ctx);
+      if (!options.diagnose) return;
+      if (options.engine.name === "builtin" || ctx.once) return diagnoseTicket(ticket, ctx);
+      // A remote engine may take its whole time budget: it must not hold up the loop.
+      const task = diagnoseTicket(ticket, ctx).catch((error) =>
+        ctx.emit("error", { source: "stage", stage: "response", message: error instanceof Error ? error.message : String(error) }, `error (diagnosis of ticket #${ticket.id}): ${error}`),
+      );
+      background.add(task);
+      void task.finally(() => background.delete(task));
+    },
+    async afterCycle(ctx: CycleView<O>): Promise<void> {
+      begin(ctx);
+      const open = new Set(ctx.openTickets.map((t) => t.id));
+      for (const action of listActions(ctx.state, { subject: ctx.subject.name, statuses: PENDING_STATUSES })) {
+        if (ctx.signal.aborted) return;
+        await passGate(action, open, ctx);
+      }
+      verify(ctx);
+    },
+    async close(): Promise<void> {
+      await Promise.allSettled([...background]);
+    },
+  };
+}

@@ -1,0 +1,74 @@
+// What one observation of the rate limiter holds: every node as its API shows it, Redis as the
+// operator's own client sees it, and the heaviest keys with their traffic summed over nodes.
+import type { HttpFailure } from "./http-client.ts";
+import type { RedisObservation } from "./redis-probe.ts";
+import type { SpanTotals } from "./traffic-ledger.ts";
+
+export interface NodeState {
+  /** The node's id (`node:<id>` is its resource): from the node, the registry or the deployment, else host:port. */
+  id: string;
+  url: string;
+  /** `configured`: named by --targets or the local deployment; `registered`: found in the node registry. */
+  origin: "configured" | "registered";
+  /** It answered `GET /api/v1/node` with a node description. */
+  reachable: boolean;
+  failure?: HttpFailure;
+  mode?: string;
+  draining?: boolean;
+  redisConnected?: boolean;
+  /** The node's own latency to Redis (ms): a slow link to one node shows here only. */
+  redisLatencyMs?: number;
+  failPolicy?: string;
+  algorithm?: string;
+  defaultLimit?: number;
+  windowMs?: number;
+  uptimeMs?: number;
+  /** p99 of check latency over the last ~30 s of metrics (since start on the first look), ms. */
+  checkP99Ms?: number;
+  /** Checks behind that p99. */
+  checkSamples?: number;
+}
+
+/** One node's view of one key (`GET /api/v1/counters/:key`). */
+export interface CounterView {
+  key: string;
+  node: string;
+  count: number;
+  limit: number;
+  windowMs: number;
+  ttlMs: number;
+  algorithm: string;
+  /** `redis`, or `local` for a node deciding from its own share. */
+  source: string;
+}
+
+export interface KeyTraffic {
+  key: string;
+  /** The key's effective limit, from a node that reads it from Redis when one does. */
+  limit?: number;
+  windowMs?: number;
+  algorithm?: string;
+  /** The nodes' hot-keys reports summed (each covers its node's last one or two windows): an upper bound of recent traffic. */
+  reported: { checks: number; allowed: number; denied: number };
+  /** Increments over the key's last window, summed over nodes: a lower bound of what was admitted. */
+  lastWindow: SpanTotals;
+  /** Increments over the last couple of cycles. */
+  recent: SpanTotals;
+  /** Under a block (`block_key`); undefined when Redis cannot be asked. */
+  blocked?: boolean;
+  counters: CounterView[];
+}
+
+export interface RatelimiterObservation {
+  /** ms since the epoch */
+  at: number;
+  nodes: NodeState[];
+  /** Undefined when the operator has no Redis URL (then the nodes' own view of Redis stands). */
+  redis?: RedisObservation;
+  /** The heaviest keys, heaviest first (bounded). */
+  keys: KeyTraffic[];
+  /** Checks in all nodes' hot-keys reports together, the denominator of a key's share. */
+  reportedChecks: number;
+  /** Parts that could not be read (garbage, oversized bodies): `error` events, not violations. */
+  problems: string[];
+}

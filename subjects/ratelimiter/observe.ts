@@ -1,0 +1,157 @@
+// One observation of the rate limiter, from outside: read every node (configured or registered),
+// then the heaviest keys' counters on each node and Redis, both bounded in size and time. Keeps
+// what needs memory across cycles: node ids by URL, metrics baselines, the traffic ledger.
+import { unreachableError } from "../../lib/errors.ts";
+import { bucketDelta, quantileSeconds, type Buckets } from "./metrics-text.ts";
+import { readCounters, readNode, type NodeReading } from "./node-reader.ts";
+import type { CounterView, KeyTraffic, NodeState, RatelimiterObservation } from "./observation.ts";
+import { NodeRoster } from "./node-roster.ts";
+import { createRedisProbe, type RedisObservation } from "./redis-probe.ts";
+import { TrafficLedger } from "./traffic-ledger.ts";
+
+export interface Target {
+  url: string;
+  /** Known id (from the local deployment); else learned from the node. */
+  id?: string;
+}
+
+export interface ObserverOptions {
+  targets: Target[];
+  redisUrl?: string;
+  httpTimeoutMs: number;
+  /** Counter keys sampled from Redis per cycle. */
+  keySample: number;
+}
+
+/** Keys followed closely each cycle (counters on every node, blocks, traffic). */
+const FOCUS_KEYS = 8;
+/** How far back the check-latency p99 reaches. */
+const P99_SPAN_MS = 30_000;
+const P99_MIN_CHECKS = 20;
+const LEDGER_RETAIN_MS = 20 * 60_000;
+
+export interface Observer {
+  observe(signal: AbortSignal): Promise<RatelimiterObservation>;
+  close(): Promise<void>;
+}
+
+const hostPort = (url: string) => new URL(url).host;
+const trim = (url: string) => url.replace(/\/+$/, "");
+
+export function createObserver(options: ObserverOptions): Observer {
+  const roster = new NodeRoster(new Map(options.targets.map((t) => [trim(t.url), t.id])));
+  const idsByUrl = new Map<string, string>();
+  const metricsHistory = new Map<string, { at: number; buckets: Buckets }[]>();
+  const ledger = new TrafficLedger(LEDGER_RETAIN_MS);
+  const probe = options.redisUrl
+    ? createRedisProbe(options.redisUrl, { timeoutMs: options.httpTimeoutMs, scanCalls: 4, scanCount: 250, sampleSize: options.keySample })
+    : undefined;
+  let lastAt: number | undefined;
+
+  const idOf = (url: string) => (roster.isConfigured(url) ? roster.knownId(url) : undefined) ?? idsByUrl.get(url) ?? roster.knownId(url) ?? hostPort(url);
+
+  function nodeState(url: string, reading: NodeReading, at: number): NodeState {
+    const base = { url, origin: roster.isConfigured(url) ? ("configured" as const) : ("registered" as const) };
+    const d = reading.description;
+    if (!d) return { ...base, id: idOf(url), reachable: false, ...(reading.failure ? { failure: reading.failure } : {}) };
+    idsByUrl.set(url, d.node_id);
+    const id = idOf(url);
+    const state: NodeState = {
+      ...base, id, reachable: true, mode: d.mode, draining: d.draining ?? false,
+      redisConnected: d.redis?.connected, redisLatencyMs: d.redis?.latency_ms ?? undefined,
+      failPolicy: d.fail_policy, algorithm: d.algorithm, defaultLimit: d.default_limit, windowMs: d.window_ms, uptimeMs: d.uptime_ms,
+    };
+    if (reading.metrics) Object.assign(state, checkLatency(id, reading.metrics.checkBuckets, at));
+    return state;
+  }
+
+  function checkLatency(id: string, buckets: Buckets, at: number): Pick<NodeState, "checkP99Ms" | "checkSamples"> {
+    const history = (metricsHistory.get(id) ?? []).filter((s) => s.at >= at - P99_SPAN_MS);
+    const delta = bucketDelta(buckets, history[0]?.buckets);
+    history.push({ at, buckets });
+    metricsHistory.set(id, history);
+    const samples = Math.max(0, ...delta.values());
+    const p99 = quantileSeconds(delta, 0.99, P99_MIN_CHECKS);
+    return { checkSamples: samples, ...(p99 !== undefined ? { checkP99Ms: Math.round(p99 * 1_000_000) / 1_000 } : {}) };
+  }
+
+  return {
+    async observe(signal) {
+      const at = Date.now();
+      const limits = { timeoutMs: options.httpTimeoutMs, signal };
+      const readings = new Map<string, NodeReading>();
+      const readAll = async (urls: string[]) => {
+        const results = await Promise.all(urls.map((url) => readNode(url, limits)));
+        urls.forEach((url, i) => readings.set(url, results[i]!));
+      };
+      await readAll(roster.urls());
+      // Nodes the registry names that we did not know yet are read in this same cycle.
+      const listedByNodes = [...readings.values()].filter((r) => r.registered).flatMap((r) => r.registered!);
+      roster.discover(listedByNodes, at);
+      const unseen = roster.urls().filter((url) => !readings.has(url));
+      if (unseen.length) await readAll(unseen);
+      signal.throwIfAborted();
+
+      const nodes = [...readings].map(([url, reading]) => nodeState(url, reading, at));
+      const problems = [...readings].flatMap(([url, r]) => r.problems.map((p) => `node ${idOf(url)} (${url}): ${p}`));
+      for (const [url, reading] of readings) if (reading.hotKeys) ledger.record(idOf(url), at, reading.hotKeys);
+
+      const reported = new Map<string, { checks: number; allowed: number; denied: number }>();
+      for (const reading of readings.values()) {
+        for (const h of reading.hotKeys ?? []) {
+          const sum = reported.get(h.key) ?? { checks: 0, allowed: 0, denied: 0 };
+          reported.set(h.key, { checks: sum.checks + h.checks, allowed: sum.allowed + h.allowed, denied: sum.denied + h.denied });
+        }
+      }
+      const focus = [...reported].sort(([, a], [, b]) => b.checks - a.checks).slice(0, FOCUS_KEYS).map(([key]) => key);
+      const live = nodes.filter((n) => n.reachable);
+      const [counterReads, redis] = await Promise.all([
+        Promise.all(live.map((n) => readCounters(n.id, n.url, focus, limits))),
+        probe?.observe(focus, signal),
+      ]);
+      signal.throwIfAborted();
+      counterReads.forEach((r, i) => problems.push(...r.problems.map((p) => `node ${live[i]!.id} (${live[i]!.url}): ${p}`)));
+      const listedByRedis = redis?.reachable ? redis.registered.map((n) => ({ id: n.id, url: trim(n.url) })) : undefined;
+      roster.discover(listedByRedis ?? [], at);
+      const registryAnswered = listedByRedis !== undefined || [...readings.values()].some((r) => r.registered);
+      roster.settle(registryAnswered ? [...listedByNodes, ...(listedByRedis ?? [])] : undefined, (url) => nodes.some((n) => n.url === url && n.reachable), at);
+
+      if (live.length === 0 && (!redis || !redis.reachable)) {
+        const why = nodes.map((n) => `${n.id} (${n.url}) ${n.failure?.message ?? "did not answer"}`).join("; ");
+        throw unreachableError("subject_unreachable", `no rate-limiter node answered${redis ? " and Redis is unreachable" : ""}: ${why || "no nodes known"}`);
+      }
+
+      const recentMs = lastAt === undefined ? 0 : Math.round(2.5 * (at - lastAt));
+      lastAt = at;
+      const defaultWindowMs = Math.max(0, ...live.map((n) => n.windowMs ?? 0)) || undefined;
+      const counters = counterReads.flatMap((r) => r.counters);
+      const keys = focus.map((key) => keyTraffic(key, reported.get(key)!, counters.filter((c) => c.key === key), redis, { at, recentMs, defaultWindowMs }));
+      const reportedChecks = [...reported.values()].reduce((sum, r) => sum + r.checks, 0);
+      return { at, nodes, ...(redis ? { redis } : {}), keys, reportedChecks, problems };
+    },
+    async close() {
+      await probe?.close();
+    },
+  };
+
+  function keyTraffic(
+    key: string,
+    reportedTotals: KeyTraffic["reported"],
+    views: CounterView[],
+    redis: RedisObservation | undefined,
+    context: { at: number; recentMs: number; defaultWindowMs: number | undefined },
+  ): KeyTraffic {
+    const authority = views.find((c) => c.source === "redis") ?? views[0];
+    const windowMs = authority?.windowMs ?? context.defaultWindowMs;
+    return {
+      key,
+      ...(authority ? { limit: authority.limit, algorithm: authority.algorithm } : {}),
+      ...(windowMs ? { windowMs } : {}),
+      reported: reportedTotals,
+      lastWindow: ledger.totals(key, windowMs ?? 0, context.at),
+      recent: ledger.totals(key, context.recentMs, context.at),
+      ...(redis?.reachable ? { blocked: redis.blockedKeys.includes(key) } : {}),
+      counters: views,
+    };
+  }
+}

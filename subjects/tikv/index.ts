@@ -1,0 +1,76 @@
+// TiKV as a subject, seen the way an SRE sees it: through PD's HTTP API and, when given, Prometheus.
+import * as v from "valibot";
+import { defineOptions, HttpUrl, List, PositiveDuration, type TextSchema } from "../../lib/config.ts";
+import { usageError } from "../../lib/errors.ts";
+import type { Subject, SubjectPlugin } from "../../lib/subject.ts";
+import { actionDefinitions, executeAction } from "./actions.ts";
+import { invariants } from "./invariants.ts";
+import type { TikvObservation } from "./observation.ts";
+import { observeCluster } from "./observe.ts";
+import { PdClient } from "./pd-client.ts";
+import { PrometheusClient } from "./prometheus-client.ts";
+import { rules } from "./rules.ts";
+import { scenarios } from "./scenarios.ts";
+
+const HttpUrlList: TextSchema<string[]> = v.pipe(
+  List,
+  v.check((urls) => urls.length > 0, "needs at least one PD URL such as http://127.0.0.1:2379"),
+  v.check((urls) => urls.every((u) => v.is(HttpUrl, u)), "is not a comma-separated list of http(s) URLs such as http://pd1:2379,http://pd2:2379"),
+  v.transform((urls) => urls.map((u) => v.parse(HttpUrl, u))),
+);
+
+export const options = defineOptions({
+  pdUrl: {
+    env: "OPERATOR_PD_URL",
+    default: "http://127.0.0.1:2379",
+    schema: HttpUrlList,
+    help: "PD client URLs, comma-separated; tried in order, each one that does not answer counts against pd_unhealthy",
+  },
+  prometheusUrl: {
+    env: "OPERATOR_PROMETHEUS_URL",
+    schema: HttpUrl,
+    help: "Prometheus that scrapes the TiKV stores; without it only PD's view is checked",
+  },
+  pdTimeout: { env: "OPERATOR_PD_TIMEOUT", default: "5s", schema: PositiveDuration, help: "timeout of one PD or Prometheus request" },
+});
+
+/** Accepts the resolved options (typed) or raw text, as a caller that skipped the resolver would pass. */
+function readOptions(raw: Record<string, unknown>): { pdUrls: string[]; prometheusUrl?: string; timeoutMs: number } {
+  const pick = <T>(key: keyof typeof options, value: unknown, fallback?: string): T | undefined => {
+    const text = value ?? fallback;
+    if (text === undefined || typeof text !== "string") return text as T | undefined;
+    const parsed = v.safeParse(options[key].schema, text);
+    if (!parsed.success) throw usageError("invalid_option", `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${JSON.stringify(text)} ${parsed.issues[0].message} (env ${options[key].env})`);
+    return parsed.output as T;
+  };
+  return {
+    pdUrls: pick<string[]>("pdUrl", raw.pdUrl, options.pdUrl.default)!,
+    prometheusUrl: pick<string>("prometheusUrl", raw.prometheusUrl),
+    timeoutMs: pick<number>("pdTimeout", raw.pdTimeout, options.pdTimeout.default)!,
+  };
+}
+
+const plugin: SubjectPlugin<TikvObservation> & { scenarios: typeof scenarios } = {
+  name: "tikv",
+  description: "a TiKV cluster, observed and acted on through PD's HTTP API (and Prometheus, when given)",
+  options,
+  invariants,
+  actionDefinitions,
+  scenarios,
+  async open(rawOptions): Promise<Subject<TikvObservation>> {
+    const { pdUrls, prometheusUrl, timeoutMs } = readOptions(rawOptions);
+    const pd = new PdClient({ urls: pdUrls, timeoutMs });
+    const prometheus = prometheusUrl ? new PrometheusClient({ url: prometheusUrl, timeoutMs }) : null;
+    return {
+      name: "tikv",
+      observe: (signal) => observeCluster({ pd, prometheus, now: Date.now }, signal),
+      invariants,
+      actions: () => actionDefinitions,
+      execute: (name, params, signal) => executeAction({ pd, prometheus }, name, params, signal),
+      diagnosisRules: rules,
+      async close() {},
+    };
+  },
+};
+
+export default plugin;

@@ -1,0 +1,190 @@
+// The one door to PD's HTTP API: failover across endpoints, a timeout per attempt, bounded bodies,
+// exact ids, and PD's JSON-string errors turned into typed errors that say what happened.
+import { OperatorError } from "../../lib/errors.ts";
+import { parseExactJson, stringifyExactJson } from "./exact-json.ts";
+import { shownUrl } from "./redact-url.ts";
+
+export type PdFailure = "unreachable" | "timeout" | "http" | "bad_response" | "too_large";
+
+/** A PD call that did not give a usable answer. `httpStatus` is PD's status for kind `http`. */
+export class PdError extends OperatorError {
+  constructor(
+    readonly kind: PdFailure,
+    message: string,
+    readonly details: { endpoint?: string; path: string; httpStatus?: number },
+    options?: ErrorOptions,
+  ) {
+    super(`pd_${kind}`, message, exitCodeOf(kind, details.httpStatus), options);
+    this.name = "PdError";
+  }
+  /** Whether trying again later can help (PD busy or away), as opposed to a request PD refused. */
+  get isRetryable(): boolean {
+    return this.kind !== "http" || (this.details.httpStatus ?? 500) >= 500;
+  }
+}
+
+function exitCodeOf(kind: PdFailure, status: number | undefined): 1 | 2 | 3 {
+  if (kind === "unreachable" || kind === "timeout") return 3;
+  if (kind === "http" && status !== undefined && status < 500) return 2;
+  return 1;
+}
+
+export interface PdHttpOptions {
+  /** PD client URLs (`http://pd1:2379`), tried in order; the last one that answered goes first. */
+  urls: string[];
+  /** Per attempt, ms. */
+  timeoutMs: number;
+  /** Larger bodies are refused rather than buffered (a full region list can be huge). */
+  maxBodyBytes?: number;
+}
+
+export interface PdRequest {
+  method?: "GET" | "POST" | "DELETE";
+  /** Below `/pd/api/v1`, with its query string (`/stores`, `/regions/check/down-peer`). */
+  path: string;
+  /** Sent as JSON; bigint values go out as exact integer literals. */
+  body?: unknown;
+  signal?: AbortSignal;
+}
+
+export interface EndpointStatus {
+  url: string;
+  reachable: boolean;
+  error?: string;
+}
+
+const API_PREFIX = "/pd/api/v1";
+const DEFAULT_MAX_BODY_BYTES = 64 * 2 ** 20;
+
+export class PdHttp {
+  private preferred = 0;
+
+  constructor(private readonly options: PdHttpOptions) {
+    if (options.urls.length === 0) throw new Error("PdHttp needs at least one PD URL");
+  }
+
+
+  /** PD's answer, parsed with exact ids; `null` for an empty body. Throws PdError. */
+  async call(request: PdRequest): Promise<unknown> {
+    const { urls } = this.options;
+    const failures: PdError[] = [];
+    for (let attempt = 0; attempt < urls.length; attempt++) {
+      const index = (this.preferred + attempt) % urls.length;
+      const url = urls[index]!;
+      try {
+        const value = await this.callOne(url, request);
+        this.preferred = index;
+        return value;
+      } catch (error) {
+        if (!(error instanceof PdError)) throw error;
+        if (answeredAnyway(error) || request.signal?.aborted) throw error;
+        failures.push(error);
+      }
+    }
+    if (failures.length === 1) throw failures[0]!;
+    throw new PdError(
+      "unreachable",
+      `no PD endpoint answered ${request.method ?? "GET"} ${API_PREFIX}${request.path}: ${failures.map((f) => f.message).join("; ")}`,
+      { path: request.path },
+      { cause: failures[0] },
+    );
+  }
+
+  /** Asks every endpoint for `/ping`: which PD members answer at all. */
+  async probe(signal?: AbortSignal): Promise<EndpointStatus[]> {
+    return Promise.all(
+      this.options.urls.map(async (url): Promise<EndpointStatus> => {
+        try {
+          await this.callOne(url, { path: "/ping", signal });
+          return { url: shownUrl(url), reachable: true };
+        } catch (error) {
+          if (!(error instanceof PdError)) throw error;
+          return answeredAnyway(error) ? { url: shownUrl(url), reachable: true } : { url: shownUrl(url), reachable: false, error: error.message };
+        }
+      }),
+    );
+  }
+
+  private async callOne(target: string, request: PdRequest): Promise<unknown> {
+    const method = request.method ?? "GET";
+    const path = `${API_PREFIX}${request.path}`;
+    const url = shownUrl(target);
+    const where = { endpoint: url, path };
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(`${target}${path}`, {
+        method,
+        signal,
+        headers: request.body === undefined ? {} : { "content-type": "application/json" },
+        body: request.body === undefined ? undefined : stringifyExactJson(request.body),
+      });
+      text = await readBounded(response, this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+    } catch (error) {
+      if (error instanceof PdError) throw new PdError(error.kind, `PD at ${url}: ${error.message} (${method} ${path})`, where);
+      if (timeout.aborted && !request.signal?.aborted) {
+        throw new PdError("timeout", `PD at ${url} did not answer ${method} ${path} within ${this.options.timeoutMs} ms`, where, { cause: error });
+      }
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new PdError("unreachable", `PD at ${url} is unreachable (${method} ${path}): ${reason}`, where, { cause: error });
+    }
+    if (!response.ok) {
+      throw new PdError("http", `PD at ${url} answered ${response.status} to ${method} ${path}: ${errorText(text)}`, {
+        ...where,
+        httpStatus: response.status,
+      });
+    }
+    if (text.trim() === "") return null;
+    try {
+      return parseExactJson(text);
+    } catch (error) {
+      throw new PdError("bad_response", `PD at ${url} answered ${method} ${path} with a body that is not JSON: ${clip(text)}`, where, { cause: error });
+    }
+  }
+}
+
+/** PD answered, if not well: trying another endpoint would not help. */
+const answeredAnyway = (error: PdError) => error.kind === "http" || error.kind === "bad_response" || error.kind === "too_large";
+
+/** PD's errors are JSON strings (`"[PD:region:ErrRegionNotFound]region 7 not found"`); Go's mux says plain text. */
+function errorText(body: string): string {
+  try {
+    const value = JSON.parse(body);
+    if (typeof value === "string") return value;
+    if (value && typeof value === "object" && typeof (value as { message?: unknown }).message === "string") return (value as { message: string }).message;
+  } catch {
+    // not JSON: show the text itself
+  }
+  return clip(body) || "(empty body)";
+}
+
+const clip = (text: string) => {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
+};
+
+async function readBounded(response: Response, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) {
+    await response.body?.cancel();
+    throw new PdError("too_large", `answer of ${declared} bytes is over the ${maxBytes}-byte limit`, { path: "" });
+  }
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new PdError("too_large", `answer is over the ${maxBytes}-byte limit`, { path: "" });
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
+}
