@@ -3,25 +3,17 @@ import { defineCommand, type CommandDef } from "citty";
 import { defineOperatorCommand, stateDirOption } from "../lib/cli.ts";
 import { clusterDown, clusterRestart, clusterStatus, clusterUp, type ClusterEnv } from "../lib/cluster.ts";
 import { clusterJson, renderCluster } from "../lib/cluster-view.ts";
-import { defineOptions, NonEmptyText } from "../lib/config.ts";
 import { loadSubject } from "../lib/registry.ts";
+import { subjectNameIn, subjectOption } from "../lib/subject-selection.ts";
 import type { RunContext } from "../lib/cli.ts";
 import type { OptionTable } from "../lib/config.ts";
 import { selfCommand } from "./self-command.ts";
 
-const subjectOption = defineOptions({ subject: { env: "OPERATOR_SUBJECT", default: "ratelimiter", schema: NonEmptyText, help: "what to deploy" } });
-
 const envOf = (ctx: RunContext<OptionTable>, stateDir: string): ClusterEnv => ({ stateDir, env: ctx.env, selfCommand: selfCommand(), signal: ctx.signal, note: ctx.out.note });
 
-/** `--subject` decides which flags `up` has, so it is read before the rest is parsed. */
-function subjectNamed(argv: string[], env: Record<string, string | undefined>): string {
-  const at = argv.findIndex((a) => a === "--subject" || a.startsWith("--subject="));
-  if (at < 0) return env.OPERATOR_SUBJECT ?? "ratelimiter";
-  return argv[at]!.includes("=") ? argv[at]!.split("=")[1]! : argv[at + 1] ?? "";
-}
-
 async function upCommand(): Promise<CommandDef<any>> {
-  const plugin = await loadSubject(subjectNamed(process.argv.slice(2), process.env)).catch(() => undefined);
+  // --subject decides which flags `up` has, so it is read before the rest is parsed.
+  const plugin = await loadSubject(subjectNameIn(process.argv.slice(2), process.env)).catch(() => undefined);
   return defineOperatorCommand({
     name: "cluster up",
     description: "Start the subject's local deployment (detached, recorded in the state dir) and wait until it is healthy.",

@@ -61,7 +61,7 @@ describe("operator loadgen", () => {
   test("--max-error-rate: a breach exits 1 and says so", async () => {
     const result = await runCli(["loadgen", "--targets", url, "--rate", "20", "--duration", "1s", "--keys", "1", "--key-prefix", "err", "--max-error-rate", "0.1"], { env });
     expect(result.exitCode).toBe(1);
-    expect(result.stdout).toContain("FAILED: error rate 1 is over --max-error-rate 0.1");
+    expect(result.stdout).toContain("error rate 1 is over --max-error-rate 0.1");
     expect(result.stdout).toContain("http_5xx 20");
   }, 20_000);
 
