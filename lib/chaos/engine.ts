@@ -29,12 +29,15 @@ export async function injectFault(session: ChaosSession, name: string, params: R
   const definition = findFault(session, name);
   const plan = await definition.plan(session.ctx, params);
   const durationMs = plan.durationMs ?? options.durationMs;
-  const clash = listFaults(session.state, { activeOnly: true }).find((f) => f.target === plan.target.resource);
-  if (clash && !options.stack) {
-    throw usageError("fault_conflict", `fault #${clash.id} (${clash.fault}) is already active on ${clash.target}: revert it first (operator chaos revert ${clash.id}) or pass --stack`);
-  }
-  if (options.dryRun) return { dryRun: true, fault: name, plan, durationMs };
-  const record = recordFault(session.state, { fault: name, subject: session.plugin.name, params, plan, durationMs, now: Date.now() });
+  // The clash check and the record are one transaction: two commands racing for one target cannot both pass.
+  const record = session.state.db.transaction(() => {
+    const clash = listFaults(session.state, { activeOnly: true }).find((f) => f.target === plan.target.resource);
+    if (clash && !options.stack) {
+      throw usageError("fault_conflict", `fault #${clash.id} (${clash.fault}) is already active on ${clash.target}: revert it first (operator chaos revert ${clash.id}) or pass --stack`);
+    }
+    return options.dryRun ? undefined : recordFault(session.state, { fault: name, subject: session.plugin.name, params, plan, durationMs, now: Date.now() });
+  }).immediate();
+  if (!record) return { dryRun: true, fault: name, plan, durationMs };
   ensureWatchdog(session.state, session.env.selfCommand);
   let learned: Record<string, unknown> | void;
   try {
