@@ -7,7 +7,7 @@ import type { FaultRecord } from "./chaos/fault.ts";
 import { sessionFor, type ChaosEnv } from "./chaos/session.ts";
 import { finishRevert, listFaults } from "./chaos/store.ts";
 import { DEPLOYMENT_DIR, deleteDeployment, readDeployment, writeDeployment, type DeploymentContext, type DeploymentDefinition, type DeploymentRecord, type PartStatus } from "./deployment.ts";
-import { usageError } from "./errors.ts";
+import { OperatorError, usageError } from "./errors.ts";
 import { stopProcess, type StopOutcome } from "./process/supervisor.ts";
 import { loadSubject } from "./registry.ts";
 import { openState, type State } from "./state.ts";
@@ -55,7 +55,10 @@ export async function clusterUp(env: ClusterEnv, subject: string, options: Recor
   return withState(env, async (state, existing) => {
     if (existing) return { ...(await view(env, state, existing)), alreadyUp: true };
     const definition = await definitionOf(subject);
-    const record = await definition.up(deploymentContext(env, state), options);
+    const record = await definition.up(deploymentContext(env, state), options).catch((error) => {
+      // The subject stopped what it had started; an interrupt is not the failure it reports.
+      throw env.signal.aborted ? new OperatorError("interrupted", `cluster up was interrupted: everything it had started in ${state.dir} is stopped again`, 1) : error;
+    });
     writeDeployment(state, record);
     return { ...(await view(env, state, record)), alreadyUp: false };
   });
