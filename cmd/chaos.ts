@@ -2,6 +2,7 @@
 // per fault of that cluster's subject, its parameters as flags; list, status, revert.
 import { defineCommand, type CommandDef } from "citty";
 import { defineOperatorCommand, stateDirOption } from "../lib/cli.ts";
+import { runDriver } from "../lib/chaos/driver.ts";
 import { revertAll, revertFault } from "../lib/chaos/engine.ts";
 import { faultJson } from "../lib/chaos/fault.ts";
 import { catalogueJson, renderCatalogue, renderFault } from "../lib/chaos/render.ts";
@@ -44,6 +45,17 @@ const status = defineOperatorCommand({
   },
 });
 
+const drive = defineOperatorCommand({
+  name: "chaos drive",
+  description: "Drives a fault that is traffic for its lease (started by the fault itself, stopped by its revert).",
+  hidden: true,
+  options: { ...stateDirOption },
+  positionals: [{ name: "id", help: "the fault's id", required: true }],
+  async run(ctx) {
+    await runDriver(envOf(ctx, ctx.options.stateDir), Number(ctx.positionals.id));
+  },
+});
+
 const watchdog = defineOperatorCommand({
   name: "chaos watchdog",
   description: "Reverts faults when their lease ends (started by chaos itself, one per state dir).",
@@ -71,7 +83,7 @@ async function subCommands(): Promise<Record<string, CommandDef<any>>> {
     options: { ...stateDirOption },
     run: ({ out }) => out.result(catalogueJson(subject, faults), renderCatalogue(faults)),
   });
-  return { list, status, revert, watchdog, ...Object.fromEntries(faults.map((f) => [f.name, faultCommand(f)])) };
+  return { list, status, revert, watchdog, drive, ...Object.fromEntries(faults.map((f) => [f.name, faultCommand(f)])) };
 }
 
 export default defineCommand({

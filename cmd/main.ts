@@ -20,6 +20,7 @@ const commands: Record<string, () => Promise<CommandDef<any>>> = {
   cluster: () => import("./cluster.ts").then((m) => m.default),
   chaos: () => import("./chaos.ts").then((m) => m.default),
   "link-proxy": () => import("./link-proxy.ts").then((m) => m.default),
+  demo: () => import("./demo.ts").then((m) => m.default),
 };
 
 const root: CommandDef<any> = {

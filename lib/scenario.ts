@@ -1,20 +1,25 @@
-// A scenario: one fault story told once, shared by demo chapters and eval runs:
-// the workload, the fault(s), what must be detected, the root cause, and the remedy that counts.
+// A scenario: one fault story told once, shared by demo chapters and eval runs: the workload, the
+// fault(s), what must be detected, the root cause, and the remedy that counts. A demo is a list of
+// them on one deployment, with the steps around the faults (set up, kill switch, tear down).
 
-/** One chaos fault as `operator chaos <fault>` takes it: flags by name (`node`, `latency`, `mode`). */
+/** One chaos fault as `operator chaos <fault>` takes it: flags by name (`node`, `latency`, `mode`), as typed. */
 export interface FaultStep {
   fault: string;
   params: Record<string, string>;
+  /** The lease: the fault is reverted at the latest this long after it is injected. */
   durationMs: number;
 }
 
 /** A loadgen profile, as `operator loadgen` flags (without targets, which come from the deployment). */
 export interface Workload {
   rate: number;
-  keys: number;
+  keys?: number;
   keyDist?: "uniform" | "zipf" | "hot";
   keyPrefix?: string;
+  /** Every request for this one key (`--key`): `keys`, `keyDist` and `keyPrefix` are then ignored. */
+  key?: string;
   cost?: number;
+  /** `FACTORx:LENGTH/EVERY`, as `--burst` takes it. */
   burst?: string;
 }
 
@@ -25,7 +30,33 @@ export interface Detection {
 
 export interface RemedyStep {
   action: string;
+  /** The params the proposal must carry (it may carry more). */
   params: Record<string, unknown>;
+}
+
+/**
+ * What a chapter does around its faults. `setup`: bring the deployment up, start the background
+ * load, and see nothing open. `fault` (the default): inject, detect, diagnose, remedy, all clear.
+ * `kill_switch`: like `fault`, but the pending remedy is cancelled by the kill switch instead of
+ * approved. `teardown`: stop everything that was started and check that nothing is left running.
+ */
+export type ChapterKind = "setup" | "fault" | "kill_switch" | "teardown";
+
+export interface Expectation {
+  /** Every one of these must be opened as a ticket within `deadlineMs` of the injection. */
+  detections: Detection[];
+  deadlineMs: number;
+  /** Root-cause components the diagnosis must name (one per fault for compound scenarios). */
+  components: string[];
+  /** Other names accepted for a component (`redis` for `redis:primary`). */
+  aliases?: Record<string, string[]>;
+  /** From the subject's closed list of fault classes. */
+  faultClass: string;
+  /**
+   * Tickets the fault may also open without the operator being wrong (its knock-on effects), as
+   * `invariant:resource` keys; any other ticket opened meanwhile is a false positive.
+   */
+  tolerated?: string[];
 }
 
 export interface Scenario {
@@ -34,25 +65,42 @@ export interface Scenario {
   title: string;
   /** What a person watching the demo is told before the step runs. */
   narration: string;
-  /** Deployment options for a fresh cluster (`cluster up` flags by name), e.g. `{algorithm: "fixed-window"}`. */
+  /** Default `fault`. */
+  kind?: ChapterKind;
+  /** Deployment options (`cluster up` flags by name, as typed), e.g. `{algorithm: "fixed-window"}`; merged over the demo's. */
   deployment?: Record<string, string>;
+  /** Load of this scenario alone, from before its faults until they are reverted. */
   workload?: Workload;
   /** No faults: a control run, where every ticket is a false positive. */
   faults: FaultStep[];
-  expect: {
-    /** Every one of these must be opened as a ticket within `deadlineMs` of the injection. */
-    detections: Detection[];
-    deadlineMs: number;
-    /** Root-cause components the diagnosis must name (one per fault for compound scenarios). */
-    components: string[];
-    /** Other names accepted for a component (`redis` for `redis:primary`). */
-    aliases?: Record<string, string[]>;
-    /** From the subject's closed list of fault classes. */
-    faultClass: string;
-  };
+  expect?: Expectation;
   /** Actions that count as a remedy, judged by end state: every invariant clear after they ran. */
   remedy?: RemedyStep[];
+  /**
+   * How long nothing new may open once the remedy was verified, with the fault still in place
+   * (the remedy holds), or after a setup (the baseline is clean), ms.
+   */
+  quietMs?: number;
 }
+
+/** A subject's demo: one deployment, load underneath everything, chapters in order. */
+export interface DemoPlan {
+  title: string;
+  /** `cluster up` flags, as typed, for the demo's deployment. */
+  deployment: Record<string, string>;
+  /** The subject's own options while it is watched (its `monitor` flags, as typed), e.g. thresholds. */
+  watch?: Record<string, string>;
+  /** Load that runs under every chapter. */
+  background?: Workload;
+  /** `monitor --grace-scale` and `--interval` of the demo, chosen so the whole story fits in minutes. */
+  graceScale: number;
+  intervalMs: number;
+  /** How long an executed action has to clear its ticket's violation, ms. */
+  verifyWithinMs: number;
+  chapters: Scenario[];
+}
+
+export const kindOf = (s: Scenario): ChapterKind => s.kind ?? "fault";
 
 /** Does `named` (a diagnosis's component) match `expected`, directly or through an alias? */
 export function isSameComponent(expected: string, named: string, aliases: Record<string, string[]> = {}): boolean {

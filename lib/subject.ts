@@ -4,6 +4,7 @@ import type { FaultDefinition } from "./chaos/fault.ts";
 import type { OptionTable } from "./config.ts";
 import type { DeploymentDefinition } from "./deployment.ts";
 import type { WorkloadDefinition } from "./load/workload.ts";
+import type { DemoPlan } from "./scenario.ts";
 
 export type Severity = "info" | "warning" | "critical";
 export type Risk = "low" | "medium" | "high";
@@ -107,6 +108,11 @@ export interface Subject<O = unknown> {
 
 export interface SubjectContext {
   stateDir: string;
+  /**
+   * Restarts one part (by the id a person types, e.g. a node's) of the local deployment recorded
+   * in the state dir; rejects when there is none. Given by the command; absent in plain library use.
+   */
+  restartPart?(part: string, signal: AbortSignal): Promise<void>;
 }
 
 /** What the registry loads: a subject's static description and how to connect to one. */
@@ -125,4 +131,6 @@ export interface SubjectPlugin<O = any> {
   faults?: FaultDefinition[];
   /** What `operator loadgen` sends; the first one is the default. */
   workloads?: WorkloadDefinition[];
+  /** `operator demo <subject>`: its deployment and chapters (scenarios that eval reuses). */
+  demo?: DemoPlan;
 }

@@ -71,6 +71,11 @@ export interface FaultDefinition {
   revert(ctx: FaultContext, fault: FaultRecord): Promise<void>;
   /** Seen from outside: is the system back as it was? */
   isReverted(ctx: FaultContext, fault: FaultRecord): Promise<boolean>;
+  /**
+   * For a fault that is traffic: what its driver process does for the lease (see chaos/driver.ts),
+   * until `signal` fires (lease over, or revert stopped the process).
+   */
+  drive?(ctx: FaultContext, fault: FaultRecord, signal: AbortSignal): Promise<void>;
 }
 
 const snakeKeys = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));

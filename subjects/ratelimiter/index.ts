@@ -2,7 +2,8 @@
 import { usageError } from "../../lib/errors.ts";
 import type { Subject, SubjectPlugin } from "../../lib/subject.ts";
 import { executeRatelimiterAction, ratelimiterActions } from "./actions.ts";
-import { invariants } from "./invariants.ts";
+import { DEFAULT_LATENCY_LIMITS, invariants, invariantsWithin } from "./invariants.ts";
+import { watchedFrom } from "./local-defaults.ts";
 import type { RatelimiterObservation } from "./observation.ts";
 import { createObserver } from "./observe.ts";
 import { subjectOptions, type SubjectOptions } from "./options.ts";
@@ -10,6 +11,7 @@ import { rules } from "./rules.ts";
 import { deployment } from "./deployment.ts";
 import { faults } from "./faults/index.ts";
 import { workloads } from "./workloads.ts";
+import { demo } from "./chapters.ts";
 
 const NAME = "ratelimiter";
 
@@ -20,12 +22,18 @@ const plugin: SubjectPlugin<RatelimiterObservation> = {
   invariants,
   actionDefinitions: ratelimiterActions,
   async open(raw, context): Promise<Subject<RatelimiterObservation>> {
-    const options = raw as SubjectOptions;
-    if (!options.targets) {
+    const watched = watchedFrom(raw as SubjectOptions, context.stateDir);
+    if (!watched) {
       throw usageError("no_targets", `no --targets and no local cluster in ${context.stateDir}: run operator cluster up, or pass --targets http://host:port,... (env OPERATOR_TARGETS)`);
     }
+    const { options, targets } = watched;
+    // Callers that build options by hand (tests, other commands) may leave the thresholds out.
+    const watchedInvariants = invariantsWithin({
+      checkP99Ms: options.checkP99Threshold ?? DEFAULT_LATENCY_LIMITS.checkP99Ms,
+      redisLatencyMs: options.redisLatencyThreshold ?? DEFAULT_LATENCY_LIMITS.redisLatencyMs,
+    });
     const observer = createObserver({
-      targets: options.targets.map((url) => ({ url })),
+      targets,
       ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
       httpTimeoutMs: options.httpTimeout,
       keySample: options.keySample,
@@ -34,7 +42,7 @@ const plugin: SubjectPlugin<RatelimiterObservation> = {
       name: NAME,
       observe: (signal) => observer.observe(signal),
       observationErrors: (o) => o.problems,
-      invariants,
+      invariants: watchedInvariants,
       actions: () => ratelimiterActions,
       execute: (name, params, signal) =>
         executeRatelimiterAction(name, params, {
@@ -42,6 +50,7 @@ const plugin: SubjectPlugin<RatelimiterObservation> = {
           ...(options.adminToken ? { adminToken: options.adminToken } : {}),
           ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
           requestTimeoutMs: options.httpTimeout,
+          ...(context.restartPart ? { restartNode: context.restartPart, stateDir: context.stateDir } : {}),
         }, signal),
       diagnosisRules: rules,
       close: () => observer.close(),
@@ -50,6 +59,7 @@ const plugin: SubjectPlugin<RatelimiterObservation> = {
   deployment,
   faults,
   workloads,
+  demo,
 };
 
 export default plugin;

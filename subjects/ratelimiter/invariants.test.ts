@@ -1,7 +1,7 @@
 // Each invariant on synthetic observations: silent on a healthy cluster, firing on its own fault.
 import { describe, expect, test } from "bun:test";
 import { violationKey } from "../../lib/subject.ts";
-import { invariants } from "./invariants.ts";
+import { invariants, invariantsWithin } from "./invariants.ts";
 import type { KeyTraffic, NodeState, RatelimiterObservation } from "./observation.ts";
 
 const span = (allowed: number, denied = 0) => ({ checks: allowed + denied, allowed, denied, coveredMs: 60_000 });
@@ -102,6 +102,15 @@ describe("ratelimiter invariants", () => {
     expect(keysOf(mutate((o) => (o.nodes[1]!.redisLatencyMs = 60)))).toEqual(["redis_latency:node:b"]);
   });
 
+  test("a deployment's own latency limits: the same figures under a 50 ms budget violate nothing, and the message names the limit", () => {
+    const slow = mutate((o) => { o.nodes[0]!.checkP99Ms = 24.5; o.redis!.latencyMs = 35; o.nodes[1]!.redisLatencyMs = 60; });
+    const within = invariantsWithin({ checkP99Ms: 50, redisLatencyMs: 50 });
+    expect(within.flatMap((i) => i.check(slow, slow.at)).map((v) => [violationKey(v), v.message])).toEqual([
+      ["redis_latency:node:b", "node b reaches Redis in 60 ms (over 50 ms)"],
+    ]);
+    expect(within.map((i) => i.name)).toEqual(invariants.map((i) => i.name));
+  });
+
   test("redis_memory: near maxmemory, evicting, refusing writes", () => {
     const near = mutate((o) => (o.redis!.memory!.usedBytes = 95_000_000));
     expect(check(near).map((v) => [violationKey(v), v.severity])).toEqual([["redis_memory:redis", "warning"]]);
@@ -144,6 +153,7 @@ describe("ratelimiter invariants", () => {
       o.reportedChecks = 965;
     });
     expect(keysOf(hot)).toEqual(["hot_key:key:user:1"]);
+    expect(keysOf(mutate((o) => { o.keys[0]!.reported = { checks: 900, allowed: 0, denied: 900 }; o.reportedChecks = 965; o.keys[0]!.blocked = true; }))).toEqual([]);
     expect(keysOf(mutate((o) => { o.keys[0]!.reported.checks = 30; o.keys[1]!.reported.checks = 2; o.keys[2]!.reported.checks = 1; o.reportedChecks = 33; }))).toEqual([]);
   });
 

@@ -50,30 +50,41 @@ export const nodeDegraded = invariant("node_degraded", "warning", 10_000,
       `node ${n.id} decides without Redis (mode ${n.mode ?? "unknown"}, redis ${n.redisConnected ? "connected" : "disconnected"})`,
       { mode: n.mode ?? null, fail_policy: n.failPolicy ?? null, redis_connected: n.redisConnected ?? null, redis_latency_ms: n.redisLatencyMs ?? null })));
 
-export const highCheckLatency = invariant("high_check_latency", "warning", 30_000,
-  `A node's checks are slow: p99 of ratelimiter_check_duration_seconds over the last ~30 s is above ${T.checkP99Ms} ms. ` +
+/** The latency limits a deployment may set for itself (`--check-p99-threshold`, `--redis-latency-threshold`), ms. */
+export interface LatencyLimits {
+  checkP99Ms: number;
+  redisLatencyMs: number;
+}
+
+export const DEFAULT_LATENCY_LIMITS: LatencyLimits = { checkP99Ms: T.checkP99Ms, redisLatencyMs: T.redisLatencyMs };
+
+export const highCheckLatencyOver = (limitMs: number) => invariant("high_check_latency", "warning", 30_000,
+  `A node's checks are slow: p99 of ratelimiter_check_duration_seconds over the last ~30 s is above ${limitMs} ms. ` +
   "Usually its Redis round trip is slow (a slow link or a slow Redis), or the node is overloaded.",
-  (o) => live(o).filter((n) => n.checkP99Ms !== undefined && n.checkP99Ms > T.checkP99Ms).map((n) =>
-    violation("high_check_latency", "warning", `node:${n.id}`, `node ${n.id} p99 check latency is ${n.checkP99Ms} ms (over ${T.checkP99Ms} ms)`,
+  (o) => live(o).filter((n) => n.checkP99Ms !== undefined && n.checkP99Ms > limitMs).map((n) =>
+    violation("high_check_latency", "warning", `node:${n.id}`, `node ${n.id} p99 check latency is ${n.checkP99Ms} ms (over ${limitMs} ms)`,
       { p99_ms: n.checkP99Ms, samples: n.checkSamples ?? null, redis_latency_ms: n.redisLatencyMs ?? null })));
 
-export const redisLatency = invariant("redis_latency", "warning", 20_000,
-  `Redis answers slowly: the operator's PING takes over ${T.redisLatencyMs} ms (resource redis: Redis itself is slow), or one node's own ` +
+export const redisLatencyOver = (limitMs: number) => invariant("redis_latency", "warning", 20_000,
+  `Redis answers slowly: the operator's PING takes over ${limitMs} ms (resource redis: Redis itself is slow), or one node's own ` +
   "latency to Redis is (resource node:<id>: the link between that node and Redis is slow while Redis is fine).",
   (o) => {
     const found: Violation[] = [];
     const operatorMs = o.redis?.reachable ? o.redis.latencyMs : undefined;
-    if (operatorMs !== undefined && operatorMs > T.redisLatencyMs) {
-      found.push(violation("redis_latency", "warning", "redis", `Redis answers the operator in ${operatorMs} ms (over ${T.redisLatencyMs} ms)`, { latency_ms: operatorMs, seen_by: "operator" }));
+    if (operatorMs !== undefined && operatorMs > limitMs) {
+      found.push(violation("redis_latency", "warning", "redis", `Redis answers the operator in ${operatorMs} ms (over ${limitMs} ms)`, { latency_ms: operatorMs, seen_by: "operator" }));
     }
     for (const n of live(o)) {
-      if (n.redisConnected && n.redisLatencyMs !== undefined && n.redisLatencyMs > T.redisLatencyMs) {
-        found.push(violation("redis_latency", "warning", `node:${n.id}`, `node ${n.id} reaches Redis in ${round(n.redisLatencyMs)} ms (over ${T.redisLatencyMs} ms)`,
+      if (n.redisConnected && n.redisLatencyMs !== undefined && n.redisLatencyMs > limitMs) {
+        found.push(violation("redis_latency", "warning", `node:${n.id}`, `node ${n.id} reaches Redis in ${round(n.redisLatencyMs)} ms (over ${limitMs} ms)`,
           { node_latency_ms: n.redisLatencyMs, operator_latency_ms: operatorMs ?? null }));
       }
     }
     return found;
   });
+
+export const highCheckLatency = highCheckLatencyOver(T.checkP99Ms);
+export const redisLatency = redisLatencyOver(T.redisLatencyMs);
 
 export const redisMemory = invariant("redis_memory", "warning", 10_000,
   `Redis is near maxmemory (at least ${T.memoryRatio * 100}% used), evicts keys (counters vanish: limits silently reset) or refuses writes ` +
@@ -126,10 +137,11 @@ export const staleCounter = invariant("stale_counter", "warning", 10_000,
 
 export const hotKey = invariant("hot_key", "warning", 30_000,
   `One key takes a share of traffic far above the rest: at least ${T.hotKeyShare * 100}% of the checks the nodes report, and ` +
-  `${T.hotKeyDominance}× the next key. A hot key concentrates load on one Redis slot and usually means one abusive or broken client.`,
+  `${T.hotKeyDominance}× the next key. A hot key concentrates load on one Redis slot and usually means one abusive or broken client. ` +
+  "A blocked key (block_key) is contained, its client refused outright: it is not reported while the block holds.",
   (o) => {
     const [top, next] = o.keys;
-    if (!top || !next || o.reportedChecks < T.hotKeyMinChecks) return [];
+    if (!top || !next || o.reportedChecks < T.hotKeyMinChecks || top.blocked === true) return [];
     const share = top.reported.checks / o.reportedChecks;
     if (share < T.hotKeyShare || top.reported.checks < T.hotKeyDominance * next.reported.checks) return [];
     return [violation("hot_key", "warning", `key:${top.key}`, `key ${top.key} takes ${Math.round(share * 100)}% of checks (${top.reported.checks} of ${o.reportedChecks})`,
@@ -157,7 +169,12 @@ export const nodeDraining = invariant("node_draining", "info", 10_000,
   (o) => live(o).filter((n) => n.draining).map((n) =>
     violation("node_draining", "info", `node:${n.id}`, `node ${n.id} is draining (refuses checks)`, { url: n.url, mode: n.mode ?? null })));
 
-export const invariants: Invariant<RatelimiterObservation>[] = [
-  nodeDown, redisUnreachable, nodeDegraded, highCheckLatency, redisLatency, redisMemory,
-  overAdmission, overThrottling, staleCounter, hotKey, counterDrift, nodeDraining,
-];
+/** Every invariant, the latency ones held to `limits` (a deployment's own latency budget). */
+export function invariantsWithin(limits: LatencyLimits): Invariant<RatelimiterObservation>[] {
+  return [
+    nodeDown, redisUnreachable, nodeDegraded, highCheckLatencyOver(limits.checkP99Ms), redisLatencyOver(limits.redisLatencyMs), redisMemory,
+    overAdmission, overThrottling, staleCounter, hotKey, counterDrift, nodeDraining,
+  ];
+}
+
+export const invariants = invariantsWithin(DEFAULT_LATENCY_LIMITS);

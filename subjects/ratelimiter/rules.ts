@@ -7,7 +7,6 @@
 // traffic, no TTL) from a hot key (denied under heavy traffic).
 import { violationKey, type DiagnosisInput, type DiagnosisRule, type Hypothesis, type Violation } from "../../lib/subject.ts";
 import type { NodeState, RatelimiterObservation } from "./observation.ts";
-import { THRESHOLDS } from "./thresholds.ts";
 
 type Input = DiagnosisInput<RatelimiterObservation>;
 
@@ -57,7 +56,8 @@ const redisSlow = rule("redis_slow", "Redis itself is slow when the operator's o
 /** A node whose own link to Redis is bad while Redis answers the operator (and the other nodes) fine. */
 const slowLink = rule("node_redis_link", "One node slow to Redis or cut off from it while the operator reaches Redis quickly: the fault is that node's link.", (input) => {
   const o = input.observation;
-  const redisFine = o?.redis ? o.redis.reachable && (o.redis.latencyMs ?? 0) <= THRESHOLDS.redisLatencyMs : liveNodes(o).some((n) => n.mode === "redis" && n.redisConnected);
+  // Redis itself is fine when the operator reaches it without a latency violation of its own (whatever the deployment's threshold).
+  const redisFine = o?.redis ? o.redis.reachable && !of(input, "redis_latency").some((v) => v.resource === "redis") : liveNodes(o).some((n) => n.mode === "redis" && n.redisConnected);
   if (!redisFine) return [];
   const suspects = new Set([...of(input, "redis_latency"), ...of(input, "node_degraded")].filter((v) => v.resource.startsWith("node:")).map((v) => v.resource));
   return [...suspects].map((resource) => {

@@ -40,7 +40,7 @@ async function findCounters(ctx: FaultContext, key: string): Promise<{ key: stri
   return found;
 }
 
-function runningNodes(ctx: FaultContext) {
+export function runningNodes(ctx: FaultContext) {
   const running = detailsOf(ctx.deployment).nodes.filter((n) => isSameProcess(processOf(ctx.deployment, n.name)));
   if (running.length === 0) throw unreachableError("no_node_running", "no node of this cluster is running: operator cluster status shows why");
   return running;
