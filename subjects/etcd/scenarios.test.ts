@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import * as v from "valibot";
 import { actionDefinitions } from "./actions.ts";
+import plugin from "./index.ts";
 import { invariants } from "./invariants.ts";
 import { FAULT_CLASS } from "./rules.ts";
 import { bindTargets, scenarios } from "./scenarios.ts";
@@ -18,6 +19,7 @@ describe("etcd scenarios", () => {
       }
     }
     expect(scenarios.map((s) => s.fault.name)).toEqual(["member-kill", "member-pause", "leader-kill", "quorum-loss", "fill-quota"]);
+    expect(scenarios.map((s) => s.fault.name).filter((name) => !plugin.faults?.some((f) => f.name === name))).toEqual([]);
   });
 
   test("{target} is bound to the member the fault acted on", () => {
