@@ -9,13 +9,13 @@ import { createCheckResponder } from "./check-response.ts";
 import { createCounters, type Counters, type CounterView } from "./counters.ts";
 import { DistinctKeys } from "./distinct-keys.ts";
 import { HotKeys } from "./hot-keys.ts";
-import { createLimits, type RedisCall } from "./limits.ts";
+import { createLimits } from "./limits.ts";
 import { LocalLimiter } from "./local-limiter.ts";
 import { createNodeMetrics } from "./metrics.ts";
 import { createNodeRegistry } from "./node-registry.ts";
 import { modeOfPolicy, resolveNodeOptions, type NodeMode, type NodeOptions } from "./options.ts";
 import { connectRedis } from "./redis-client.ts";
-import { createRedisGate, isUnavailability, RedisUnavailableError } from "./redis-gate.ts";
+import { createRedisGate, isUnavailability, RedisUnavailableError, type RedisCall } from "./redis-gate.ts";
 import { parseRedisUrl } from "./redis-url.ts";
 
 export type { NodeOptions } from "./options.ts";
