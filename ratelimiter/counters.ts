@@ -1,7 +1,7 @@
 // Reading and resetting counters: one key (its effective algorithm's counter, read by a script on
 // Redis time), a bounded list by prefix (SCAN on every master), and an idempotent reset.
 import type { Redis } from "ioredis";
-import type { Scripts } from "./algorithms/scripts.ts";
+import type { CounterScripts } from "./algorithms/scripts.ts";
 import { scanPatternOf, userKeyOfCounter } from "./keys.ts";
 import { isAlgorithm, type Algorithm } from "./options.ts";
 import type { RedisCall } from "./redis-gate.ts";
@@ -30,7 +30,7 @@ export interface Counters {
 }
 
 export function createCounters(
-  deps: { scripts: Scripts; masters: () => Redis[]; call: RedisCall },
+  deps: { scripts: CounterScripts; masters: () => Redis[]; call: RedisCall },
   defaults: { limit: number; windowMs: number; algorithm: Algorithm },
 ): Counters {
   const { scripts, call } = deps;
