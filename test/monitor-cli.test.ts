@@ -1,11 +1,14 @@
 // `operator monitor` and `operator tickets` as a script sees them: exit codes, NDJSON, the one
 // stderr line; bad input from a node that answers garbage or too much, a read-only state dir.
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli, ENTRY } from "./fixtures/cli.ts";
 import { freePort } from "./fixtures/ports.ts";
+
+// Real servers on a shared 2-core machine: bun's 5 s default is too tight (bunfig's [test] timeout is not applied).
+setDefaultTimeout(60_000);
 
 const dirs: string[] = [];
 const stateDir = () => {

@@ -1,11 +1,15 @@
 // The rate limiter as a subject, seen from outside: its HTTP API, its metrics and its Redis.
 import { usageError } from "../../lib/errors.ts";
 import type { Subject, SubjectPlugin } from "../../lib/subject.ts";
+import { executeRatelimiterAction, ratelimiterActions } from "./actions.ts";
 import { invariants } from "./invariants.ts";
 import type { RatelimiterObservation } from "./observation.ts";
 import { createObserver } from "./observe.ts";
 import { subjectOptions, type SubjectOptions } from "./options.ts";
 import { rules } from "./rules.ts";
+import { deployment } from "./deployment.ts";
+import { faults } from "./faults/index.ts";
+import { workloads } from "./workloads.ts";
 
 const NAME = "ratelimiter";
 
@@ -14,7 +18,7 @@ const plugin: SubjectPlugin<RatelimiterObservation> = {
   description: "the operator's own distributed rate limiter: nodes sharing one Redis (or a Redis Cluster)",
   options: subjectOptions,
   invariants,
-  actionDefinitions: [],
+  actionDefinitions: ratelimiterActions,
   async open(raw, context): Promise<Subject<RatelimiterObservation>> {
     const options = raw as SubjectOptions;
     if (!options.targets) {
@@ -31,12 +35,21 @@ const plugin: SubjectPlugin<RatelimiterObservation> = {
       observe: (signal) => observer.observe(signal),
       observationErrors: (o) => o.problems,
       invariants,
-      actions: () => [],
-      execute: async (name) => ({ ok: false, message: `no action ${name}: the ratelimiter subject has no actions yet`, retryable: false }),
+      actions: () => ratelimiterActions,
+      execute: (name, params, signal) =>
+        executeRatelimiterAction(name, params, {
+          nodes: async () => observer.nodes(),
+          ...(options.adminToken ? { adminToken: options.adminToken } : {}),
+          ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+          requestTimeoutMs: options.httpTimeout,
+        }, signal),
       diagnosisRules: rules,
       close: () => observer.close(),
     };
   },
+  deployment,
+  faults,
+  workloads,
 };
 
 export default plugin;

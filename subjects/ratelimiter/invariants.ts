@@ -101,7 +101,8 @@ export const overAdmission = invariant("over_admission", "critical", 0,
     return [violation("over_admission", "critical", `key:${k.key}`,
       `key ${k.key} was admitted ${k.lastWindow.allowed} times in ${k.windowMs} ms (limit ${k.limit}, ${k.algorithm})`,
       { admitted: k.lastWindow.allowed, limit: k.limit, window_ms: k.windowMs, algorithm: k.algorithm, covered_ms: k.lastWindow.coveredMs,
-        counters: k.counters.map((c) => ({ node: c.node, count: c.count, source: c.source })) })];
+        counters: k.counters.map((c) => ({ node: c.node, count: c.count, source: c.source })),
+        nodes_falling_back: live(o).filter((n) => (n.recentFallbacks ?? 0) > 0 || n.mode !== "redis").map((n) => ({ node: n.id, mode: n.mode ?? null, fallbacks_last_minute: n.recentFallbacks ?? null })) })];
   }));
 
 export const overThrottling = invariant("over_throttling", "warning", 20_000,

@@ -31,6 +31,8 @@ export function createRedisHandle(url: string, timeoutMs: number): RedisHandle {
     enableReadyCheck: false,
     connectionName: "operator-monitor",
     disableClientInfo: true,
+    // Commands issued in one tick (a sample's PTTLs) leave in one write: one round trip, few syscalls.
+    enableAutoPipelining: true,
   };
   let parsed: URL;
   try {
@@ -50,7 +52,7 @@ export function createRedisHandle(url: string, timeoutMs: number): RedisHandle {
     }
     case "redis+cluster:": {
       const list = url.replace(/^redis\+cluster:\/\/([^@]*@)?/, "").replace(/\/.*$/, "");
-      return new Cluster(hostPorts(list), { lazyConnect: true, enableOfflineQueue: false, clusterRetryStrategy: () => null, redisOptions: { ...base, ...auth } });
+      return new Cluster(hostPorts(list), { lazyConnect: true, enableOfflineQueue: false, enableAutoPipelining: true, clusterRetryStrategy: () => null, redisOptions: { ...base, ...auth } });
     }
     default:
       throw usageError("invalid_redis_url", `--redis-url "${redactUrl(url)}" has an unknown scheme: use redis://, rediss://, redis+sentinel:// or redis+cluster:// (env OPERATOR_REDIS_URL)`);

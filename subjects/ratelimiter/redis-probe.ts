@@ -44,7 +44,12 @@ export interface RedisProbeLimits {
 }
 
 export interface RedisProbe {
-  observe(focusKeys: string[], signal: AbortSignal): Promise<RedisObservation>;
+  /**
+   * @param focusKeys user keys to check for a block
+   * @param recheck counter keys (Redis names) to read again whatever the SCAN sample holds: the
+   *   suspects of earlier cycles, so a stale counter found once stays in view while it is stale
+   */
+  observe(focusKeys: string[], recheck: string[], signal: AbortSignal): Promise<RedisObservation>;
   close(): Promise<void>;
 }
 
@@ -70,7 +75,7 @@ export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisPr
   }
 
   return {
-    async observe(focusKeys, signal) {
+    async observe(focusKeys, recheck, signal) {
       const empty = { url: shownUrl, counters: [], scanned: 0, blockedKeys: [], registered: [] };
       let client: RedisHandle;
       let latencyMs: number;
@@ -88,7 +93,7 @@ export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisPr
         const servers = dataNodes(client);
         const [memory, sample, blockedKeys, registered] = await Promise.all([
           memoryOf(servers),
-          sampleCounters(servers, client),
+          sampleCounters(servers, client, recheck),
           blockedAmong(client, focusKeys),
           registeredNodes(client),
         ]);
@@ -104,7 +109,7 @@ export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisPr
   };
 
   async function memoryOf(servers: Redis[]): Promise<Pick<RedisObservation, "memory" | "keyCount">> {
-    const infos = await Promise.all(servers.map(async (s) => parseInfo(`${await s.info("memory")}\n${await s.info("stats")}\n${await s.info("errorstats")}`)));
+    const infos = await Promise.all(servers.map(async (s) => parseInfo((await Promise.all([s.info("memory"), s.info("stats"), s.info("errorstats")])).join("\n"))));
     const keyCounts = await Promise.all(servers.map((s) => s.dbsize()));
     // The fullest server speaks for the deployment: one full shard refuses its keys' writes.
     const fullest = infos.reduce((a, b) => (ratio(b) > ratio(a) ? b : a));
@@ -126,7 +131,7 @@ export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisPr
     };
   }
 
-  async function sampleCounters(servers: Redis[], client: RedisHandle): Promise<Pick<RedisObservation, "counters" | "scanned">> {
+  async function sampleCounters(servers: Redis[], client: RedisHandle, recheck: string[]): Promise<Pick<RedisObservation, "counters" | "scanned">> {
     const found: string[] = [];
     let scanned = 0;
     for (const server of servers) {
@@ -141,10 +146,10 @@ export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisPr
       }
       cursors.set(id, cursor);
     }
-    const counters = found.flatMap((redisKey) => {
+    const counters = [...new Set([...recheck, ...found.slice(0, limits.sampleSize)])].flatMap((redisKey) => {
       const parsed = parseCounterKey(redisKey);
       return parsed ? [{ redisKey, ...parsed }] : [];
-    }).slice(0, limits.sampleSize);
+    });
     if (counters.length === 0) return { counters: [], scanned };
     // Concurrent commands share the socket back to back (one round trip), and on a cluster each
     // goes to its key's shard: no cross-slot pipeline.

@@ -136,12 +136,25 @@ const hotKey = rule("hot_key", "One key taking most of the traffic is a hot key:
     };
   }));
 
-const overAdmission = rule("over_admission", "Over-admission with every node on Redis: the fixed-window edge burst, or counters lost in Redis.", (input) => {
+const overAdmission = rule("over_admission", "Over-admission with every node on Redis now: nodes that fell back to fail-open for a moment, the fixed-window edge burst, or counters lost in Redis.", (input) => {
   const degraded = liveNodes(input.observation).some((n) => n.mode !== "redis") || of(input, "redis_unreachable").length > 0;
   if (degraded) return [];
   const evicting = of(input, "redis_memory").some((v) => Number(v.evidence.evicted_keys ?? 0) > 0);
-  return of(input, "over_admission").map((v) => {
+  const fellBack = liveNodes(input.observation).filter((n) => (n.recentFallbacks ?? 0) > 0);
+  return of(input, "over_admission").map((v): Hypothesis => {
     const key = idOf(v.resource);
+    if (fellBack.length > 0 && !evicting) {
+      const one = fellBack.length === 1 ? fellBack[0]! : undefined;
+      return {
+        component: one ? `node:${one.id}` : "redis",
+        faultClass: "fail_open_fallback",
+        summary: `${fellBack.map((n) => `node ${n.id} decided ${n.recentFallbacks} checks`).join(", ")} without Redis in the last minute (Redis too slow for the check timeout), admitting ${key} past its limit`,
+        confidence: 0.75,
+        explains: [violationKey(v)],
+        evidence: [v.message, ...fellBack.map((n) => `node ${n.id}: ${n.recentFallbacks} fallback decisions in the last minute, fail policy ${n.failPolicy ?? "?"}`)],
+        actions: [],
+      };
+    }
     const fixedWindow = v.evidence.algorithm === "fixed-window";
     return {
       component: evicting ? "redis" : v.resource,
