@@ -1,5 +1,6 @@
 // The Redis probe against a private redis-server: what it sees when Redis is fine, full, paused or dead.
 import { afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
+import { startRedisCluster } from "../../test/fixtures/redis-cluster.ts";
 import { startRedis, type RedisServer } from "../../test/fixtures/redis.ts";
 import { createRedisProbe, type RedisProbe } from "./redis-probe.ts";
 
@@ -102,5 +103,19 @@ describe("redis probe", () => {
       const seen = await probe.observe([], ["ratelimit:{stuck}:fw"], signal());
       expect(seen.counters.find((c) => c.key === "stuck")).toEqual({ redisKey: "ratelimit:{stuck}:fw", key: "stuck", algorithm: "fixed-window", ttlMs: -1 });
     }
+  });
+
+  test("a Redis Cluster: every master is sampled and its memory read, a key is rechecked on its own shard", async () => {
+    const cluster = await startRedisCluster(3);
+    cleanup.push(() => cluster.stop());
+    for (let i = 1; i <= 30; i++) await cluster.servers[0]!.cli("-c", "SET", `ratelimit:{c${i}}:fw`, "1", "PX", "60000");
+    await cluster.servers[0]!.cli("-c", "SET", "ratelimit:{stuck}:fw", "5");
+    const probe = createRedisProbe(cluster.url, { ...limits, timeoutMs: 1_000 });
+    cleanup.push(() => probe.close());
+    const seen = await probe.observe([], ["ratelimit:{stuck}:fw"], signal());
+    expect(seen.reachable).toBe(true);
+    expect(seen.keyCount).toBe(31);
+    expect(new Set(seen.counters.map((c) => c.key)).size).toBe(31);
+    expect(seen.counters.find((c) => c.key === "stuck")?.ttlMs).toBe(-1);
   });
 });

@@ -3,7 +3,7 @@
 // keyspace with SCAN on a fixed budget per cycle, resuming where the last cycle stopped, so a
 // million keys cost about what none cost.
 import type { Redis } from "ioredis";
-import { createRedisHandle, dataNodes, redactUrl, type RedisHandle } from "./redis-connection.ts";
+import { createRedisHandle, dataNodes, parseRedisTarget, redactUrl, type RedisHandle } from "./redis-connection.ts";
 import { blockKeyOf, COUNTER_SCAN_PATTERN, limitKeyOf, NODE_INDEX_KEY, nodeKeyOf, parseCounterKey, type Algorithm } from "./wire.ts";
 
 export type RedisFailureKind = "refused" | "no_reply" | "closed" | "auth" | "error";
@@ -27,7 +27,7 @@ export interface RedisObservation {
   memory?: { usedBytes: number; maxBytes: number; policy: string; evictedKeysDelta: number; oomRejectionsDelta: number };
   keyCount?: number;
   counters: SampledCounter[];
-  /** Keys SCAN examined this cycle. */
+  /** SCAN budget spent this cycle (calls × COUNT, summed over data servers): bounded whatever the key count. */
   scanned: number;
   /** Of the keys asked about, those under a block. */
   blockedKeys: string[];
@@ -55,8 +55,10 @@ export interface RedisProbe {
 
 const PINGS = 3;
 
+/** Throws a usage error at once for a URL it cannot use; connects only when observing. */
 export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisProbe {
   const shownUrl = redactUrl(url);
+  const target = parseRedisTarget(url);
   let handle: RedisHandle | undefined;
   const cursors = new Map<string, string>();
   let lastTotals: { evicted: number; oom: number } | undefined;
@@ -66,7 +68,7 @@ export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisPr
   async function connected(): Promise<RedisHandle> {
     if (handle && handle.status !== "end" && handle.status !== "close") return handle;
     handle?.disconnect();
-    const next = createRedisHandle(url, limits.timeoutMs);
+    const next = createRedisHandle(target, limits.timeoutMs);
     socketError = undefined;
     next.on("error", (error: Error) => (socketError = error));
     handle = next;
