@@ -42,6 +42,8 @@ export interface CommandSpec<T extends OptionTable> {
   examples?: string[];
   options: T;
   positionals?: readonly Positional[];
+  /** Left out of the parent's command list (helpers that other commands start). */
+  hidden?: boolean;
   /** Returns the exit code (0 when nothing is returned). */
   run(ctx: RunContext<T>): Promise<number | void> | number | void;
 }
@@ -84,8 +86,8 @@ export function defineOperatorCommand<const T extends OptionTable>(spec: Command
     args[p.name] = { type: "positional", description: p.help, required: p.required ?? false };
   }
   const command = defineCommand({
-    // citty prints the parent command before a subcommand's name: "ratelimiter serve" shows as "serve".
-    meta: { name: spec.name.split(" ").at(-1), description: spec.description },
+    // citty prints the parent command before a subcommand's name: "parent child" shows as "child".
+    meta: { name: spec.name.split(" ").at(-1), description: spec.description, ...(spec.hidden ? { hidden: true } : {}) },
     args,
     async run({ args: parsed, rawArgs }) {
       assertKnownFlags(rawArgs, table, spec.name);

@@ -1,6 +1,9 @@
 // The subject protocol: how the core sees any distributed system it watches. No subject's words here.
 import type * as v from "valibot";
+import type { FaultDefinition } from "./chaos/fault.ts";
 import type { OptionTable } from "./config.ts";
+import type { DeploymentDefinition } from "./deployment.ts";
+import type { WorkloadDefinition } from "./load/workload.ts";
 
 export type Severity = "info" | "warning" | "critical";
 export type Risk = "low" | "medium" | "high";
@@ -116,4 +119,10 @@ export interface SubjectPlugin<O = any> {
   invariants: Invariant<O>[];
   actionDefinitions: ActionDefinition[];
   open(options: Record<string, unknown>, context: SubjectContext): Promise<Subject<O>>;
+  /** How `operator cluster up` runs it on this machine (optional). */
+  deployment?: DeploymentDefinition;
+  /** What `operator chaos` can break in that local deployment. */
+  faults?: FaultDefinition[];
+  /** What `operator loadgen` sends; the first one is the default. */
+  workloads?: WorkloadDefinition[];
 }

@@ -1,7 +1,7 @@
-// The node's HTTP API (hono). Handlers throw; one onError renders every error as
+// The node's HTTP API (hono). Handlers throw; renderError turns every error into
 // {"error": code, "message"} with its 4xx/5xx status; an unknown error is logged and answered 500.
+// The check route also stands alone (createCheckHandler) so the server can route it natively.
 import { Hono, type Context } from "hono";
-import type { HTTPResponseError } from "hono/types";
 import { httpError, isOperatorError } from "../lib/errors.ts";
 import { requireAdmin } from "./admin-auth.ts";
 import type { Checker } from "./check.ts";
@@ -12,7 +12,7 @@ import type { Limits } from "./limits.ts";
 import type { NodeMetrics } from "./metrics.ts";
 import type { RegisteredNode } from "./node-registry.ts";
 import type { NodeLogger } from "./options.ts";
-import { BlockBody, CheckBody, DrainBody, LimitBody, parseBody, pathKey, readJson } from "./request-bodies.ts";
+import { BlockBody, DrainBody, LimitBody, parseBody, parseCheckBody, pathKey, readJson } from "./request-bodies.ts";
 
 /** What the routes need from a running node. */
 export interface NodeContext {
@@ -47,6 +47,29 @@ function countParam(c: Context, fallback: number): number {
   return count;
 }
 
+/** The one place errors become responses. */
+export function renderError(error: unknown, request: Request, log: NodeLogger, headers?: Record<string, string>): Response {
+  if (isOperatorError(error) && error.status < 600) {
+    return Response.json({ error: error.code, message: error.message }, { status: error.status, ...(headers ? { headers } : {}) });
+  }
+  const { pathname } = new URL(request.url);
+  log.error(`internal error on ${request.method} ${pathname}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  return Response.json({ error: "internal", message: "internal error: the node logged it" }, { status: 500 });
+}
+
+/** POST /api/v1/check, as a plain fetch handler: the hot path, kept free of routing and context objects. */
+export function createCheckHandler(node: NodeContext): (request: Request) => Promise<Response> {
+  return async (request) => {
+    try {
+      if (node.isDraining()) throw httpError(503, "draining", `node ${node.nodeId} is draining: send checks to another node`);
+      const { key, cost } = parseCheckBody(await readJson(request));
+      return node.responder.respond(await node.checker.check(key, cost));
+    } catch (error) {
+      return renderError(error, request, node.log);
+    }
+  };
+}
+
 export function createApp(node: NodeContext): Hono {
   const app = new Hono();
   const admin = requireAdmin(node.adminToken);
@@ -57,11 +80,8 @@ export function createApp(node: NodeContext): Hono {
     return path;
   };
 
-  app.post(route("POST", "/api/v1/check"), async (c) => {
-    if (node.isDraining()) throw httpError(503, "draining", `node ${node.nodeId} is draining: send checks to another node`);
-    const { key, cost } = parseBody(CheckBody, await readJson(c.req.raw));
-    return node.responder.respond(await node.checker.check(key, cost));
-  });
+  const handleCheck = createCheckHandler(node);
+  app.post(route("POST", "/api/v1/check"), (c) => handleCheck(c.req.raw));
 
   app.get(route("GET", "/api/v1/limits/:key"), async (c) => c.json(await node.limits.get(pathKey(c.req.param("key")))));
   app.put(route("PUT", "/api/v1/limits/:key"), admin, async (c) => {
@@ -103,18 +123,11 @@ export function createApp(node: NodeContext): Hono {
   app.notFound((c) => {
     const allowed = patterns.find((p) => p.pattern.test(c.req.path))?.methods;
     if (allowed) {
-      c.header("Allow", allowed.join(", "));
-      throw httpError(405, "method_not_allowed", `${c.req.method} is not allowed on ${c.req.path}: use ${allowed.join(" or ")}`);
+      const error = httpError(405, "method_not_allowed", `${c.req.method} is not allowed on ${c.req.path}: use ${allowed.join(" or ")}`);
+      return renderError(error, c.req.raw, node.log, { Allow: allowed.join(", ") });
     }
-    throw httpError(404, "not_found", `no route ${c.req.method} ${c.req.path}: see the HTTP API in README.md (operator ratelimiter serve)`);
+    return renderError(httpError(404, "not_found", `no route ${c.req.method} ${c.req.path}: see the HTTP API in README.md (operator ratelimiter serve)`), c.req.raw, node.log);
   });
-
-  app.onError((error: Error | HTTPResponseError, c) => {
-    if (isOperatorError(error) && error.status < 600) {
-      return c.json({ error: error.code, message: error.message }, error.status as 400);
-    }
-    node.log.error(`internal error on ${c.req.method} ${c.req.path}: ${error.stack ?? error.message}`);
-    return c.json({ error: "internal", message: "internal error: the node logged it" }, 500);
-  });
+  app.onError((error, c) => renderError(error, c.req.raw, node.log));
   return app;
 }

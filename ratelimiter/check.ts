@@ -54,17 +54,20 @@ export function createChecker(deps: CheckerDeps): Checker {
   const { scripts, gate, options } = deps;
   const { defaultLimit, windowMs, algorithm: defaultAlgorithm, failPolicy } = options;
   const fallbackMode = modeOfPolicy[failPolicy];
+  // Text once, not per check: ioredis would convert the numbers on every call.
+  const limitArg = String(defaultLimit);
+  const windowArg = String(windowMs);
   // Overrides seen in Redis answers, so that the fail policy keeps honouring them while Redis is away.
   const known = new Map<string, KnownOverride>();
 
   async function viaRedis(key: string, cost: number): Promise<Decision> {
     let algorithm = defaultAlgorithm;
-    let reply = await gate.settle(scripts.check(algorithm, key, defaultLimit, windowMs, cost));
+    let reply = await gate.settle(scripts.check(algorithm, key, limitArg, windowArg, cost));
     if (reply[0] === 3) {
       const named = reply[1];
       if (!isAlgorithm(named)) throw new Error(`the override of key "${key}" names an unknown algorithm "${named}"`);
       algorithm = named;
-      reply = await gate.settle(scripts.check(algorithm, key, defaultLimit, windowMs, cost));
+      reply = await gate.settle(scripts.check(algorithm, key, limitArg, windowArg, cost));
       if (reply[0] === 3) throw new Error(`the override of key "${key}" changed while it was read`);
     }
     const [decision, limit, remaining, resetMs, retryAfterMs, replyWindowMs, isOverride] = reply;

@@ -51,3 +51,32 @@ describe("distinct keys", () => {
     expect(distinct.estimate(10_000)).toBe(0);
   });
 });
+
+describe("hot keys under a skewed stream", () => {
+  test("finds every key heavier than 1/capacity of the stream, with exact counts when nothing was evicted", () => {
+    const hot = new HotKeys(20, 60_000, 0);
+    // 5 heavy keys (10% each) over 5,000 light ones (50%): the heavy ones must come out on top.
+    let seed = 7;
+    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    for (let i = 0; i < 10_000; i++) {
+      const roll = random();
+      hot.record(roll < 0.5 ? `heavy-${Math.floor(roll * 10)}` : `light-${i}`, roll < 0.25, 1);
+    }
+    const top = hot.top(5, 2);
+    expect(top.map((k) => k.key).sort()).toEqual(["heavy-0", "heavy-1", "heavy-2", "heavy-3", "heavy-4"]);
+    for (const k of top) expect(k.allowed + k.denied).toBeLessThanOrEqual(k.checks);
+  });
+
+  test("counts stay exact while the keys fit in the sketch", () => {
+    const hot = new HotKeys(100, 60_000, 0);
+    const expected = new Map<string, number>();
+    for (let i = 0; i < 2_000; i++) {
+      const key = `k${(i * i) % 37}`;
+      hot.record(key, true, 1);
+      expected.set(key, (expected.get(key) ?? 0) + 1);
+    }
+    const top = hot.top(100, 2);
+    expect(Object.fromEntries(top.map((k) => [k.key, k.checks]))).toEqual(Object.fromEntries(expected));
+    expect(top.map((k) => k.checks)).toEqual([...top.map((k) => k.checks)].sort((a, b) => b - a));
+  });
+});

@@ -1,82 +1,84 @@
 // The node's heaviest keys over the last window, in bounded memory whatever the number of keys:
 // a space-saving sketch (fixed capacity; a new key takes the place of the least counted one and
-// inherits its count, so a heavy key is never missed), kept as a min-heap so each check is
-// O(log capacity). Two sketches rotate: the report covers the previous window and the current one.
+// inherits its count, so a heavy key is never missed). Kept as a "stream summary": entries in a
+// list sorted by count, with the end of each run of equal counts indexed, so a check costs O(1).
+// Two sketches rotate: the report covers the previous window and the current one.
 
 export interface HotKey {
   key: string;
-  /** Checks counted for the key; may overcount by up to `error` (what it inherited). */
+  /** Checks counted for the key; a key that replaced another may be overcounted by what it inherited. */
   checks: number;
   allowed: number;
   denied: number;
 }
 
-function swapIn(column: number[], a: number, b: number): void {
-  const value = column[a]!;
-  column[a] = column[b]!;
-  column[b] = value;
+interface Entry extends HotKey {
+  prev: Entry | null;
+  next: Entry | null;
 }
 
 class SpaceSaving {
-  private keys: string[] = [];
-  private checks: number[] = [];
-  private allowed: number[] = [];
-  private denied: number[] = [];
-  private readonly slot = new Map<string, number>();
+  private readonly byKey = new Map<string, Entry>();
+  /** Least counted first. */
+  private head: Entry | null = null;
+  private tail: Entry | null = null;
+  /** count -> the entry nearest the tail with that count */
+  private readonly lastOfCount = new Map<number, Entry>();
 
   constructor(private readonly capacity: number) {}
 
   record(key: string, isAllowed: boolean): void {
-    let i = this.slot.get(key);
-    if (i === undefined) {
-      if (this.keys.length < this.capacity) {
-        i = this.keys.length;
-        this.keys.push(key);
-        this.checks.push(0);
-        this.allowed.push(0);
-        this.denied.push(0);
+    let entry = this.byKey.get(key);
+    if (entry === undefined) {
+      if (this.byKey.size < this.capacity) {
+        entry = { key, checks: 0, allowed: 0, denied: 0, prev: null, next: this.head };
+        if (this.head) this.head.prev = entry;
+        else this.tail = entry;
+        this.head = entry;
+        this.lastOfCount.set(0, entry);
       } else {
-        i = 0; // the root holds the least counted key; the newcomer inherits its count
-        this.slot.delete(this.keys[0]!);
-        this.keys[0] = key;
-        this.allowed[0] = 0;
-        this.denied[0] = 0;
+        entry = this.head!; // the least counted key gives its place (and its count) to the newcomer
+        this.byKey.delete(entry.key);
+        entry.key = key;
+        entry.allowed = 0;
+        entry.denied = 0;
       }
-      this.slot.set(key, i);
+      this.byKey.set(key, entry);
     }
-    this.checks[i]! += 1;
-    if (isAllowed) this.allowed[i]! += 1;
-    else this.denied[i]! += 1;
-    this.siftDown(i);
+    this.increment(entry);
+    if (isAllowed) entry.allowed += 1;
+    else entry.denied += 1;
   }
 
   entries(): HotKey[] {
-    return this.keys.map((key, i) => ({ key, checks: this.checks[i]!, allowed: this.allowed[i]!, denied: this.denied[i]! }));
+    const list: HotKey[] = [];
+    for (let e = this.tail; e !== null; e = e.prev) list.push({ key: e.key, checks: e.checks, allowed: e.allowed, denied: e.denied });
+    return list;
   }
 
-  private siftDown(i: number): void {
-    const n = this.keys.length;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= n) return;
-      const right = left + 1;
-      const child = right < n && this.checks[right]! < this.checks[left]! ? right : left;
-      if (this.checks[child]! >= this.checks[i]!) return;
-      this.swap(i, child);
-      i = child;
+  /** Moves `entry` to the end of its run, then counts it: the list stays sorted. */
+  private increment(entry: Entry): void {
+    const count = entry.checks;
+    const last = this.lastOfCount.get(count)!;
+    if (last !== entry) {
+      this.unlink(entry);
+      entry.prev = last;
+      entry.next = last.next;
+      if (last.next) last.next.prev = entry;
+      else this.tail = entry;
+      last.next = entry;
     }
+    if (entry.prev !== null && entry.prev.checks === count) this.lastOfCount.set(count, entry.prev);
+    else this.lastOfCount.delete(count);
+    entry.checks = count + 1;
+    if (!this.lastOfCount.has(count + 1)) this.lastOfCount.set(count + 1, entry);
   }
 
-  private swap(a: number, b: number): void {
-    swapIn(this.checks, a, b);
-    swapIn(this.allowed, a, b);
-    swapIn(this.denied, a, b);
-    const keyA = this.keys[a]!;
-    const keyB = this.keys[b]!;
-    this.keys[a] = keyB;
-    this.keys[b] = keyA;
-    this.slot.set(keyB, a);
-    this.slot.set(keyA, b);
+  private unlink(entry: Entry): void {
+    if (entry.prev) entry.prev.next = entry.next;
+    else this.head = entry.next;
+    if (entry.next) entry.next.prev = entry.prev;
+    else this.tail = entry.prev;
   }
 }
 

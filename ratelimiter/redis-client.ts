@@ -2,6 +2,7 @@
 // commands never pile up while Redis is gone: no offline queue, no resend after a reconnect, fast
 // bounded reconnects. Auto-pipelining batches concurrent checks into one write.
 import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { isIP } from "node:net";
 import { redactRedisUrl, type RedisTarget } from "./redis-url.ts";
 
 export interface RedisConnection {
@@ -53,7 +54,9 @@ export function connectRedis(url: string, target: RedisTarget, onError: (error: 
       ...(target.tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
     });
   } else {
-    client = new Redis({ ...common, host: target.host, port: target.port, db: target.db, ...(target.tls ? { tls: { servername: target.host } } : {}) });
+    // SNI takes a host name only: an IP address as servername is refused by the TLS layer.
+    const tls = isIP(target.host) ? {} : { servername: target.host };
+    client = new Redis({ ...common, host: target.host, port: target.port, db: target.db, ...(target.tls ? { tls } : {}) });
   }
   client.on("error", onError);
 

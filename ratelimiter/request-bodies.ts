@@ -65,6 +65,21 @@ export const BlockBody = object({
 
 export const DrainBody = object({ drain: v.boolean(required("true or false")) });
 
+/**
+ * CheckBody on the hot path: the common valid shape passes without valibot; anything else goes
+ * through the schema, which words the error. Accepts exactly what CheckBody accepts (tested).
+ */
+export function parseCheckBody(body: unknown): { key: string; cost: number } {
+  if (typeof body === "object" && body !== null && !Array.isArray(body)) {
+    const { key, cost } = body as { key?: unknown; cost?: unknown };
+    if (typeof key === "string" && keyProblem(key) === undefined) {
+      if (cost === undefined) return { key, cost: 1 };
+      if (typeof cost === "number" && Number.isInteger(cost) && cost >= 1 && cost <= MAX_COST) return { key, cost };
+    }
+  }
+  return parseBody(CheckBody, body);
+}
+
 /** The body as `schema` types it, or a 400 naming the first wrong field. */
 export function parseBody<S extends v.GenericSchema>(schema: S, body: unknown): v.InferOutput<S> {
   const result = v.safeParse(schema, body);

@@ -3,7 +3,7 @@
 import { hostname } from "node:os";
 import { httpError } from "../lib/errors.ts";
 import { defineScripts } from "./algorithms/scripts.ts";
-import { createApp, type NodeContext } from "./app.ts";
+import { createApp, createCheckHandler, type NodeContext } from "./app.ts";
 import { createChecker } from "./check.ts";
 import { createCheckResponder } from "./check-response.ts";
 import { createCounters, type Counters, type CounterView } from "./counters.ts";
@@ -171,6 +171,9 @@ export async function startNode(input: NodeOptions): Promise<RunningNode> {
   const server = Bun.serve({
     hostname: options.host,
     port: options.port,
+    // The check route goes straight to its handler (Bun's native router); other methods on its
+    // path and every other route go through hono.
+    routes: { "/api/v1/check": { POST: createCheckHandler(context) } },
     fetch: app.fetch,
     maxRequestBodySize: 1024 * 1024,
     development: false,

@@ -126,6 +126,21 @@ describe("counters", () => {
   });
 });
 
+describe("bad data in Redis", () => {
+  test("a counter of the wrong type or an override naming an unknown algorithm: the fail policy decides, the node stays healthy", async () => {
+    await using node = (await startTestNodes(1, { redisUrl: redis.url, algorithm: "fixed-window" }, "bad-data"))[0]!;
+    await redis.cli("HSET", "ratelimit:{corrupt}:fw", "x", "1");
+    await redis.cli("HSET", "ratelimit:{bogus}:limit", "limit", "5", "window_ms", "1000", "algorithm", "leaky-bucket");
+    for (const key of ["corrupt", "bogus"]) {
+      const result = await check(node.url, key);
+      expect(result.status).toBe(200);
+      expect(result.body).toMatchObject({ allowed: true, mode: "fail-open" });
+    }
+    expect(await send(`${node.url}/health`, "GET")).toMatchObject({ status: 200, body: { mode: "redis" } });
+    expect((await check(node.url, "clean-after-corrupt")).body).toMatchObject({ mode: "redis" });
+  });
+});
+
 describe("node, nodes, hot keys, drain, health, metrics", () => {
   test("GET /api/v1/nodes lists both registered nodes", async () => {
     const { body } = await send(`${a}/api/v1/nodes`, "GET");
@@ -213,7 +228,7 @@ describe("admin endpoints", () => {
   });
 
   test("are off (403, saying how to turn them on) when the node has no token", async () => {
-    await using node = (await startTestNodes(1, { redisUrl: redis.url }))[0]!;
+    await using node = (await startTestNodes(1, { redisUrl: redis.url }, "no-token"))[0]!;
     expect(await send(`${node.url}/api/v1/blocks/x`, "PUT", {}, admin)).toEqual({
       status: 403,
       body: { error: "admin_disabled", message: "admin endpoints are off: start the node with --admin-token (env RATELIMITER_ADMIN_TOKEN)" },

@@ -2,8 +2,9 @@
 // and behind a real Sentinel (including a failover to the replica).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ALGORITHMS } from "../ratelimiter/options.ts";
-import { check, startTestNode, startTestNodes, type TestNode } from "./fixtures/node.ts";
+import { check, spawnServe, startTestNode, startTestNodes, type TestNode } from "./fixtures/node.ts";
 import { startRedisCluster, type RedisCluster } from "./fixtures/redis-cluster.ts";
+import { startTlsRedis } from "./fixtures/redis-tls.ts";
 import { startSentinel } from "./fixtures/sentinel.ts";
 
 const DAY_MS = 86_400_000;
@@ -85,4 +86,15 @@ describe("Redis Sentinel", () => {
     expect(result.body).toMatchObject({ allowed: true, mode: "redis" });
     expect(Number(await sentinel.replica!.cli("GET", "ratelimit:{s}:fw"))).toBeGreaterThanOrEqual(2);
   }, 30_000);
+});
+
+describe("TLS (rediss://)", () => {
+  test("the node talks to a TLS-only Redis whose CA it trusts", async () => {
+    await using redis = await startTlsRedis();
+    await using serve = await spawnServe(["--port", "0", "--json", "--redis-url", redis.url, "--algorithm", "gcra"], { env: { NODE_EXTRA_CA_CERTS: redis.caFile } });
+    const { url } = JSON.parse(serve.startLine);
+    expect((await check(url, "over-tls")).body).toMatchObject({ allowed: true, mode: "redis" });
+    expect(await redis.server.cli("EXISTS", "ratelimit:{over-tls}:gcra")).toBe("1");
+    expect(await serve.stop()).toBe(0);
+  });
 });

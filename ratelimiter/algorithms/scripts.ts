@@ -30,14 +30,17 @@ type ScriptFn<R> = (...args: (string | number)[]) => Promise<R>;
 type ScriptClient = Record<string, ScriptFn<unknown>>;
 
 export interface Scripts {
-  check(algorithm: Algorithm, key: string, limit: number, windowMs: number, cost: number): Promise<CheckReply>;
+  /** `limit` and `windowMs` may come as text: the node passes its defaults pre-formatted. */
+  check(algorithm: Algorithm, key: string, limit: number | string, windowMs: number | string, cost: number): Promise<CheckReply>;
   peek(key: string, limit: number, windowMs: number, algorithm: Algorithm): Promise<PeekReply>;
   /** Deletes every counter of `key`; resolves to the number of Redis keys deleted. */
   reset(key: string, windowMs: number): Promise<number>;
 }
 
 export function defineScripts(client: Redis | Cluster): Scripts {
-  for (const [name, body] of Object.values(CHECK_COMMANDS)) client.defineCommand(name, { numberOfKeys: 3, lua: prelude + body });
+  for (const [algorithm, [name, body]] of Object.entries(CHECK_COMMANDS)) {
+    client.defineCommand(name, { numberOfKeys: 3, lua: `local algorithm = '${algorithm}'\n${prelude}${body}` });
+  }
   client.defineCommand("rlPeek", { numberOfKeys: 5, lua: peek });
   client.defineCommand("rlReset", { numberOfKeys: 5, lua: reset });
   const commands = client as unknown as ScriptClient;
@@ -53,7 +56,7 @@ export function defineScripts(client: Redis | Cluster): Scripts {
     check(algorithm, key, limit, windowMs, cost) {
       // Not via keysOf: the hot path builds only the three keys it sends.
       const tag = tagOf(key);
-      return checkFns[algorithm](tag + BLOCK_SUFFIX, tag + LIMIT_SUFFIX, tag + COUNTER_SUFFIX[algorithm], limit, windowMs, cost, algorithm);
+      return checkFns[algorithm](tag + BLOCK_SUFFIX, tag + LIMIT_SUFFIX, tag + COUNTER_SUFFIX[algorithm], limit, windowMs, cost);
     },
     peek: (key, limit, windowMs, algorithm) => (commands.rlPeek! as ScriptFn<PeekReply>)(...allKeys(key), limit, windowMs, algorithm),
     reset: (key, windowMs) => (commands.rlReset! as ScriptFn<number>)(...allKeys(key), windowMs),

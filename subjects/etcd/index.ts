@@ -6,7 +6,7 @@ import type { Subject, SubjectPlugin } from "../../lib/subject.ts";
 import { actionDefinitions, ACTION, executeAction, type MemberControl } from "./actions.ts";
 import { createEtcdClient } from "./client.ts";
 import { invariants, THRESHOLDS } from "./invariants.ts";
-import { observeCluster, type EtcdObservation, type MembershipMemory } from "./observe.ts";
+import { observationErrors, observeCluster, type EtcdObservation, type MembershipMemory } from "./observe.ts";
 import { createCounterHistory } from "./recent-changes.ts";
 import { diagnosisRules } from "./rules.ts";
 
@@ -57,6 +57,7 @@ export function openEtcd(opts: EtcdSubjectOptions & { endpoints: string[] }): Su
   return {
     name: "etcd",
     observe,
+    observationErrors,
     invariants,
     actions: () => actionDefinitions.filter((d) => d.name !== ACTION.restartMember || members !== null),
     execute: (name, params, signal) => executeAction({ client, observe: actionObserve, members }, name, params, signal),

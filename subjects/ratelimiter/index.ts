@@ -7,6 +7,9 @@ import type { RatelimiterObservation } from "./observation.ts";
 import { createObserver } from "./observe.ts";
 import { subjectOptions, type SubjectOptions } from "./options.ts";
 import { rules } from "./rules.ts";
+import { deployment } from "./deployment.ts";
+import { faults } from "./faults/index.ts";
+import { workloads } from "./workloads.ts";
 
 const NAME = "ratelimiter";
 
@@ -44,6 +47,9 @@ const plugin: SubjectPlugin<RatelimiterObservation> = {
       close: () => observer.close(),
     };
   },
+  deployment,
+  faults,
+  workloads,
 };
 
 export default plugin;

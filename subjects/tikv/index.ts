@@ -1,6 +1,6 @@
 // TiKV as a subject, seen the way an SRE sees it: through PD's HTTP API and, when given, Prometheus.
 import * as v from "valibot";
-import { defineOptions, HttpUrl, List, PositiveDuration, type TextSchema } from "../../lib/config.ts";
+import { defineOptions, flagName, HttpUrl, List, PositiveDuration, type TextSchema } from "../../lib/config.ts";
 import { usageError } from "../../lib/errors.ts";
 import type { Subject, SubjectPlugin } from "../../lib/subject.ts";
 import { actionDefinitions, executeAction } from "./actions.ts";
@@ -9,6 +9,7 @@ import type { TikvObservation } from "./observation.ts";
 import { observeCluster } from "./observe.ts";
 import { PdClient } from "./pd-client.ts";
 import { PrometheusClient } from "./prometheus-client.ts";
+import { shownUrl } from "./redact-url.ts";
 import { rules } from "./rules.ts";
 import { scenarios } from "./scenarios.ts";
 
@@ -31,7 +32,13 @@ export const options = defineOptions({
     schema: HttpUrl,
     help: "Prometheus that scrapes the TiKV stores; without it only PD's view is checked",
   },
-  pdTimeout: { env: "OPERATOR_PD_TIMEOUT", default: "5s", schema: PositiveDuration, help: "timeout of one PD or Prometheus request" },
+  pdTimeout: {
+    env: "OPERATOR_PD_TIMEOUT",
+    default: "2s",
+    schema: PositiveDuration,
+    // Short enough that a hanging PD member fails over to the next one within monitor's --observe-timeout (5s).
+    help: "timeout of one PD or Prometheus request; a PD member that takes longer is skipped for the next --pd-url",
+  },
 });
 
 /** Accepts the resolved options (typed) or raw text, as a caller that skipped the resolver would pass. */
@@ -40,7 +47,9 @@ function readOptions(raw: Record<string, unknown>): { pdUrls: string[]; promethe
     const text = value ?? fallback;
     if (text === undefined || typeof text !== "string") return text as T | undefined;
     const parsed = v.safeParse(options[key].schema, text);
-    if (!parsed.success) throw usageError("invalid_option", `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${JSON.stringify(text)} ${parsed.issues[0].message} (env ${options[key].env})`);
+    if (!parsed.success) {
+      throw usageError("invalid_option", `--${flagName(key)} ${JSON.stringify(shownUrl(text))} ${parsed.issues[0].message} (env ${options[key].env})`);
+    }
     return parsed.output as T;
   };
   return {
@@ -64,6 +73,7 @@ const plugin: SubjectPlugin<TikvObservation> & { scenarios: typeof scenarios } =
     return {
       name: "tikv",
       observe: (signal) => observeCluster({ pd, prometheus, now: Date.now }, signal),
+      observationErrors: (observation) => observation.errors.map((e) => `${e.source}: ${e.message}`),
       invariants,
       actions: () => actionDefinitions,
       execute: (name, params, signal) => executeAction({ pd, prometheus }, name, params, signal),

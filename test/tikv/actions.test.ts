@@ -1,5 +1,7 @@
 // Actions through PD change what PD then reports; tools read; refusals and outages are results.
 import { expect, test } from "bun:test";
+import { toJsonSchema } from "../../lib/diagnosis/json-schema.ts";
+import { actionDefinitions } from "../../subjects/tikv/actions.ts";
 import type { PdStore } from "../../subjects/tikv/pd-shapes.ts";
 import { keysOf, look, openSubject, run } from "./helpers.ts";
 import { startPdStandIn } from "./pd-stand-in.ts";
@@ -109,4 +111,15 @@ test("with PD away, an action fails as retryable", async () => {
   await standIn.stop();
   const result = await run(subject, "evict_leaders", { store_id: "1" });
   expect([result.ok, result.retryable, result.message.startsWith("evict_leaders: no PD endpoint answered POST /pd/api/v1/schedulers")]).toEqual([false, true, true]);
+});
+
+test("every action's params render as JSON Schema for LLM tools; ids are pattern-checked text", () => {
+  const rendered = Object.fromEntries(actionDefinitions.map((a) => [a.name, toJsonSchema(a.params)]));
+  expect(rendered.evict_leaders).toEqual({
+    type: "object",
+    properties: { store_id: { type: "string", pattern: "^[1-9]\\d{0,19}$", description: "PD id (uint64) as decimal text" } },
+    required: ["store_id"],
+    additionalProperties: false,
+  });
+  expect(Object.keys(rendered)).toHaveLength(13);
 });

@@ -129,3 +129,16 @@ test("faults arrive over HTTP too (a chaos engine in another process), and /stor
   const unknownFault = await fetch(`${standIn.url}/stand-in/faults`, { method: "POST", body: JSON.stringify({ name: "meteor" }) });
   expect(unknownFault.status).toBe(400);
 });
+
+test("a hung PD member (it accepts, never answers) is skipped after --pd-timeout: the rest is still observed", async () => {
+  await using standIn = await startPdStandIn();
+  await standIn.inject({ name: "pd_hang", params: { member: "pd1" } });
+  await standIn.inject({ name: "store_stop", params: { store: "tikv3" } });
+  const { observation, violations } = await look(await openSubject(standIn, { pdTimeout: "300ms" }));
+  expect(keysOf(violations)).toEqual(["leader_imbalance:cluster", "pd_unhealthy:pd", "region_down_peer:store:5", "store_down:store:5"]);
+  expect(observation.pd.endpoints.map((e) => [e.reachable, e.error ?? null])).toEqual([
+    [false, `PD at ${standIn.urls[0]} did not answer GET /pd/api/v1/ping within 300 ms`],
+    [true, null],
+    [true, null],
+  ]);
+});

@@ -10,6 +10,8 @@ export interface Fault {
 export interface FaultEffects {
   /** Stops or starts a PD member's HTTP endpoint (its own port). */
   setMemberUp(name: string, up: boolean): Promise<void>;
+  /** Makes a PD member accept requests and never answer (a hung process, SIGSTOP). */
+  setMemberHung(name: string, hung: boolean): void;
 }
 
 const param = (fault: Fault, key: string): string => {
@@ -26,6 +28,7 @@ export const FAULT_NAMES = [
   "leader_skew",
   "pd_stop",
   "pd_quorum_loss",
+  "pd_hang",
   "store_slow",
   "store_write_stall",
 ] as const;
@@ -71,6 +74,9 @@ export async function injectFault(model: ClusterModel, effects: FaultEffects, fa
     case "pd_quorum_loss":
       for (const member of model.members.slice(1)) await effects.setMemberUp(member.name, false);
       break;
+    case "pd_hang":
+      effects.setMemberHung(param(fault, "member"), true);
+      break;
     case "store_slow":
       model.store(param(fault, "store")).slow = true;
       break;
@@ -108,6 +114,9 @@ export async function revertFault(model: ClusterModel, effects: FaultEffects, fa
       break;
     case "pd_quorum_loss":
       for (const member of model.members.slice(1)) await effects.setMemberUp(member.name, true);
+      break;
+    case "pd_hang":
+      effects.setMemberHung(param(fault, "member"), false);
       break;
     case "store_slow":
       model.store(param(fault, "store")).slow = false;
