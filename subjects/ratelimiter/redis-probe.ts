@@ -24,6 +24,12 @@ export interface RedisObservation {
   failure?: { kind: RedisFailureKind; message: string };
   /** Best of a few PINGs from the operator (ms). */
   latencyMs?: number;
+  /**
+   * Whether a write completes: the operator sets one canary key of its own (`operator:probe`,
+   * 60 s TTL). A Redis paused for writes (CLIENT PAUSE WRITE) still answers reads; out of memory
+   * (noeviction) it refuses writes with OOM.
+   */
+  writes?: { ok: true } | { ok: false; kind: "no_reply" | "oom" | "error"; message: string };
   memory?: { usedBytes: number; maxBytes: number; policy: string; evictedKeysDelta: number; oomRejectionsDelta: number };
   keyCount?: number;
   counters: SampledCounter[];
@@ -60,6 +66,8 @@ export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisPr
   const shownUrl = redactUrl(url);
   const target = parseRedisTarget(url);
   let handle: RedisHandle | undefined;
+  /** The canary write has a connection of its own: a write blocked by a pause blocks every later command of its connection. */
+  let canary: RedisHandle | undefined;
   const cursors = new Map<string, string>();
   let lastTotals: { evicted: number; oom: number } | undefined;
   /** ioredis rejects a refused connect with "Connection is closed"; the cause comes as an error event. */
@@ -74,6 +82,22 @@ export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisPr
     handle = next;
     await withDeadline(next.connect(), limits.timeoutMs);
     return next;
+  }
+
+  async function canaryWrite(): Promise<NonNullable<RedisObservation["writes"]>> {
+    try {
+      if (!canary || canary.status === "end" || canary.status === "close") {
+        canary?.disconnect();
+        canary = createRedisHandle(target, limits.timeoutMs);
+        canary.on("error", () => {});
+        await withDeadline(canary.connect(), limits.timeoutMs);
+      }
+    } catch (error) {
+      canary?.disconnect();
+      canary = undefined;
+      return { ok: false, kind: "error", message: `a write connection failed: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    return writeProbe(canary, limits.timeoutMs);
   }
 
   return {
@@ -93,20 +117,23 @@ export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisPr
       }
       try {
         const servers = dataNodes(client);
-        const [memory, sample, blockedKeys, registered] = await Promise.all([
+        const [writes, memory, sample, blockedKeys, registered] = await Promise.all([
+          canaryWrite(),
           memoryOf(servers),
           sampleCounters(servers, client, recheck),
           blockedAmong(client, focusKeys),
           registeredNodes(client),
         ]);
-        return { ...empty, reachable: true, latencyMs, ...memory, ...sample, blockedKeys, registered };
+        return { ...empty, reachable: true, latencyMs, writes, ...memory, ...sample, blockedKeys, registered };
       } catch (error) {
         return { ...empty, reachable: true, latencyMs, failure: classify(error, limits.timeoutMs) };
       }
     },
     async close() {
       handle?.disconnect();
+      canary?.disconnect();
       handle = undefined;
+      canary = undefined;
     },
   };
 
@@ -166,6 +193,21 @@ export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisPr
         return { ...c, ttlMs: ttls[i]!, ...(limit ? { override: { limit: Number(limit), windowMs: Number(windowMs), ...(algorithm ? { algorithm } : {}) } } : {}) };
       }),
     };
+  }
+}
+
+/** The operator's canary key: outside the service's `ratelimit:` keys, expiring by itself. */
+const PROBE_KEY = "operator:probe";
+
+async function writeProbe(client: RedisHandle, timeoutMs: number): Promise<NonNullable<RedisObservation["writes"]>> {
+  try {
+    await client.set(PROBE_KEY, String(Date.now()), "PX", 60_000);
+    return { ok: true };
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    if (/OOM/.test(text)) return { ok: false, kind: "oom", message: `refuses writes: ${text}` };
+    if (/timed? ?out/i.test(text)) return { ok: false, kind: "no_reply", message: `answers reads but a write did not complete within ${timeoutMs} ms (paused for writes, or blocked)` };
+    return { ok: false, kind: "error", message: `a write failed: ${text}` };
   }
 }
 
