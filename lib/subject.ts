@@ -107,6 +107,11 @@ export interface Subject<O = unknown> {
 
 export interface SubjectContext {
   stateDir: string;
+  /**
+   * Restarts one part of the local deployment recorded in `stateDir` (cmd/ passes it when it can
+   * start this binary); a subject's restart action uses it, and says so when it is absent.
+   */
+  restartPart?(part: string, signal: AbortSignal): Promise<void>;
 }
 
 /** What the registry loads: a subject's static description and how to connect to one. */
