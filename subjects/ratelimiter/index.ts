@@ -42,6 +42,7 @@ const plugin: SubjectPlugin<RatelimiterObservation> = {
           ...(options.adminToken ? { adminToken: options.adminToken } : {}),
           ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
           requestTimeoutMs: options.httpTimeout,
+          ...(context.restartPart ? { restartNode: context.restartPart } : {}),
         }, signal),
       diagnosisRules: rules,
       close: () => observer.close(),
