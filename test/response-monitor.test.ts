@@ -5,7 +5,9 @@ import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { runCli } from "./fixtures/cli.ts";
+import { downAll, startLocalCluster } from "./fixtures/local-cluster.ts";
 import { spawnMonitor, type MonitorEvent } from "./fixtures/monitor-process.ts";
 import { spawnServe, startTestNodes } from "./fixtures/node.ts";
 import { pollUntil } from "./fixtures/poll.ts";
@@ -16,7 +18,10 @@ setDefaultTimeout(90_000);
 
 const TOKEN = "response-test-admin-token";
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(async () => {
+  await downAll();
+  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+});
 function stateDir() {
   const dir = mkdtempSync(join(tmpdir(), "operator-response-"));
   dirs.push(dir);
@@ -116,4 +121,30 @@ test("a monitor killed while an action executes never runs it again: the restart
   } finally {
     node.proc.kill("SIGKILL");
   }
+});
+
+test("restart_node on a local cluster: a killed node is restarted through the cluster's supervision once a person approves", async () => {
+  await using cluster = await startLocalCluster(["--nodes", "2"]);
+  const victim = cluster.up.nodes[1]!;
+  process.kill(victim.pid, "SIGKILL");
+  const env = {
+    OPERATOR_TARGETS: cluster.up.nodes.map((n) => n.url).join(","),
+    OPERATOR_REDIS_URL: cluster.up.redis.urls[0]!,
+    RATELIMITER_ADMIN_TOKEN: readFileSync(cluster.up.admin_token_file, "utf8").trim(),
+    OPERATOR_ACTOR: "alice",
+  };
+  const once = async () => {
+    const result = await runCli(["monitor", "--once", "--json", "--mode", "execute"], { env: { OPERATOR_STATE_DIR: cluster.stateDir, ...env } });
+    return result.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as MonitorEvent);
+  };
+  const first = await once();
+  const proposal = first.find((e) => e.type === "action_proposed" && e.action.name === "restart_node");
+  expect(proposal).toMatchObject({ gate: "wait", action: { risk: "high", status: "proposed" } });
+  expect(ran(first)).toEqual([]);
+  expect((await cluster.cli(["actions", "approve", String(proposal!.action.id), "--why", "it crashed"])).exitCode).toBe(0);
+  const second = await once();
+  expect(ran(second).map((e) => [e.action.name, e.action.status])).toEqual([["restart_node", "succeeded"]]);
+  const status = await cluster.status();
+  expect(status.healthy).toBe(true);
+  expect(status.nodes.find((n) => n.id === victim.id)!.pid).not.toBe(victim.pid);
 });

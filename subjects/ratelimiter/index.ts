@@ -42,7 +42,7 @@ const plugin: SubjectPlugin<RatelimiterObservation> = {
           ...(options.adminToken ? { adminToken: options.adminToken } : {}),
           ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
           requestTimeoutMs: options.httpTimeout,
-          ...(context.restartPart ? { restartNode: context.restartPart } : {}),
+          ...(context.restartPart ? { restartNode: context.restartPart, stateDir: context.stateDir } : {}),
         }, signal),
       diagnosisRules: rules,
       close: () => observer.close(),
