@@ -9,9 +9,10 @@ import { openEtcd, type EtcdSubjectOptions } from "./connect.ts";
 import { deployment } from "./deployment.ts";
 import { fillQuota } from "./fill-quota.ts";
 import { invariants } from "./invariants.ts";
-import { loadLocalEtcd, localMemberControl } from "./local-cluster.ts";
+import { loadLocalEtcd } from "./local-cluster.ts";
 import { leaderKill, memberKill, memberPause, quorumLoss } from "./member-faults.ts";
 import type { EtcdObservation } from "./observe.ts";
+import { scenarios } from "./scenarios.ts";
 import { workloads } from "./workloads.ts";
 
 const Endpoints = v.pipe(
@@ -30,7 +31,8 @@ export const options = defineOptions({
   etcdTimeout: { env: "OPERATOR_ETCD_TIMEOUT", default: "1s", schema: PositiveDuration, help: "deadline of each request to a member: a hung member costs at most this per observation" },
 });
 
-const plugin: SubjectPlugin<EtcdObservation> = {
+// `scenarios` is not (yet) a field of the protocol: the demo and eval runners read it from here.
+const plugin: SubjectPlugin<EtcdObservation> & { scenarios: typeof scenarios } = {
   name: "etcd",
   description: "an etcd v3 cluster (Raft): members, leader, alarms and backend quota, through the JSON gateway and /metrics of every member",
   options,
@@ -43,13 +45,16 @@ const plugin: SubjectPlugin<EtcdObservation> = {
     if (!endpoints?.length) {
       throw usageError("missing_endpoints", `no --endpoints and no local etcd cluster in ${context.stateDir}: pass --endpoints http://127.0.0.1:2379,... (env OPERATOR_ETCD_ENDPOINTS) or run operator cluster up --subject etcd`);
     }
-    // restart_member acts only on members this operator started: the endpoints must be the local cluster's.
+    // restart_member acts only on members this operator started: the endpoints must be the local cluster's,
+    // and the command must have given a way to restart its parts.
     const isLocal = local !== undefined && endpoints.every((url) => local.endpoints.includes(url));
-    return openEtcd({ ...resolved, endpoints, members: isLocal ? localMemberControl(context.stateDir) : null });
+    const restartPart = isLocal ? context.restartPart : undefined;
+    return openEtcd({ ...resolved, endpoints, members: restartPart ? { restartMember: (name, signal) => restartPart(name, signal) } : null });
   },
   deployment,
   faults: [memberKill, memberPause, leaderKill, quorumLoss, fillQuota],
   workloads,
+  scenarios,
 };
 
 export default plugin;

@@ -1,13 +1,11 @@
 // The local etcd cluster as recorded in the state dir: its members (names, ports, data dirs), how
 // one member is started (the same argv every time, so a restart keeps its data), and who it is now.
 import { join } from "node:path";
-import { findProcess, loadDeployment, readDeployment, withProcess, writeDeployment, type DeploymentRecord, type ProcessRecord } from "../../lib/deployment.ts";
+import { findProcess, loadDeployment, withProcess, type DeploymentRecord, type ProcessRecord } from "../../lib/deployment.ts";
 import { unreachableError, usageError } from "../../lib/errors.ts";
 import { isSameProcess } from "../../lib/process/identity.ts";
 import { logTail, spawnDetached, stopProcess } from "../../lib/process/supervisor.ts";
 import { waitFor } from "../../lib/process/wait.ts";
-import { openState } from "../../lib/state.ts";
-import type { MemberControl } from "./actions.ts";
 import { createEtcdClient } from "./client.ts";
 
 export const SUBJECT = "etcd";
@@ -101,22 +99,6 @@ export async function restartMember(record: DeploymentRecord, name: string, sign
 export function loadLocalEtcd(stateDir: string): DeploymentRecord | undefined {
   const record = loadDeployment(stateDir);
   return record?.subject === SUBJECT ? record : undefined;
-}
-
-/** restart_member's way in: re-reads the record, restarts the member, records its new pid. */
-export function localMemberControl(stateDir: string): MemberControl {
-  return {
-    async restartMember(name, signal) {
-      const state = openState(stateDir);
-      try {
-        const record = readDeployment(state);
-        if (record?.subject !== SUBJECT) throw usageError("no_cluster", `no local etcd cluster in ${state.dir} any more: nothing to restart`);
-        writeDeployment(state, await restartMember(record, name, signal));
-      } finally {
-        state.close();
-      }
-    },
-  };
 }
 
 export const memberPaths = (dir: string, name: string) => ({ dataDir: join(dir, name, "data"), logFile: join(dir, "logs", `${name}.log`) });
