@@ -51,7 +51,7 @@ test("pause_scheduler and resume_scheduler; resuming balance-leader evens out sk
     message: "Pause or resume the scheduler successfully.",
   });
   expect((await look(subject)).observation.pausedSchedulers).toEqual(["balance-region-scheduler"]);
-  await standIn.inject({ name: "leader_skew", params: { store: "tikv1" } });
+  await standIn.inject({ name: "leader-skew", params: { store: "tikv1" } });
   expect(keysOf((await look(subject)).violations)).toEqual(["leader_imbalance:cluster"]);
   expect((await run(subject, "resume_scheduler", { name: "balance-leader-scheduler" })).ok).toBe(true);
   const { observation, violations } = await look(subject);
@@ -71,7 +71,7 @@ test("remove_peer drops a replica, and PD makes it up again on a serving store",
 test("remove_store drains a Down store onto the spare one, which clears every ticket", async () => {
   await using standIn = await startPdStandIn({ stores: 4 });
   const subject = await openSubject(standIn);
-  await standIn.inject({ name: "store_stop", params: { store: "tikv1" } });
+  await standIn.inject({ name: "store-stop", params: { store: "tikv1" } });
   expect(keysOf((await look(subject)).violations)).toEqual(["leader_imbalance:cluster", "region_down_peer:store:1", "store_down:store:1"]);
   expect(await run(subject, "remove_store", { store_id: "1" })).toEqual({ ok: true, retryable: false, message: "The store is set as Offline." });
   const { observation, violations } = await look(subject);
