@@ -63,12 +63,21 @@ function readOptions(raw: Record<string, unknown>): { pdUrls?: string[]; prometh
   };
 }
 
-/** Without --pd-url: the local cluster's PDs (and Prometheus) when one is recorded, else PD's default address. */
-function withLocalCluster(given: ReturnType<typeof readOptions>, stateDir: string): { pdUrls: string[]; prometheusUrl?: string; timeoutMs: number } {
-  if (given.pdUrls) return { ...given, pdUrls: given.pdUrls };
+/**
+ * Without --pd-url: the local cluster's PDs (and Prometheus) when one is recorded, else PD's default
+ * address. Its TiKV services are restartable when the cluster watched is that local one.
+ */
+function withLocalCluster(given: ReturnType<typeof readOptions>, stateDir: string) {
   const local = stateDir ? loadDeployment(stateDir) : undefined;
-  if (local?.subject !== "tikv") return { ...given, pdUrls: [DEFAULT_PD_URL] };
-  return { ...given, pdUrls: local.endpoints, prometheusUrl: given.prometheusUrl ?? detailsOf(local).prometheus_url ?? undefined };
+  const tikvLocal = local?.subject === "tikv" ? local : undefined;
+  const pdUrls = given.pdUrls ?? tikvLocal?.endpoints ?? [DEFAULT_PD_URL];
+  const isLocal = !!tikvLocal && pdUrls.some((url) => tikvLocal.endpoints.includes(url));
+  return {
+    ...given,
+    pdUrls,
+    prometheusUrl: given.prometheusUrl ?? (given.pdUrls ? undefined : tikvLocal && (detailsOf(tikvLocal).prometheus_url ?? undefined)),
+    localTikvServices: isLocal ? detailsOf(tikvLocal!).tikv_services : [],
+  };
 }
 
 const plugin: SubjectPlugin<TikvObservation> & { scenarios: typeof scenarios } = {
@@ -81,16 +90,18 @@ const plugin: SubjectPlugin<TikvObservation> & { scenarios: typeof scenarios } =
   deployment,
   faults,
   async open(rawOptions, context): Promise<Subject<TikvObservation>> {
-    const { pdUrls, prometheusUrl, timeoutMs } = withLocalCluster(readOptions(rawOptions), context.stateDir);
+    const { pdUrls, prometheusUrl, timeoutMs, localTikvServices: local } = withLocalCluster(readOptions(rawOptions), context.stateDir);
     const pd = new PdClient({ urls: pdUrls, timeoutMs });
     const prometheus = prometheusUrl ? new PrometheusClient({ url: prometheusUrl, timeoutMs }) : null;
+    const restartService = context.restartPart?.bind(context);
+    const localTikvServices = restartService ? local : [];
     return {
       name: "tikv",
-      observe: (signal) => observeCluster({ pd, prometheus, now: Date.now }, signal),
+      observe: (signal) => observeCluster({ pd, prometheus, now: Date.now, localTikvServices }, signal),
       observationErrors: (observation) => observation.errors.map((e) => `${e.source}: ${e.message}`),
       invariants,
       actions: () => actionDefinitions,
-      execute: (name, params, signal) => executeAction({ pd, prometheus }, name, params, signal),
+      execute: (name, params, signal) => executeAction({ pd, prometheus, restartService, localTikvServices }, name, params, signal),
       diagnosisRules: rules,
       async close() {},
     };

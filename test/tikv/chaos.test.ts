@@ -85,3 +85,22 @@ test("chaos leader-skew goes through PD itself, pd-stop through docker; each is 
   expect(JSON.parse((await run(["chaos", "revert", "--all"])).stdout)).toMatchObject({ faults: [{ fault: "pd-stop", status: "reverted", verified: true }] });
   expect((await run(["cluster", "down"])).exitCode).toBe(0);
 }, 120_000);
+
+test("the whole loop: a stopped TiKV is ticketed, diagnosed, restart_store proposed, approved, run by the monitor, and the tickets resolve", async () => {
+  const state = ["--state-dir", join(dir, "state3")];
+  const run = (args: string[]) => runCli([...args, ...state, "--json"], { env });
+  expect((await run(["cluster", "up", "--subject", "tikv", "--compose-file", composeFile, "--project", "t3"])).exitCode).toBe(0);
+  expect((await run(["chaos", "store-stop", "--store", "tikv3", "--duration", "2m"])).exitCode).toBe(0);
+  const first = (await run(["monitor", "--subject", "tikv", "--once"])).stdout.trim().split("\n").map((l) => JSON.parse(l));
+  const proposed = first.filter((e) => e.type === "action_proposed").map((e) => e.action);
+  expect([...new Set(proposed.map((a) => `${a.name} ${JSON.stringify(a.params)} ${a.risk}`))]).toEqual(['restart_store {"store_id":"5"} medium']);
+
+  expect((await run(["mode", "execute", "--why", "test: let the monitor act"])).exitCode).toBe(0);
+  expect((await run(["actions", "approve", String(proposed[0].id), "--why", "tikv3 was stopped by the test"])).exitCode).toBe(0);
+  const second = (await run(["monitor", "--subject", "tikv", "--once"])).stdout.trim().split("\n").map((l) => JSON.parse(l));
+  expect(second.filter((e) => e.type === "action_finished").map((e) => [e.action.name, e.action.status])).toEqual([["restart_store", "succeeded"]]);
+  const third = await run(["monitor", "--subject", "tikv", "--once"]);
+  expect(third.exitCode).toBe(0);
+  expect(readFileSync(join(dir, "docker.log"), "utf8")).toContain(`compose -f ${composeFile} -p t3 restart tikv3`);
+  expect((await run(["cluster", "down"])).exitCode).toBe(0);
+}, 120_000);

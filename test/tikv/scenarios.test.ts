@@ -6,7 +6,7 @@ import type { Subject } from "../../lib/subject.ts";
 import type { TikvObservation } from "../../subjects/tikv/observation.ts";
 import { faults } from "../../subjects/tikv/faults.ts";
 import { bindScenario, COMPOSE_STORES, scenarios, tikvScenarios, type TikvScenario } from "../../subjects/tikv/scenarios.ts";
-import { keysOf, look, openSubject, run } from "./helpers.ts";
+import { keysOf, look, openLocalSubject, openSubject, run } from "./helpers.ts";
 import { startPdStandIn, type PdStandIn } from "./pd-stand-in.ts";
 import { startPrometheus } from "./prometheus-fixture.ts";
 
@@ -25,7 +25,7 @@ for (const scenario of tikvScenarios.filter((s) => !s.needsPrometheus)) {
   test(`scenario ${scenario.name}: ${scenario.fault.name} → ${scenario.expect.invariants.join(", ")} → ${scenario.expect.component} → ${scenario.remedy?.action ?? "revert"}`, async () => {
     await using standIn = await startPdStandIn({ stores: scenario.topology.stores });
     const s = bound(scenario, standIn);
-    const subject = await openSubject(standIn);
+    const subject = await openLocalSubject(standIn);
     expect((await diagnosis(subject)).violations).toEqual([]);
 
     await standIn.inject(s.fault);
@@ -86,7 +86,7 @@ test("the chaos can play the scenarios whose faults docker compose or PD can cau
 
 test("the shared-shape scenarios (lib/scenario.ts) as the eval would run them: detections open, the diagnosis names a listed component, the remedy alone clears every invariant", async () => {
   expect(scenarios.map((s) => [s.name, s.remedy?.map((r) => r.action) ?? null])).toEqual([
-    ["store-down", null],
+    ["store-down", ["restart_store"]],
     ["store-disconnected", null],
     ["store-low-space", null],
     ["leader-skew", ["resume_scheduler"]],
@@ -98,7 +98,7 @@ test("the shared-shape scenarios (lib/scenario.ts) as the eval would run them: d
   for (const shared of scenarios.filter((s) => !tikvScenarios.find((t) => t.name === s.name)!.needsPrometheus)) {
     await using standIn = await startPdStandIn({ stores: COMPOSE_STORES });
     const s = bindScenario(shared, standIn.model.stores.map(({ id, address }) => ({ id, address })));
-    const subject = await openSubject(standIn);
+    const subject = await openLocalSubject(standIn);
     for (const step of s.faults) await standIn.inject({ name: step.fault, params: step.params });
     const seen = await diagnosis(subject);
     expect([s.name, s.expect.detections.every((d) => seen.violations.includes(`${d.invariant}:${d.resource}`))]).toEqual([s.name, true]);
