@@ -39,8 +39,9 @@ export interface RemedyStep {
  * load, and see nothing open. `fault` (the default): inject, detect, diagnose, remedy, all clear.
  * `kill_switch`: like `fault`, but the pending remedy is cancelled by the kill switch instead of
  * approved. `teardown`: stop everything that was started and check that nothing is left running.
+ * `control`: an eval's no-fault run: the deployment and load for `quietMs`, every ticket counted.
  */
-export type ChapterKind = "setup" | "fault" | "kill_switch" | "teardown";
+export type ChapterKind = "setup" | "fault" | "kill_switch" | "teardown" | "control";
 
 export interface Expectation {
   /** Every one of these must be opened as a ticket within `deadlineMs` of the injection. */
@@ -50,8 +51,10 @@ export interface Expectation {
   components: string[];
   /** Other names accepted for a component (`redis` for `redis:primary`). */
   aliases?: Record<string, string[]>;
-  /** From the subject's closed list of fault classes. */
+  /** From the subject's closed list of fault classes: that of the first component. */
   faultClass: string;
+  /** Compound scenarios: the fault class of each component whose class differs from `faultClass`. */
+  faultClasses?: Record<string, string>;
   /**
    * Tickets the fault may also open without the operator being wrong (its knock-on effects), as
    * `invariant:resource` keys; any other ticket opened meanwhile is a false positive.
@@ -101,6 +104,9 @@ export interface DemoPlan {
 }
 
 export const kindOf = (s: Scenario): ChapterKind => s.kind ?? "fault";
+
+/** The fault class a diagnosis naming `component` must give. */
+export const faultClassOf = (expect: Expectation, component: string): string => expect.faultClasses?.[component] ?? expect.faultClass;
 
 /** Does `named` (a diagnosis's component) match `expected`, directly or through an alias? */
 export function isSameComponent(expected: string, named: string, aliases: Record<string, string[]> = {}): boolean {

@@ -47,7 +47,7 @@ class ScenarioRun {
 
   constructor(private readonly h: Harness, private readonly s: Scenario, private readonly settings: RunSettings) {
     this.from = h.events.mark();
-    this.outcome = { scenario: s.name, kind: kindOf(s), passed: false, startedAt: Date.now(), finishedAt: 0, faults: [], detections: [], unexpected: [], diagnoses: [], remedies: [], allClearAt: null };
+    this.outcome = { scenario: s.name, kind: kindOf(s), passed: false, startedAt: Date.now(), finishedAt: 0, faults: [], detections: [], unexpected: [], diagnoses: [], remedies: [], remedyHeld: null, allClearAt: null };
   }
 
   private get signal() {
@@ -74,6 +74,7 @@ class ScenarioRun {
       else {
         await this.deploy();
         if (kind === "setup") await this.quiet(this.s.quietMs ?? 0, "the baseline");
+        else if (kind === "control") await this.control(this.s.quietMs ?? 0);
         else await this.fault(kind === "kill_switch");
       }
       this.outcome.passed = true;
@@ -137,7 +138,11 @@ class ScenarioRun {
     if (killSwitch) await this.cancelByKillSwitch(remedy[0]);
     else {
       for (const step of remedy) await this.applyRemedy(step);
-      if (remedy.length && this.s.quietMs) await this.quiet(this.s.quietMs, "the remedy", expect.tolerated);
+      if (remedy.length) {
+        this.outcome.remedyHeld = false;
+        if (this.s.quietMs) await this.quiet(this.s.quietMs, "the remedy", expect.tolerated);
+        this.outcome.remedyHeld = true;
+      }
     }
 
     await this.revertFaults();
@@ -200,6 +205,17 @@ class ScenarioRun {
       throw new Failure(`${what} did not hold: ticket ${describeTicket(ticketOf(opened))} opened`);
     }
     this.step("quiet", `nothing opened for ${Math.round(ms / 1000)} s: ${what} holds`);
+  }
+
+  /** A control: the deployment and load with no fault for `ms`; every ticket opened meanwhile is a false positive. */
+  private async control(ms: number): Promise<void> {
+    await this.h.events.next(() => false, { from: this.h.events.mark(), deadlineAt: Date.now() + ms, signal: this.signal });
+    if (this.signal.aborted) throw new Interrupted();
+    await this.load?.stop();
+    this.load = undefined;
+    this.outcome.unexpected = unexpectedTickets(this.h.events.since(this.from), []);
+    if (this.outcome.unexpected.length) throw new Failure(`tickets with no fault injected: ${this.outcome.unexpected.map(describeTicket).join(", ")}`);
+    this.step("quiet", `no fault, and nothing opened for ${Math.round(ms / 1000)} s`);
   }
 
   private async revertFaults(): Promise<void> {

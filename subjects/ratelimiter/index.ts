@@ -12,6 +12,7 @@ import { deployment } from "./deployment.ts";
 import { faults } from "./faults/index.ts";
 import { workloads } from "./workloads.ts";
 import { demo } from "./chapters.ts";
+import { scenarios } from "./scenarios.ts";
 
 const NAME = "ratelimiter";
 
@@ -60,6 +61,7 @@ const plugin: SubjectPlugin<RatelimiterObservation> = {
   faults,
   workloads,
   demo,
+  scenarios,
 };
 
 export default plugin;
