@@ -1,17 +1,23 @@
 // The eval: every planned run on a fresh deployment in its own state dir, played by the same
 // scenario runner as the demo (harness, monitor in this process, chaos leases, a person's approvals),
 // then judged. Runs go one after another: a shared machine gives each the same conditions.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { DiagnosisEngine } from "../diagnosis/diagnosis.ts";
 import { isOperatorError } from "../errors.ts";
 import type { EmitEvent } from "../monitor-stage.ts";
 import type { Scenario } from "../scenario.ts";
 import { Harness } from "../scenario-run/harness.ts";
 import { Interrupted, runScenario, type RunSettings } from "../scenario-run/run-scenario.ts";
+import type { RunEvent } from "../scenario-run/event-log.ts";
 import type { ScenarioOutcome } from "../scenario-run/outcome.ts";
 import type { SubjectPlugin } from "../subject.ts";
 import { runDirOf } from "./eval-dir.ts";
 import type { PlannedRun } from "./eval-plan.ts";
 import { judgeRun, type JudgedRun } from "./judge-run.ts";
+
+/** Every event of a run, NDJSON, in its state dir. */
+export const RUN_EVENTS_FILE = "events.ndjson";
 
 /** A subject with no demo plan is run with these. */
 const DEFAULTS = { intervalMs: 1_000, verifyWithinMs: 30_000, graceScale: 1 };
@@ -79,7 +85,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
   return { subject: o.plugin.name, graceScale, runs, interrupted, startedAt, tookMs: Date.now() - startedAt };
 }
 
-type Played = { interrupted: true } | { interrupted: false; outcome: ScenarioOutcome; events: Harness["events"]["events"] };
+type Played = { interrupted: true } | { interrupted: false; outcome: ScenarioOutcome; events: RunEvent[] };
 
 /** One run on its own harness; whatever happens, everything it started is stopped before the next. */
 async function play(o: EvalOptions, planned: PlannedRun, stateDir: string, graceScale: number): Promise<Played> {
@@ -103,16 +109,24 @@ async function play(o: EvalOptions, planned: PlannedRun, stateDir: string, grace
   const startedAt = Date.now();
   try {
     const outcome = await runScenario(harness, planned.scenario, settings);
+    writeEvents(stateDir, harness.events.events);
     return { interrupted: false, outcome, events: harness.events.events };
   } catch (error) {
     if (error instanceof Interrupted || o.signal.aborted) return { interrupted: true };
     // A usage error (a cluster already up there, a missing tool) would fail every run alike.
     if (isOperatorError(error) && error.exitCode === 2) throw error;
     const message = error instanceof Error ? error.message : String(error);
+    writeEvents(stateDir, harness.events.events);
     return { interrupted: false, outcome: crashed(planned.scenario, message, startedAt), events: harness.events.events };
   } finally {
     await harness.close().catch((error) => o.note(`eval: cleaning up ${stateDir} failed: ${error instanceof Error ? error.message : String(error)}`));
   }
+}
+
+/** The run's timeline beside its state, for a person finding out why it failed: one event per line, as `--progress` prints them. */
+function writeEvents(stateDir: string, events: RunEvent[]): void {
+  const lines = events.map((e) => JSON.stringify({ type: e.type, ts: new Date(e.at).toISOString(), ...e.data }));
+  writeFileSync(join(stateDir, RUN_EVENTS_FILE), lines.length ? `${lines.join("\n")}\n` : "");
 }
 
 /** The outcome of a run whose runner failed outright (the deployment did not come up, say). */
