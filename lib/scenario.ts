@@ -54,7 +54,8 @@ export interface Expectation {
   faultClass: string;
   /**
    * Tickets the fault may also open without the operator being wrong (its knock-on effects), as
-   * `invariant:resource` keys; any other ticket opened meanwhile is a false positive.
+   * `invariant:resource` keys (a trailing `*` stands for any rest: `counter_drift:key:*`); any other
+   * ticket opened meanwhile is a false positive.
    */
   tolerated?: string[];
 }

@@ -140,6 +140,21 @@ describe("ratelimiter subject on a real cluster", () => {
     expect(dead.o.redis?.failure?.kind).toBe("refused");
   });
 
+  test("Redis paused while fail-open nodes admit a key past its limit: the limit last read still judges it (over_admission)", async () => {
+    const { redis, nodes, look, until } = await rig({ defaultLimit: 10, redisTimeoutMs: 200 });
+    await traffic(nodes, "user:flood", 5);
+    await look();
+    process.kill(redis.pid, "SIGSTOP");
+    try {
+      await traffic(nodes, "user:flood", 30);
+      const { o, keys } = await until((k) => k.includes("over_admission:key:user:flood"), "over-admission while Redis is paused");
+      expect(o.redis?.reachable).toBe(false);
+      expect(faults(keys)).toContain("redis_unreachable:redis");
+    } finally {
+      process.kill(redis.pid, "SIGCONT");
+    }
+  });
+
   test("a counter without TTL stuck at its limit: stale_counter and over_throttling on that key only", async () => {
     const { redis, nodes, until } = await rig({ algorithm: "fixed-window", defaultLimit: 1000 });
     await traffic(nodes, "user:ok", 5);

@@ -11,7 +11,7 @@ import { kindOf, type RemedyStep, type Scenario, type Workload } from "../scenar
 import type { RunEvent } from "./event-log.ts";
 import type { Harness } from "./harness.ts";
 import type { LoadHandle } from "./load-handle.ts";
-import { describeTicket, diagnosisOf, isProposalOf, isTicketFor, judgeDiagnoses, ticketOf, unexpectedTickets, type ScenarioOutcome } from "./outcome.ts";
+import { describeTicket, diagnosisOf, isProposalOf, isTicketFor, isTolerated, judgeDiagnoses, ticketOf, unexpectedTickets, type ScenarioOutcome } from "./outcome.ts";
 import { recordedWatchdog } from "../chaos/store.ts";
 
 export interface RunSettings {
@@ -34,6 +34,9 @@ export class Interrupted extends Error {
 }
 
 class Failure extends Error {}
+
+/** Monitor cycles a scenario's own load runs before its faults. */
+const WARMUP_CYCLES = 2;
 
 export async function runScenario(h: Harness, scenario: Scenario, settings: RunSettings): Promise<ScenarioOutcome> {
   return new ScenarioRun(h, scenario, settings).run();
@@ -102,6 +105,10 @@ class ScenarioRun {
     if (this.s.workload) {
       this.load = this.h.startLoad(this.s.name, this.s.workload);
       this.step("load", `load of this scenario: ${describeLoad(this.s.workload)}`);
+      // The operator sees the load (its keys, their limits) before anything breaks.
+      for (let n = 0; n < WARMUP_CYCLES; n++) {
+        await this.expectEvent("a monitor cycle with the load running", (e) => e.type === "cycle", Date.now() + 10 * this.h.options.intervalMs + this.h.options.observeTimeoutMs, this.h.events.mark());
+      }
     }
   }
 
@@ -193,7 +200,7 @@ class ScenarioRun {
   /** No ticket (but tolerated ones) may open for `ms`: the baseline is clean, or the remedy holds. */
   private async quiet(ms: number, what: string, tolerated: string[] = []): Promise<void> {
     const mark = this.h.events.mark();
-    const opened = await this.h.events.next((e) => e.type === "ticket_opened" && !tolerated.includes(`${e.data.ticket.invariant}:${e.data.ticket.resource}`), { from: mark, deadlineAt: Date.now() + ms, signal: this.signal });
+    const opened = await this.h.events.next((e) => e.type === "ticket_opened" && !isTolerated(`${e.data.ticket.invariant}:${e.data.ticket.resource}`, tolerated), { from: mark, deadlineAt: Date.now() + ms, signal: this.signal });
     if (this.signal.aborted) throw new Interrupted();
     if (opened) {
       this.outcome.unexpected.push(ticketOf(opened));

@@ -129,10 +129,21 @@ describe("ratelimiter invariants", () => {
   });
 
   test("over_throttling: denied under the limit, unless blocked", () => {
-    const stuck = (o: RatelimiterObservation) => Object.assign(o.keys[2]!, { reported: { checks: 30, allowed: 0, denied: 30 }, recent: span(0, 4) });
+    const stuck = (o: RatelimiterObservation) => Object.assign(o.keys[2]!, { reported: { checks: 30, allowed: 0, denied: 30 }, lastWindow: span(0, 30), recent: span(0, 4) });
     expect(keysOf(mutate(stuck))).toEqual(["over_throttling:key:user:3"]);
     expect(keysOf(mutate((o) => { stuck(o); o.keys[2]!.blocked = true; }))).toEqual([]);
-    expect(keysOf(mutate((o) => { stuck(o); o.keys[2]!.reported.checks = 400; }))).toEqual([]);
+    expect(keysOf(mutate((o) => { stuck(o); o.keys[2]!.lastWindow = span(100, 300); }))).toEqual([]);
+  });
+
+  test("over_throttling counts per the key's own window: 5 s windows in minute-long hot-keys reports", () => {
+    const short = (o: RatelimiterObservation, perWindow: number) =>
+      Object.assign(o.keys[2]!, { windowMs: 5_000, limit: 10, reported: { checks: 48, allowed: 8, denied: 40 }, lastWindow: { ...span(0, perWindow), coveredMs: 4_400 }, recent: span(0, 2) });
+    expect(check(mutate((o) => short(o, 4))).map((v) => [violationKey(v), v.message])).toEqual([
+      ["over_throttling:key:user:3", "key user:3 is denied (2 recently) with only 4 checks per window against a limit of 10"],
+    ]);
+    expect(keysOf(mutate((o) => short(o, 40)))).toEqual([]);
+    // Before the ledger covers a whole window, the (longer) reports decide: 48 checks are not under 10.
+    expect(keysOf(mutate((o) => { short(o, 4); o.keys[2]!.lastWindow.coveredMs = 2_000; }))).toEqual([]);
   });
 
   test("stale_counter: no TTL on a heavy key's counter, or a TTL past its window in the Redis sample", () => {
@@ -154,6 +165,7 @@ describe("ratelimiter invariants", () => {
     });
     expect(keysOf(hot)).toEqual(["hot_key:key:user:1"]);
     expect(keysOf(mutate((o) => { o.keys[0]!.reported = { checks: 900, allowed: 0, denied: 900 }; o.reportedChecks = 965; o.keys[0]!.blocked = true; }))).toEqual([]);
+    expect(keysOf(mutate((o) => { o.keys[0]!.reported = { checks: 900, allowed: 100, denied: 800 }; o.reportedChecks = 965; o.keys[0]!.recent = span(0); }))).toEqual([]);
     expect(keysOf(mutate((o) => { o.keys[0]!.reported.checks = 30; o.keys[1]!.reported.checks = 2; o.keys[2]!.reported.checks = 1; o.reportedChecks = 33; }))).toEqual([]);
   });
 

@@ -35,6 +35,7 @@ const LINK_SAMPLES = 3;
 const LEDGER_RETAIN_MS = 20 * 60_000;
 const FALLBACK_SPAN_MS = 60_000;
 const MAX_STALE_SUSPECTS = 100;
+const MAX_KNOWN_LIMITS = 1_000;
 
 export interface Observer {
   observe(signal: AbortSignal): Promise<RatelimiterObservation>;
@@ -60,6 +61,13 @@ export function createObserver(options: ObserverOptions): Observer {
   /** Counter keys the SCAN sample found stale: read again every cycle while they stay stale (bounded). */
   let staleSuspects: string[] = [];
   let lastNodes: { id: string; url: string; reachable: boolean }[] = [];
+  /** The last limit read for each key (bounded, oldest forgotten first). */
+  const knownLimits = new Map<string, { limit: number; windowMs: number; algorithm: string }>();
+  const remember = (key: string, limit: { limit: number; windowMs: number; algorithm: string }) => {
+    knownLimits.delete(key);
+    knownLimits.set(key, limit);
+    if (knownLimits.size > MAX_KNOWN_LIMITS) knownLimits.delete(knownLimits.keys().next().value!);
+  };
 
   const idOf = (url: string) => (roster.isConfigured(url) ? roster.knownId(url) : undefined) ?? idsByUrl.get(url) ?? roster.knownId(url) ?? hostPort(url);
 
@@ -155,7 +163,7 @@ export function createObserver(options: ObserverOptions): Observer {
       lastAt = at;
       const defaultWindowMs = Math.max(0, ...live.map((n) => n.windowMs ?? 0)) || undefined;
       const counters = counterReads.flatMap((r) => r.counters);
-      const keys = focus.map((key) => keyTraffic(key, reported.get(key)!, counters.filter((c) => c.key === key), redis, { at, recentMs, defaultWindowMs }));
+      const keys = focus.map((key) => keyTraffic(key, reported.get(key)!, counters.filter((c) => c.key === key), redis, { at, recentMs, defaultWindowMs, nodeDefault: nodeDefaultOf(live) }));
       const reportedChecks = [...reported.values()].reduce((sum, r) => sum + r.checks, 0);
       lastNodes = nodes.map((n) => ({ id: n.id, url: n.url, reachable: n.reachable }));
       const observation: RatelimiterObservation = { at, nodes, ...(redis ? { redis } : {}), keys, reportedChecks, problems };
@@ -176,13 +184,17 @@ export function createObserver(options: ObserverOptions): Observer {
     reportedTotals: KeyTraffic["reported"],
     views: CounterView[],
     redis: RedisObservation | undefined,
-    context: { at: number; recentMs: number; defaultWindowMs: number | undefined },
+    context: { at: number; recentMs: number; defaultWindowMs: number | undefined; nodeDefault: { limit: number; windowMs: number; algorithm: string } | undefined },
   ): KeyTraffic {
     const authority = views.find((c) => c.source === "redis") ?? views[0];
-    const windowMs = authority?.windowMs ?? context.defaultWindowMs;
+    if (authority) remember(key, { limit: authority.limit, windowMs: authority.windowMs, algorithm: authority.algorithm });
+    // No node could read the counter (Redis away): the limit last seen still says what the key may
+    // take; for a key never seen, the nodes' own default (what they apply to it without Redis too).
+    const known = authority ?? knownLimits.get(key) ?? context.nodeDefault;
+    const windowMs = known?.windowMs ?? context.defaultWindowMs;
     return {
       key,
-      ...(authority ? { limit: authority.limit, algorithm: authority.algorithm } : {}),
+      ...(known ? { limit: known.limit, algorithm: known.algorithm } : {}),
       ...(windowMs ? { windowMs } : {}),
       reported: reportedTotals,
       lastWindow: ledger.totals(key, windowMs ?? 0, context.at),
@@ -191,4 +203,12 @@ export function createObserver(options: ObserverOptions): Observer {
       counters: views,
     };
   }
+}
+
+/** The default limit every live node applies (limit, window, algorithm), or undefined when they differ or do not say. */
+function nodeDefaultOf(nodes: NodeState[]): { limit: number; windowMs: number; algorithm: string } | undefined {
+  const [first] = nodes;
+  if (!first || first.defaultLimit === undefined || first.windowMs === undefined || first.algorithm === undefined) return undefined;
+  const same = nodes.every((n) => n.defaultLimit === first.defaultLimit && n.windowMs === first.windowMs && n.algorithm === first.algorithm);
+  return same ? { limit: first.defaultLimit, windowMs: first.windowMs, algorithm: first.algorithm } : undefined;
 }
