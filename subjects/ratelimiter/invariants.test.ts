@@ -166,6 +166,8 @@ describe("ratelimiter invariants", () => {
     expect(keysOf(hot)).toEqual(["hot_key:key:user:1"]);
     expect(keysOf(mutate((o) => { o.keys[0]!.reported = { checks: 900, allowed: 0, denied: 900 }; o.reportedChecks = 965; o.keys[0]!.blocked = true; }))).toEqual([]);
     expect(keysOf(mutate((o) => { o.keys[0]!.reported = { checks: 900, allowed: 100, denied: 800 }; o.reportedChecks = 965; o.keys[0]!.recent = span(0); }))).toEqual([]);
+    // A first look has no increments yet (nothing covered): the reports alone decide.
+    expect(keysOf(mutate((o) => { o.keys[0]!.reported = { checks: 900, allowed: 100, denied: 800 }; o.reportedChecks = 965; o.keys[0]!.recent = { ...span(0), coveredMs: 0 }; }))).toEqual(["hot_key:key:user:1"]);
     expect(keysOf(mutate((o) => { o.keys[0]!.reported.checks = 30; o.keys[1]!.reported.checks = 2; o.keys[2]!.reported.checks = 1; o.reportedChecks = 33; }))).toEqual([]);
   });
 

@@ -150,8 +150,10 @@ export const hotKey = invariant("hot_key", "warning", 30_000,
   "A blocked key (block_key) is contained, its client refused outright: it is not reported while the block holds, nor once its traffic stopped.",
   (o) => {
     const [top, next] = o.keys;
-    // The reports span the nodes' hot-keys windows (a minute or two): a flood that stopped still tops them.
-    if (!top || !next || o.reportedChecks < T.hotKeyMinChecks || top.blocked === true || top.recent.checks === 0) return [];
+    // The reports span the nodes' hot-keys windows (a minute or two): a flood that stopped still tops
+    // them, while the ledger (once it has followed the key for a cycle) sees no new check of it.
+    const stopped = top?.recent.coveredMs !== 0 && top?.recent.checks === 0;
+    if (!top || !next || o.reportedChecks < T.hotKeyMinChecks || top.blocked === true || stopped) return [];
     const share = top.reported.checks / o.reportedChecks;
     if (share < T.hotKeyShare || top.reported.checks < T.hotKeyDominance * next.reported.checks) return [];
     return [violation("hot_key", "warning", `key:${top.key}`, `key ${top.key} takes ${Math.round(share * 100)}% of checks (${top.reported.checks} of ${o.reportedChecks})`,
