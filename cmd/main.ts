@@ -11,10 +11,15 @@ const commands: Record<string, () => Promise<CommandDef<any>>> = {
   ratelimiter: () => import("./ratelimiter.ts").then((m) => m.default),
   monitor: () => import("./monitor.ts").then((m) => m.default()),
   tickets: () => import("./tickets.ts").then((m) => m.default),
+  diagnose: () => import("./diagnose.ts").then((m) => m.default()),
   actions: () => import("./actions.ts").then((m) => m.default),
   mode: () => import("./mode.ts").then((m) => m.default),
   "kill-switch": () => import("./kill-switch.ts").then((m) => m.default),
   audit: () => import("./audit.ts").then((m) => m.default),
+  loadgen: () => import("./loadgen.ts").then((m) => m.default),
+  cluster: () => import("./cluster.ts").then((m) => m.default),
+  chaos: () => import("./chaos.ts").then((m) => m.default),
+  "link-proxy": () => import("./link-proxy.ts").then((m) => m.default),
 };
 
 const root: CommandDef<any> = {

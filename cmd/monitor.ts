@@ -7,7 +7,9 @@ import { ExitCode } from "../lib/errors.ts";
 import { log } from "../lib/log.ts";
 import { runMonitor } from "../lib/monitor.ts";
 import { loadSubject } from "../lib/registry.ts";
+import { applyModeOption, responseOptions, responseStageFrom, secretValues } from "../lib/response-options.ts";
 import { openState } from "../lib/state.ts";
+import { subjectContext } from "./subject-context.ts";
 import { subjectNameIn, subjectOption } from "../lib/subject-selection.ts";
 
 const monitorOptions = defineOptions({
@@ -17,6 +19,7 @@ const monitorOptions = defineOptions({
   graceScale: { env: "OPERATOR_GRACE_SCALE", default: "1", schema: NonNegativeNumber, help: "multiplies every invariant's grace period (0 opens tickets at once)" },
   observeTimeout: { env: "OPERATOR_OBSERVE_TIMEOUT", default: "5s", schema: PositiveDuration, help: "an observation that takes longer fails (an error event; a ticket if it persists)" },
   ...stateDirOption,
+  ...responseOptions,
 });
 
 export default async function monitorCommand(): Promise<CommandDef<any>> {
@@ -29,19 +32,23 @@ export default async function monitorCommand(): Promise<CommandDef<any>> {
       "operator monitor --once --json   # health check: exit 0 healthy, 1 violations, 3 unreachable",
       "operator monitor --subject ratelimiter --targets http://127.0.0.1:8081,http://127.0.0.1:8082 --redis-url redis://127.0.0.1:6400 --interval 1s",
       "operator monitor --json | jq -c 'select(.type == \"ticket_opened\")'",
+      "operator monitor --mode execute --auto-approve low   # run approved and low-risk actions, verify them",
     ],
     options: { ...monitorOptions, ...plugin.options },
-    async run({ options, out, signal }) {
+    async run({ options, out, signal, env }) {
+      const secrets = secretValues({ ...monitorOptions, ...plugin.options }, options as Record<string, unknown>);
+      const response = responseStageFrom(options, { secrets, subjectDescription: plugin.description });
       const state = openState(options.stateDir);
-      const subject = await plugin.open(options as Record<string, unknown>, { stateDir: state.dir }).catch((error) => {
+      const subject = await plugin.open(options as Record<string, unknown>, subjectContext(state.dir, { env, out })).catch((error) => {
         state.close();
         throw error;
       });
       try {
+        applyModeOption(state, options, Date.now());
         log.info(`monitor: watching ${subject.name} every ${options.interval} ms${options.once ? " (once, grace ignored)" : ""}; state in ${state.dir}`);
         const summary = await runMonitor({
           subject, state, signal, once: options.once, intervalMs: options.interval, graceScale: options.graceScale,
-          observeTimeoutMs: options.observeTimeout, emit: (type, data, human) => out.event(type, data, human),
+          observeTimeoutMs: options.observeTimeout, emit: (type, data, human) => out.event(type, data, human), stages: [response],
         });
         if (!options.once) return ExitCode.ok;
         const failure = summary.observationFailure;

@@ -42,6 +42,8 @@ export interface CommandSpec<T extends OptionTable> {
   examples?: string[];
   options: T;
   positionals?: readonly Positional[];
+  /** Left out of the parent's command list (helpers that other commands start). */
+  hidden?: boolean;
   /** Returns the exit code (0 when nothing is returned). */
   run(ctx: RunContext<T>): Promise<number | void> | number | void;
 }
@@ -85,7 +87,7 @@ export function defineOperatorCommand<const T extends OptionTable>(spec: Command
   }
   const command = defineCommand({
     // citty prints the parent command before a subcommand's name: "parent child" shows as "child".
-    meta: { name: spec.name.split(" ").at(-1), description: spec.description },
+    meta: { name: spec.name.split(" ").at(-1), description: spec.description, ...(spec.hidden ? { hidden: true } : {}) },
     args,
     async run({ args: parsed, rawArgs }) {
       assertKnownFlags(rawArgs, table, spec.name);

@@ -1,6 +1,9 @@
 // The subject protocol: how the core sees any distributed system it watches. No subject's words here.
 import type * as v from "valibot";
+import type { FaultDefinition } from "./chaos/fault.ts";
 import type { OptionTable } from "./config.ts";
+import type { DeploymentDefinition } from "./deployment.ts";
+import type { WorkloadDefinition } from "./load/workload.ts";
 
 export type Severity = "info" | "warning" | "critical";
 export type Risk = "low" | "medium" | "high";
@@ -104,6 +107,11 @@ export interface Subject<O = unknown> {
 
 export interface SubjectContext {
   stateDir: string;
+  /**
+   * Restarts one part (by the id a person types, e.g. a node's) of the local deployment recorded
+   * in the state dir; rejects when there is none. Given by the command; absent in plain library use.
+   */
+  restartPart?(part: string, signal: AbortSignal): Promise<void>;
 }
 
 /** What the registry loads: a subject's static description and how to connect to one. */
@@ -116,4 +124,10 @@ export interface SubjectPlugin<O = any> {
   invariants: Invariant<O>[];
   actionDefinitions: ActionDefinition[];
   open(options: Record<string, unknown>, context: SubjectContext): Promise<Subject<O>>;
+  /** How `operator cluster up` runs it on this machine (optional). */
+  deployment?: DeploymentDefinition;
+  /** What `operator chaos` can break in that local deployment. */
+  faults?: FaultDefinition[];
+  /** What `operator loadgen` sends; the first one is the default. */
+  workloads?: WorkloadDefinition[];
 }

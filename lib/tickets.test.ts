@@ -1,10 +1,13 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openState, type State } from "./state.ts";
 import type { Violation } from "./subject.ts";
 import { getTicket, listTickets, openTicket, resolveTicket, ticketJson, ticketTransitions, updateTickets } from "./tickets.ts";
+
+// Real servers on a shared 2-core machine: bun's 5 s default is too tight (bunfig's [test] timeout is not applied).
+setDefaultTimeout(60_000);
 
 const dirs: string[] = [];
 const states: State[] = [];

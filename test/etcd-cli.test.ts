@@ -1,6 +1,9 @@
 // The etcd subject as a script sees it through the CLI.
-import { expect, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { runCli } from "./fixtures/cli.ts";
+
+// Real etcd processes on a shared 2-core machine: starting a cluster or an election can take seconds.
+setDefaultTimeout(60_000);
 
 test("operator subjects --json lists etcd with its invariants, actions and tools", async () => {
   const result = await runCli(["subjects", "--json"]);

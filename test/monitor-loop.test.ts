@@ -1,11 +1,14 @@
 // The monitor as a long-running process: tickets survive kill -9 (same ids, no twin), SIGTERM stops it cleanly.
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli, spawnCli } from "./fixtures/cli.ts";
 import { freePort } from "./fixtures/ports.ts";
 import { startRedis } from "./fixtures/redis.ts";
+
+// Real servers on a shared 2-core machine: bun's 5 s default is too tight (bunfig's [test] timeout is not applied).
+setDefaultTimeout(60_000);
 
 type Event = Record<string, any>;
 const dirs: string[] = [];

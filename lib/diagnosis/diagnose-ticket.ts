@@ -3,8 +3,10 @@
 import { proposeRecommended, type ProposalOutcome } from "../actions/proposals.ts";
 import { unreachableError } from "../errors.ts";
 import { log } from "../log.ts";
+import { checkInvariants } from "../monitor.ts";
+import { observeWithin } from "../observation.ts";
 import type { State } from "../state.ts";
-import { violationKey, type Subject, type Violation } from "../subject.ts";
+import { violationKey, type Subject } from "../subject.ts";
 import type { Diagnosis, DiagnosisEngine, DiagnosisTicket } from "./diagnosis.ts";
 import { saveDiagnosis } from "./diagnosis-store.ts";
 
@@ -27,30 +29,17 @@ export interface DiagnoseTicketOutcome {
   stillViolated: boolean;
 }
 
-function checkAll<O>(subject: Subject<O>, observation: O, now: number): Violation[] {
-  const byKey = new Map<string, Violation>();
-  for (const invariant of subject.invariants) {
-    try {
-      for (const v of invariant.check(observation, now)) if (!byKey.has(violationKey(v))) byKey.set(violationKey(v), v);
-    } catch (error) {
-      log.warn(`invariant ${invariant.name} failed and was skipped: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  return [...byKey.values()];
-}
-
 export async function diagnoseTicket<O>(input: DiagnoseTicketInput<O>): Promise<DiagnoseTicketOutcome> {
   const { subject, ticket } = input;
-  const deadline = AbortSignal.any([input.signal, AbortSignal.timeout(input.observeTimeoutMs)]);
-  let observation: O;
-  try {
-    observation = await subject.observe(deadline);
-  } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
-    throw unreachableError("observe_failed", `cannot observe ${subject.name} to diagnose ticket ${ticket.id}: ${deadline.aborted ? `no answer within ${input.observeTimeoutMs} ms` : text}`, { cause: error });
+  const observed = await observeWithin(subject, input.observeTimeoutMs, input.signal);
+  if (!observed.ok) {
+    throw unreachableError("observe_failed", `cannot observe ${subject.name} to diagnose ticket ${ticket.id}: ${observed.failure.message}`, { cause: observed.failure.error });
   }
+  const { observation } = observed;
   const observedAt = input.now();
-  const violations = checkAll(subject, observation, observedAt);
+  const violations = checkInvariants(subject, observation, observedAt, (source, error) =>
+    log.warn(`${source}: ${error instanceof Error ? error.message : String(error)}`),
+  );
   const diagnosis = await input.engine.diagnose(
     { ticket, subject, subjectDescription: input.subjectDescription, violations, observation, history: [], now: observedAt },
     input.signal,

@@ -1,12 +1,15 @@
 // Real faults on a real 3-member etcd: each invariant fires on its fault, on that resource, and
 // nothing else does; the built-in rules name the right members.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { violationKey, type Subject } from "../../lib/subject.ts";
 import { startEtcdCluster, type EtcdCluster } from "../../test/fixtures/etcd.ts";
 import { pollUntil } from "../../test/fixtures/poll.ts";
 import { freePort } from "../../test/fixtures/ports.ts";
-import { openEtcd } from "./index.ts";
+import { openEtcd } from "./connect.ts";
 import { leaderOf, type EtcdObservation } from "./observe.ts";
+
+// Real etcd processes on a shared 2-core machine: starting a cluster or an election can take seconds.
+setDefaultTimeout(60_000);
 
 let etcd: EtcdCluster;
 let subject: Subject<EtcdObservation>;
@@ -51,7 +54,7 @@ describe("etcd faults seen by the subject", () => {
     expect(seen.hypotheses.map((h) => [h.component, h.faultClass])).toEqual([[`member:${victim}`, "process_down"]]);
     await etcd.restart(victim);
     await until([], `${victim} back`);
-  }, 30_000);
+  });
 
   test("a SIGSTOPped member is member_down too, by timeout: a process that does not answer", async () => {
     const victim = await aFollower();
@@ -64,7 +67,7 @@ describe("etcd faults seen by the subject", () => {
       etcd.resume(victim);
     }
     await until([], `${victim} resumed`);
-  }, 30_000);
+  });
 
   test("two of three killed: no_leader and member_down on both, and the rule names both members", async () => {
     const { observation } = await look();
@@ -82,7 +85,7 @@ describe("etcd faults seen by the subject", () => {
     await Promise.all(victims.map((name) => etcd.restart(name)));
     await etcd.waitHealthy();
     await until([], "quorum back");
-  }, 60_000);
+  });
 
   test("nothing answering and no membership known yet is an unreachable target (exit 3), not a crash", async () => {
     const endpoints = [`http://127.0.0.1:${await freePort()}`, `http://127.0.0.1:${await freePort()}`];
@@ -105,5 +108,5 @@ describe("etcd faults seen by the subject", () => {
       await Promise.all(all.map((name) => etcd.restart(name)));
       await etcd.waitHealthy();
     }
-  }, 30_000);
+  });
 });

@@ -21,6 +21,8 @@ export interface MemberObservation {
   error: MemberError | null;
   status: MemberStatus | null;
   metrics: EtcdMetrics | null;
+  /** Why /metrics could not be read from a member that answered its status (quota, counters unknown). */
+  metricsError: string | null;
 }
 
 export interface AlarmObservation extends Alarm {
@@ -67,11 +69,11 @@ async function firstAnswer<T>(endpoints: string[], ask: (endpoint: string) => Pr
 async function observeMember(client: EtcdClient, entry: MemberEntry, signal: AbortSignal): Promise<MemberObservation> {
   const base = { id: entry.id === "0" ? null : entry.id, name: memberName(entry), clientUrl: entry.clientUrls[0] ?? null, isLearner: entry.isLearner };
   if (!base.clientUrl) {
-    return { ...base, reachable: false, error: { kind: "not_started", message: `member ${base.name} was added but never started` }, status: null, metrics: null };
+    return { ...base, reachable: false, error: { kind: "not_started", message: `member ${base.name} was added but never started` }, status: null, metrics: null, metricsError: null };
   }
   const [status, metrics] = await Promise.allSettled([client.status(base.clientUrl, signal), client.metrics(base.clientUrl, signal)]);
   if (status.status === "rejected") {
-    return { ...base, reachable: false, error: toMemberError(status.reason), status: null, metrics: null };
+    return { ...base, reachable: false, error: toMemberError(status.reason), status: null, metrics: null, metricsError: null };
   }
   return {
     ...base,
@@ -80,6 +82,7 @@ async function observeMember(client: EtcdClient, entry: MemberEntry, signal: Abo
     error: null,
     status: status.value,
     metrics: metrics.status === "fulfilled" ? metrics.value : null,
+    metricsError: metrics.status === "rejected" ? toMemberError(metrics.reason).message : null,
   };
 }
 
@@ -152,3 +155,11 @@ export function leaderOf(o: Pick<EtcdObservation, "members">): MemberObservation
 }
 
 export const findMember = (o: Pick<EtcdObservation, "members">, name: string) => o.members.find((m) => m.name === name) ?? null;
+
+/** What could not be read although the member answered (garbage, an unreadable /metrics): error events, not violations. */
+export function observationErrors(o: EtcdObservation): string[] {
+  return o.members.flatMap((m) => [
+    ...(m.error?.kind === "malformed" ? [`member ${m.name}: ${m.error.message}`] : []),
+    ...(m.metricsError ? [`member ${m.name}: metrics unreadable: ${m.metricsError}`] : []),
+  ]);
+}

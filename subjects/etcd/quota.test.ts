@@ -1,13 +1,16 @@
 // A real NOSPACE: fill a small quota, see db_quota and alarm_active, then compact → defragment →
 // disarm through the subject's actions, each verified, and writes succeed again.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { violationKey, type Subject } from "../../lib/subject.ts";
 import { startEtcdCluster, type EtcdCluster } from "../../test/fixtures/etcd.ts";
 import { pollUntil } from "../../test/fixtures/poll.ts";
 import { createEtcdClient, isNoSpace } from "./client.ts";
 import { fillUntilNoSpace } from "./fill-quota.ts";
-import { openEtcd } from "./index.ts";
+import { openEtcd } from "./connect.ts";
 import type { EtcdObservation } from "./observe.ts";
+
+// Real etcd processes on a shared 2-core machine: starting a cluster or an election can take seconds.
+setDefaultTimeout(60_000);
 
 const QUOTA_BYTES = 8 * 1024 * 1024;
 let etcd: EtcdCluster;
@@ -62,7 +65,7 @@ test("a filled quota raises db_quota and NOSPACE; compact → defragment → dis
   expect(await client.get(etcd.endpoints[2]!, "/quota-test/after")).toMatchObject({ value: "after" });
   await pollUntil(look, (l) => l.keys.length === 0, { what: "a clean cluster" });
   expect(await subject.execute("endpoint_health", {}, signal)).toMatchObject({ ok: true, message: "etcd-1: healthy, etcd-2: healthy, etcd-3: healthy" });
-}, 60_000);
+});
 
 test("actions refuse bad params and unknown names as results, not exceptions", async () => {
   expect(await subject.execute("compact", { revision: "-3" }, signal)).toEqual({ ok: false, retryable: false, message: "compact: revision is a revision: a positive integer as a string" });

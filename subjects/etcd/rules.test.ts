@@ -22,6 +22,15 @@ describe("etcd diagnosis rules", () => {
     for (const h of hypotheses) expect(h.summary).toStartWith("etcd-2 and etcd-3 are down (2 of 3 members); the 1 left cannot reach the quorum of 2");
   });
 
+  test("two of three down is quorum loss even before the survivor notices it has no leader", () => {
+    const { hypotheses } = diagnose(observation([healthyMember(0), downMember(1), downMember(2)]));
+    expect(hypotheses.map((h) => [h.component, h.explains])).toEqual([
+      ["member:etcd-2", ["member_down:member:etcd-2"]],
+      ["member:etcd-3", ["member_down:member:etcd-3"]],
+    ]);
+    expect(hypotheses[0]!.summary).toStartWith("etcd-2 and etcd-3 are down (2 of 3 members); the 1 left cannot reach the quorum of 2");
+  });
+
   test("one member down while the others keep a leader is that member's process; a timeout says unresponsive", () => {
     const { hypotheses } = diagnose(observation([healthyMember(0), healthyMember(1), downMember(2, "timeout")]));
     expect(hypotheses.map((h) => [h.component, h.faultClass, h.explains])).toEqual([["member:etcd-3", "process_unresponsive", ["member_down:member:etcd-3"]]]);

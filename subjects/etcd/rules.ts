@@ -32,26 +32,34 @@ const downClass = (v: Violation) => (v.evidence.error_kind === "timeout" ? FAULT
 const restart = (input: Input, name: string, why: string) =>
   input.observation.localDeployment ? [{ name: ACTION.restartMember, params: { member: name }, why }] : [];
 
+/** Members down, and whether they cost the quorum: by count, or because nobody knows a leader. */
+function downMembers(input: Input) {
+  const down = open(input, INVARIANT.memberDown);
+  const noLeader = open(input, INVARIANT.noLeader, CLUSTER);
+  const total = input.observation.members.length;
+  const quorum = quorumOf(total);
+  const belowQuorum = total - down.length < quorum;
+  return { down, noLeader, total, quorum, belowQuorum, quorumLost: down.length > 0 && (belowQuorum || noLeader.length > 0) };
+}
+
 const quorumLost: DiagnosisRule<EtcdObservation> = {
   name: "members_down_lose_quorum",
-  description: "no_leader with members down: the down members are the root cause (one hypothesis each); the cluster itself is fine once a majority is back.",
+  description:
+    "members down beyond what the quorum tolerates (or no_leader with members down): the down members are the root cause, one hypothesis each; " +
+    "the cluster itself is fine once a majority is back.",
   evaluate(input) {
-    const noLeader = open(input, INVARIANT.noLeader, CLUSTER);
-    const down = open(input, INVARIANT.memberDown);
-    if (noLeader.length === 0 || down.length === 0) return [];
-    const total = input.observation.members.length;
-    const quorum = quorumOf(total);
+    const { down, noLeader, total, quorum, belowQuorum, quorumLost } = downMembers(input);
+    if (!quorumLost) return [];
     const names = down.map((v) => nameOf(v.resource));
     const failing = open(input, INVARIANT.proposalsFailing, CLUSTER);
-    const lostQuorum = total - down.length < quorum;
     return down.map((v): Hypothesis => ({
       component: v.resource,
       faultClass: downClass(v),
       summary:
         `${listed(names)} ${names.length > 1 ? "are" : "is"} down (${down.length} of ${total} members); ` +
-        `${lostQuorum ? `the ${total - down.length} left cannot reach the quorum of ${quorum}` : "the members left cannot elect a leader"}, ` +
+        `${belowQuorum ? `the ${total - down.length} left cannot reach the quorum of ${quorum}` : "the members left cannot elect a leader"}, ` +
         `so no leader is elected and writes fail until ${nameOf(v.resource)}${names.length > 1 ? " or another down member" : ""} is back`,
-      confidence: lostQuorum ? 0.9 : 0.6,
+      confidence: belowQuorum ? 0.9 : 0.6,
       evidence: [v.message, ...noLeader.map((n) => n.message), ...failing.map((f) => f.message)],
       explains: keys([v, ...noLeader, ...failing]),
       actions: restart(input, nameOf(v.resource), `quorum needs ${quorum} of ${total}: each member back brings it closer`),
@@ -61,9 +69,9 @@ const quorumLost: DiagnosisRule<EtcdObservation> = {
 
 const memberDown: DiagnosisRule<EtcdObservation> = {
   name: "member_down",
-  description: "a member that does not answer while the cluster keeps a leader: that member's process (crashed, stopped, hung or paused).",
+  description: "a member that does not answer while the others keep quorum: that member's process (crashed, stopped, hung or paused).",
   evaluate(input) {
-    if (open(input, INVARIANT.noLeader).length > 0) return [];
+    if (downMembers(input).quorumLost) return [];
     // Proposals in flight when a member (above all the leader) drops fail: the same cause.
     const failing = open(input, INVARIANT.proposalsFailing, CLUSTER);
     return open(input, INVARIANT.memberDown).map((v): Hypothesis => {

@@ -1,11 +1,16 @@
 // The rate limiter as a subject, seen from outside: its HTTP API, its metrics and its Redis.
 import { usageError } from "../../lib/errors.ts";
 import type { Subject, SubjectPlugin } from "../../lib/subject.ts";
+import { executeRatelimiterAction, ratelimiterActions } from "./actions.ts";
+import { localTargets } from "./local-targets.ts";
 import { invariants } from "./invariants.ts";
 import type { RatelimiterObservation } from "./observation.ts";
 import { createObserver } from "./observe.ts";
 import { subjectOptions, type SubjectOptions } from "./options.ts";
 import { rules } from "./rules.ts";
+import { deployment } from "./deployment.ts";
+import { faults } from "./faults/index.ts";
+import { workloads } from "./workloads.ts";
 
 const NAME = "ratelimiter";
 
@@ -14,29 +19,44 @@ const plugin: SubjectPlugin<RatelimiterObservation> = {
   description: "the operator's own distributed rate limiter: nodes sharing one Redis (or a Redis Cluster)",
   options: subjectOptions,
   invariants,
-  actionDefinitions: [],
+  actionDefinitions: ratelimiterActions,
   async open(raw, context): Promise<Subject<RatelimiterObservation>> {
     const options = raw as SubjectOptions;
-    if (!options.targets) {
+    const local = options.targets ? undefined : localTargets(context.stateDir);
+    if (!options.targets && !local) {
       throw usageError("no_targets", `no --targets and no local cluster in ${context.stateDir}: run operator cluster up, or pass --targets http://host:port,... (env OPERATOR_TARGETS)`);
     }
+    const redisUrl = options.redisUrl ?? local?.redisUrl;
+    const adminToken = options.adminToken ?? local?.adminToken();
     const observer = createObserver({
-      targets: options.targets.map((url) => ({ url })),
-      ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+      targets: options.targets?.map((url) => ({ url })) ?? local!.nodes,
+      ...(redisUrl ? { redisUrl } : {}),
       httpTimeoutMs: options.httpTimeout,
       keySample: options.keySample,
     });
+    const restartPart = local ? context.restartPart : undefined;
     return {
       name: NAME,
       observe: (signal) => observer.observe(signal),
       observationErrors: (o) => o.problems,
       invariants,
-      actions: () => [],
-      execute: async (name) => ({ ok: false, message: `no action ${name}: the ratelimiter subject has no actions yet`, retryable: false }),
+      actions: () => ratelimiterActions,
+      execute: (name, params, signal) =>
+        executeRatelimiterAction(name, params, {
+          nodes: async () => observer.nodes(),
+          ...(adminToken ? { adminToken } : {}),
+          ...(redisUrl ? { redisUrl } : {}),
+          ...(restartPart ? { restartNode: (node: string, signal: AbortSignal) => restartPart(node, signal) } : {}),
+          requestTimeoutMs: options.httpTimeout,
+          ...(context.restartPart ? { restartNode: context.restartPart, stateDir: context.stateDir } : {}),
+        }, signal),
       diagnosisRules: rules,
       close: () => observer.close(),
     };
   },
+  deployment,
+  faults,
+  workloads,
 };
 
 export default plugin;

@@ -29,6 +29,7 @@ const NodeDescription = v.object({
   algorithm: v.optional(v.string()),
   default_limit: v.optional(Count),
   window_ms: v.optional(Count),
+  decisions: v.optional(v.object({ allowed: Count, denied: Count, fallback: Count })),
 });
 export type NodeDescription = v.InferOutput<typeof NodeDescription>;
 

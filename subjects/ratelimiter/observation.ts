@@ -16,7 +16,7 @@ export interface NodeState {
   mode?: string;
   draining?: boolean;
   redisConnected?: boolean;
-  /** The node's own latency to Redis (ms): a slow link to one node shows here only. */
+  /** The node's own latency to Redis (ms), the least of its last 3 reports: a slow link to one node shows here only. */
   redisLatencyMs?: number;
   failPolicy?: string;
   algorithm?: string;
@@ -27,6 +27,8 @@ export interface NodeState {
   checkP99Ms?: number;
   /** Checks behind that p99. */
   checkSamples?: number;
+  /** Checks it decided without Redis (by its fail policy) over the last minute; undefined on a first look. */
+  recentFallbacks?: number;
 }
 
 /** One node's view of one key (`GET /api/v1/counters/:key`). */

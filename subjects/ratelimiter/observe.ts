@@ -3,10 +3,11 @@
 // what needs memory across cycles: node ids by URL, metrics baselines, the traffic ledger.
 import { unreachableError } from "../../lib/errors.ts";
 import { bucketDelta, quantileSeconds, type Buckets } from "./metrics-text.ts";
-import { readCounters, readNode, type NodeReading } from "./node-reader.ts";
+import { HOT_KEYS_PER_NODE, readCounters, readNode, type NodeReading } from "./node-reader.ts";
 import type { CounterView, KeyTraffic, NodeState, RatelimiterObservation } from "./observation.ts";
 import { NodeRoster } from "./node-roster.ts";
 import { createRedisProbe, type RedisObservation } from "./redis-probe.ts";
+import { stalenessOf } from "./staleness.ts";
 import { TrafficLedger } from "./traffic-ledger.ts";
 
 export interface Target {
@@ -27,11 +28,18 @@ export interface ObserverOptions {
 const FOCUS_KEYS = 8;
 /** How far back the check-latency p99 reaches. */
 const P99_SPAN_MS = 30_000;
-const P99_MIN_CHECKS = 20;
+/** A p99 needs enough checks that one slow check (a script loading, a GC pause) is not the p99. */
+const P99_MIN_CHECKS = 100;
+/** A node's Redis latency is the least of its last few reports: a slow link is slow every time, a spike is not. */
+const LINK_SAMPLES = 3;
 const LEDGER_RETAIN_MS = 20 * 60_000;
+const FALLBACK_SPAN_MS = 60_000;
+const MAX_STALE_SUSPECTS = 100;
 
 export interface Observer {
   observe(signal: AbortSignal): Promise<RatelimiterObservation>;
+  /** The nodes known now (configured and registered), answering ones first: where actions go. */
+  nodes(): { id: string; url: string }[];
   close(): Promise<void>;
 }
 
@@ -42,11 +50,16 @@ export function createObserver(options: ObserverOptions): Observer {
   const roster = new NodeRoster(new Map(options.targets.map((t) => [trim(t.url), t.id])));
   const idsByUrl = new Map<string, string>();
   const metricsHistory = new Map<string, { at: number; buckets: Buckets }[]>();
+  const linkLatency = new Map<string, number[]>();
+  const fallbackHistory = new Map<string, { at: number; total: number }[]>();
   const ledger = new TrafficLedger(LEDGER_RETAIN_MS);
   const probe = options.redisUrl
     ? createRedisProbe(options.redisUrl, { timeoutMs: options.httpTimeoutMs, scanCalls: 4, scanCount: 250, sampleSize: options.keySample })
     : undefined;
   let lastAt: number | undefined;
+  /** Counter keys the SCAN sample found stale: read again every cycle while they stay stale (bounded). */
+  let staleSuspects: string[] = [];
+  let lastNodes: { id: string; url: string; reachable: boolean }[] = [];
 
   const idOf = (url: string) => (roster.isConfigured(url) ? roster.knownId(url) : undefined) ?? idsByUrl.get(url) ?? roster.knownId(url) ?? hostPort(url);
 
@@ -58,11 +71,28 @@ export function createObserver(options: ObserverOptions): Observer {
     const id = idOf(url);
     const state: NodeState = {
       ...base, id, reachable: true, mode: d.mode, draining: d.draining ?? false,
-      redisConnected: d.redis?.connected, redisLatencyMs: d.redis?.latency_ms ?? undefined,
+      redisConnected: d.redis?.connected, redisLatencyMs: steadyLatency(id, d.redis?.latency_ms ?? undefined),
       failPolicy: d.fail_policy, algorithm: d.algorithm, defaultLimit: d.default_limit, windowMs: d.window_ms, uptimeMs: d.uptime_ms,
     };
     if (reading.metrics) Object.assign(state, checkLatency(id, reading.metrics.checkBuckets, at));
+    if (d.decisions) state.recentFallbacks = recentFallbacks(id, d.decisions.fallback, at);
     return state;
+  }
+
+  /** Fallback decisions over the last minute; a restarted node (total going down) counts from zero. */
+  function recentFallbacks(id: string, total: number, at: number): number | undefined {
+    const history = (fallbackHistory.get(id) ?? []).filter((h) => h.at >= at - FALLBACK_SPAN_MS && h.total <= total);
+    const oldest = history[0];
+    history.push({ at, total });
+    fallbackHistory.set(id, history);
+    return oldest ? total - oldest.total : undefined;
+  }
+
+  function steadyLatency(id: string, latest: number | undefined): number | undefined {
+    if (latest === undefined) return undefined;
+    const samples = [...(linkLatency.get(id) ?? []), latest].slice(-LINK_SAMPLES);
+    linkLatency.set(id, samples);
+    return Math.min(...samples);
   }
 
   function checkLatency(id: string, buckets: Buckets, at: number): Pick<NodeState, "checkP99Ms" | "checkSamples"> {
@@ -94,7 +124,7 @@ export function createObserver(options: ObserverOptions): Observer {
 
       const nodes = [...readings].map(([url, reading]) => nodeState(url, reading, at));
       const problems = [...readings].flatMap(([url, r]) => r.problems.map((p) => `node ${idOf(url)} (${url}): ${p}`));
-      for (const [url, reading] of readings) if (reading.hotKeys) ledger.record(idOf(url), at, reading.hotKeys);
+      for (const [url, reading] of readings) if (reading.hotKeys) ledger.record(idOf(url), at, reading.hotKeys, reading.hotKeys.length < HOT_KEYS_PER_NODE);
 
       const reported = new Map<string, { checks: number; allowed: number; denied: number }>();
       for (const reading of readings.values()) {
@@ -107,7 +137,7 @@ export function createObserver(options: ObserverOptions): Observer {
       const live = nodes.filter((n) => n.reachable);
       const [counterReads, redis] = await Promise.all([
         Promise.all(live.map((n) => readCounters(n.id, n.url, focus, limits))),
-        probe?.observe(focus, signal),
+        probe?.observe(focus, staleSuspects, signal),
       ]);
       signal.throwIfAborted();
       counterReads.forEach((r, i) => problems.push(...r.problems.map((p) => `node ${live[i]!.id} (${live[i]!.url}): ${p}`)));
@@ -127,7 +157,14 @@ export function createObserver(options: ObserverOptions): Observer {
       const counters = counterReads.flatMap((r) => r.counters);
       const keys = focus.map((key) => keyTraffic(key, reported.get(key)!, counters.filter((c) => c.key === key), redis, { at, recentMs, defaultWindowMs }));
       const reportedChecks = [...reported.values()].reduce((sum, r) => sum + r.checks, 0);
-      return { at, nodes, ...(redis ? { redis } : {}), keys, reportedChecks, problems };
+      lastNodes = nodes.map((n) => ({ id: n.id, url: n.url, reachable: n.reachable }));
+      const observation: RatelimiterObservation = { at, nodes, ...(redis ? { redis } : {}), keys, reportedChecks, problems };
+      if (redis?.reachable) staleSuspects = stalenessOf(observation).flatMap((s) => (s.redisKey ? [s.redisKey] : [])).slice(0, MAX_STALE_SUSPECTS);
+      return observation;
+    },
+    nodes() {
+      const seen = lastNodes.length ? lastNodes : roster.urls().map((url) => ({ id: idOf(url), url, reachable: true }));
+      return [...seen].sort((a, b) => Number(b.reachable) - Number(a.reachable)).map(({ id, url }) => ({ id, url }));
     },
     async close() {
       await probe?.close();

@@ -12,6 +12,7 @@ const UrlList: TextSchema<string[]> = v.pipe(
 export const subjectOptions = defineOptions({
   targets: { env: "OPERATOR_TARGETS", schema: UrlList, help: "rate-limiter node URLs, comma-separated (default: the local cluster in the state dir)" },
   redisUrl: { env: "OPERATOR_REDIS_URL", schema: NonEmptyText, secret: true, help: "the Redis the nodes share, observed directly (default: the local cluster's; without it, only the nodes' view of Redis)" },
+  adminToken: { env: "RATELIMITER_ADMIN_TOKEN", schema: NonEmptyText, secret: true, help: "the nodes' admin bearer token, for actions that change them (default: the local cluster's token file)" },
   httpTimeout: { env: "OPERATOR_HTTP_TIMEOUT", default: "1s", schema: PositiveDuration, help: "deadline of each request to a node or to Redis" },
   keySample: { env: "OPERATOR_KEY_SAMPLE", default: "200", schema: PositiveInt, help: "counter keys sampled from Redis per cycle (SCAN on a fixed budget, resumed each cycle)" },
 });

@@ -3,7 +3,7 @@
 // keyspace with SCAN on a fixed budget per cycle, resuming where the last cycle stopped, so a
 // million keys cost about what none cost.
 import type { Redis } from "ioredis";
-import { createRedisHandle, dataNodes, redactUrl, type RedisHandle } from "./redis-connection.ts";
+import { createRedisHandle, dataNodes, parseRedisTarget, redactUrl, type RedisHandle } from "./redis-connection.ts";
 import { blockKeyOf, COUNTER_SCAN_PATTERN, limitKeyOf, NODE_INDEX_KEY, nodeKeyOf, parseCounterKey, type Algorithm } from "./wire.ts";
 
 export type RedisFailureKind = "refused" | "no_reply" | "closed" | "auth" | "error";
@@ -24,10 +24,16 @@ export interface RedisObservation {
   failure?: { kind: RedisFailureKind; message: string };
   /** Best of a few PINGs from the operator (ms). */
   latencyMs?: number;
+  /**
+   * Whether a write completes: the operator sets one canary key of its own (`operator:probe`,
+   * 60 s TTL). A Redis paused for writes (CLIENT PAUSE WRITE) still answers reads; out of memory
+   * (noeviction) it refuses writes with OOM.
+   */
+  writes?: { ok: true } | { ok: false; kind: "no_reply" | "oom" | "error"; message: string };
   memory?: { usedBytes: number; maxBytes: number; policy: string; evictedKeysDelta: number; oomRejectionsDelta: number };
   keyCount?: number;
   counters: SampledCounter[];
-  /** Keys SCAN examined this cycle. */
+  /** SCAN budget spent this cycle (calls × COUNT, summed over data servers): bounded whatever the key count. */
   scanned: number;
   /** Of the keys asked about, those under a block. */
   blockedKeys: string[];
@@ -44,15 +50,24 @@ export interface RedisProbeLimits {
 }
 
 export interface RedisProbe {
-  observe(focusKeys: string[], signal: AbortSignal): Promise<RedisObservation>;
+  /**
+   * @param focusKeys user keys to check for a block
+   * @param recheck counter keys (Redis names) to read again whatever the SCAN sample holds: the
+   *   suspects of earlier cycles, so a stale counter found once stays in view while it is stale
+   */
+  observe(focusKeys: string[], recheck: string[], signal: AbortSignal): Promise<RedisObservation>;
   close(): Promise<void>;
 }
 
 const PINGS = 3;
 
+/** Throws a usage error at once for a URL it cannot use; connects only when observing. */
 export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisProbe {
   const shownUrl = redactUrl(url);
+  const target = parseRedisTarget(url);
   let handle: RedisHandle | undefined;
+  /** The canary write has a connection of its own: a write blocked by a pause blocks every later command of its connection. */
+  let canary: RedisHandle | undefined;
   const cursors = new Map<string, string>();
   let lastTotals: { evicted: number; oom: number } | undefined;
   /** ioredis rejects a refused connect with "Connection is closed"; the cause comes as an error event. */
@@ -61,7 +76,7 @@ export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisPr
   async function connected(): Promise<RedisHandle> {
     if (handle && handle.status !== "end" && handle.status !== "close") return handle;
     handle?.disconnect();
-    const next = createRedisHandle(url, limits.timeoutMs);
+    const next = createRedisHandle(target, limits.timeoutMs);
     socketError = undefined;
     next.on("error", (error: Error) => (socketError = error));
     handle = next;
@@ -69,8 +84,24 @@ export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisPr
     return next;
   }
 
+  async function canaryWrite(): Promise<NonNullable<RedisObservation["writes"]>> {
+    try {
+      if (!canary || canary.status === "end" || canary.status === "close") {
+        canary?.disconnect();
+        canary = createRedisHandle(target, limits.timeoutMs);
+        canary.on("error", () => {});
+        await withDeadline(canary.connect(), limits.timeoutMs);
+      }
+    } catch (error) {
+      canary?.disconnect();
+      canary = undefined;
+      return { ok: false, kind: "error", message: `a write connection failed: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    return writeProbe(canary, limits.timeoutMs);
+  }
+
   return {
-    async observe(focusKeys, signal) {
+    async observe(focusKeys, recheck, signal) {
       const empty = { url: shownUrl, counters: [], scanned: 0, blockedKeys: [], registered: [] };
       let client: RedisHandle;
       let latencyMs: number;
@@ -86,25 +117,28 @@ export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisPr
       }
       try {
         const servers = dataNodes(client);
-        const [memory, sample, blockedKeys, registered] = await Promise.all([
+        const [writes, memory, sample, blockedKeys, registered] = await Promise.all([
+          canaryWrite(),
           memoryOf(servers),
-          sampleCounters(servers, client),
+          sampleCounters(servers, client, recheck),
           blockedAmong(client, focusKeys),
           registeredNodes(client),
         ]);
-        return { ...empty, reachable: true, latencyMs, ...memory, ...sample, blockedKeys, registered };
+        return { ...empty, reachable: true, latencyMs, writes, ...memory, ...sample, blockedKeys, registered };
       } catch (error) {
         return { ...empty, reachable: true, latencyMs, failure: classify(error, limits.timeoutMs) };
       }
     },
     async close() {
       handle?.disconnect();
+      canary?.disconnect();
       handle = undefined;
+      canary = undefined;
     },
   };
 
   async function memoryOf(servers: Redis[]): Promise<Pick<RedisObservation, "memory" | "keyCount">> {
-    const infos = await Promise.all(servers.map(async (s) => parseInfo(`${await s.info("memory")}\n${await s.info("stats")}\n${await s.info("errorstats")}`)));
+    const infos = await Promise.all(servers.map(async (s) => parseInfo((await Promise.all([s.info("memory"), s.info("stats"), s.info("errorstats")])).join("\n"))));
     const keyCounts = await Promise.all(servers.map((s) => s.dbsize()));
     // The fullest server speaks for the deployment: one full shard refuses its keys' writes.
     const fullest = infos.reduce((a, b) => (ratio(b) > ratio(a) ? b : a));
@@ -126,7 +160,7 @@ export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisPr
     };
   }
 
-  async function sampleCounters(servers: Redis[], client: RedisHandle): Promise<Pick<RedisObservation, "counters" | "scanned">> {
+  async function sampleCounters(servers: Redis[], client: RedisHandle, recheck: string[]): Promise<Pick<RedisObservation, "counters" | "scanned">> {
     const found: string[] = [];
     let scanned = 0;
     for (const server of servers) {
@@ -141,10 +175,10 @@ export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisPr
       }
       cursors.set(id, cursor);
     }
-    const counters = found.flatMap((redisKey) => {
+    const counters = [...new Set([...recheck, ...found.slice(0, limits.sampleSize)])].flatMap((redisKey) => {
       const parsed = parseCounterKey(redisKey);
       return parsed ? [{ redisKey, ...parsed }] : [];
-    }).slice(0, limits.sampleSize);
+    });
     if (counters.length === 0) return { counters: [], scanned };
     // Concurrent commands share the socket back to back (one round trip), and on a cluster each
     // goes to its key's shard: no cross-slot pipeline.
@@ -159,6 +193,21 @@ export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisPr
         return { ...c, ttlMs: ttls[i]!, ...(limit ? { override: { limit: Number(limit), windowMs: Number(windowMs), ...(algorithm ? { algorithm } : {}) } } : {}) };
       }),
     };
+  }
+}
+
+/** The operator's canary key: outside the service's `ratelimit:` keys, expiring by itself. */
+const PROBE_KEY = "operator:probe";
+
+async function writeProbe(client: RedisHandle, timeoutMs: number): Promise<NonNullable<RedisObservation["writes"]>> {
+  try {
+    await client.set(PROBE_KEY, String(Date.now()), "PX", 60_000);
+    return { ok: true };
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    if (/OOM/.test(text)) return { ok: false, kind: "oom", message: `refuses writes: ${text}` };
+    if (/timed? ?out/i.test(text)) return { ok: false, kind: "no_reply", message: `answers reads but a write did not complete within ${timeoutMs} ms (paused for writes, or blocked)` };
+    return { ok: false, kind: "error", message: `a write failed: ${text}` };
   }
 }
 

@@ -96,5 +96,7 @@ describe("ratelimiter diagnosis rules", () => {
     });
     const failOpen = observation((o) => { Object.assign(o.keys[0]!, { lastWindow: span(400) }); Object.assign(o.nodes[0]!, { mode: "fail-open", redisConnected: false }); });
     expect(diagnose(failOpen, "over_admission:key:k1").component).toBe("node:a");
+    const fellBack = observation((o) => { Object.assign(o.keys[0]!, { lastWindow: span(190) }); o.nodes[1]!.recentFallbacks = 42; });
+    expect(named(diagnose(fellBack, "over_admission:key:k1"))).toEqual({ component: "node:b", faultClass: "fail_open_fallback", actions: [] });
   });
 });

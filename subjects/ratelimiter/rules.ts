@@ -31,10 +31,12 @@ const redisDown = rule("redis_down_or_paused", "Redis unreachable: refused conne
   const failure = String(v.evidence.failure ?? "unknown");
   const predicted = [violationKey(v), ...liveNodes(input.observation).map((n) => `node_degraded:node:${n.id}`)];
   const explains = [...new Set([...predicted, ...keysOf(input, "node_degraded"), ...fallbackSymptoms(input)])];
-  const faultClass = failure === "refused" ? "process_down" : failure === "no_reply" ? "process_paused" : "unreachable";
+  const faultClass = failure === "refused" ? "process_down" : failure === "no_reply" || failure === "writes_blocked" ? "process_paused" : "unreachable";
   const summary = {
     process_down: "Redis is down: it refuses connections, so every node decides by its fail policy",
-    process_paused: "Redis is paused or blocked: it accepts connections but answers nothing, so every check waits for the timeout and then falls back",
+    process_paused: failure === "writes_blocked"
+      ? "Redis is paused for writes (CLIENT PAUSE, or blocked): it answers reads but no write completes, so every check waits for the timeout and then falls back"
+      : "Redis is paused or blocked: it accepts connections but answers nothing, so every check waits for the timeout and then falls back",
     unreachable: "Redis cannot be reached by the nodes",
   }[faultClass];
   return [{
@@ -136,12 +138,25 @@ const hotKey = rule("hot_key", "One key taking most of the traffic is a hot key:
     };
   }));
 
-const overAdmission = rule("over_admission", "Over-admission with every node on Redis: the fixed-window edge burst, or counters lost in Redis.", (input) => {
+const overAdmission = rule("over_admission", "Over-admission with every node on Redis now: nodes that fell back to fail-open for a moment, the fixed-window edge burst, or counters lost in Redis.", (input) => {
   const degraded = liveNodes(input.observation).some((n) => n.mode !== "redis") || of(input, "redis_unreachable").length > 0;
   if (degraded) return [];
   const evicting = of(input, "redis_memory").some((v) => Number(v.evidence.evicted_keys ?? 0) > 0);
-  return of(input, "over_admission").map((v) => {
+  const fellBack = liveNodes(input.observation).filter((n) => (n.recentFallbacks ?? 0) > 0);
+  return of(input, "over_admission").map((v): Hypothesis => {
     const key = idOf(v.resource);
+    if (fellBack.length > 0 && !evicting) {
+      const one = fellBack.length === 1 ? fellBack[0]! : undefined;
+      return {
+        component: one ? `node:${one.id}` : "redis",
+        faultClass: "fail_open_fallback",
+        summary: `${fellBack.map((n) => `node ${n.id} decided ${n.recentFallbacks} checks`).join(", ")} without Redis in the last minute (Redis too slow for the check timeout), admitting ${key} past its limit`,
+        confidence: 0.75,
+        explains: [violationKey(v)],
+        evidence: [v.message, ...fellBack.map((n) => `node ${n.id}: ${n.recentFallbacks} fallback decisions in the last minute, fail policy ${n.failPolicy ?? "?"}`)],
+        actions: [],
+      };
+    }
     const fixedWindow = v.evidence.algorithm === "fixed-window";
     return {
       component: evicting ? "redis" : v.resource,

@@ -35,17 +35,26 @@ export interface SpanTotals {
 export class TrafficLedger {
   private readonly last = new Map<string, { at: number; reading: HotKeyReading }>();
   private readonly increments = new Map<string, Increment[]>();
+  /** Per node: when its last report came, and whether it listed every key the node tracks. */
+  private readonly reports = new Map<string, { at: number; complete: boolean }>();
 
   /** @param retainMs how far back spans may reach (the longest window the caller will ask about, twice) */
   constructor(private readonly retainMs: number) {}
 
-  /** Records one node's report at `at` (ms). A key the node reports for the first time sets a baseline only. */
-  record(nodeId: string, at: number, readings: HotKeyReading[]): void {
+  /**
+   * Records one node's report at `at` (ms). `complete`: the report lists every key the node tracks
+   * (fewer than asked for), so a key missing from it had no traffic there. A key seen for the first
+   * time counts from zero after a complete report, and is only a baseline otherwise.
+   */
+  record(nodeId: string, at: number, readings: HotKeyReading[], complete: boolean): void {
+    const previous = this.reports.get(nodeId);
+    this.reports.set(nodeId, { at, complete });
+    const prefix = `${nodeId}\u0000`;
     const seen = new Set<string>();
     for (const reading of readings) {
-      const id = `${nodeId}\u0000${reading.key}`;
+      const id = prefix + reading.key;
       seen.add(id);
-      const before = this.last.get(id);
+      const before = this.last.get(id) ?? (previous?.complete ? { at: previous.at, reading: { key: reading.key, checks: 0, allowed: 0, denied: 0 } } : undefined);
       this.last.set(id, { at, reading });
       if (!before || before.at >= at) continue;
       const list = this.increments.get(reading.key) ?? [];
@@ -58,8 +67,8 @@ export class TrafficLedger {
       });
       this.increments.set(reading.key, list);
     }
-    // A key that left this node's report starts from a new baseline when it comes back.
-    for (const id of this.last.keys()) if (id.startsWith(`${nodeId}\u0000`) && !seen.has(id)) this.last.delete(id);
+    // A key that left an incomplete report starts from a new baseline when it comes back.
+    for (const id of this.last.keys()) if (id.startsWith(prefix) && !seen.has(id)) this.last.delete(id);
     this.prune(at);
   }
 

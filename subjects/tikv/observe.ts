@@ -15,6 +15,8 @@ export interface ObserveDeps {
   pd: PdClient;
   prometheus: PrometheusClient | null;
   now: () => number;
+  /** TiKV services of the local cluster that `restart_store` can restart; empty when there is none. */
+  localTikvServices?: string[];
 }
 
 export async function observeCluster(deps: ObserveDeps, signal?: AbortSignal): Promise<TikvObservation> {
@@ -30,7 +32,7 @@ export async function observeCluster(deps: ObserveDeps, signal?: AbortSignal): P
       return await read();
     } catch (error) {
       if (signal?.aborted) throw error;
-      failures.push(error);
+      failures[slot] = error;
       errorSlots[slot] = { source, message: error instanceof Error ? error.message : String(error) };
       return null;
     }
@@ -47,8 +49,9 @@ export async function observeCluster(deps: ObserveDeps, signal?: AbortSignal): P
     attempt("pd /schedulers", () => pd.schedulers(undefined, signal)),
     attempt("pd /schedulers?status=paused", () => pd.schedulers("paused", signal)),
   ]);
-  if (failures.length === attempts && failures.every((f) => f instanceof PdError && (f.kind === "unreachable" || f.kind === "timeout"))) {
-    throw unreachableError("pd_unreachable", `${(failures[0] as Error).message}; check --pd-url (env OPERATOR_PD_URL)`, { cause: failures[0] });
+  const failed = failures.filter((f) => f !== undefined);
+  if (failed.length === attempts && failed.every((f) => f instanceof PdError && (f.kind === "unreachable" || f.kind === "timeout"))) {
+    throw unreachableError("pd_unreachable", `${(failed[0] as Error).message}; check --pd-url (env OPERATOR_PD_URL)`, { cause: failed[0] });
   }
   const evicted = schedulers ? await attempt("pd evict-leader-scheduler config", () => pd.evictLeaderStores(schedulers, signal)) : null;
   const errors = errorSlots.filter((e) => e !== null);
@@ -71,6 +74,7 @@ export async function observeCluster(deps: ObserveDeps, signal?: AbortSignal): P
       missPeer: missPeers && groupMissPeers(missPeers, stores),
       pendingPeer: pendingPeers && groupPendingPeers(pendingPeers),
     },
+    localCluster: deps.localTikvServices?.length ? { tikvServices: deps.localTikvServices } : null,
     metrics,
     errors,
   };

@@ -12,11 +12,14 @@ export class PdError extends OperatorError {
     readonly kind: PdFailure,
     message: string,
     readonly details: { endpoint?: string; path: string; httpStatus?: number },
-    options?: ErrorOptions,
+    options?: ErrorOptions & { reason?: string },
   ) {
     super(`pd_${kind}`, message, exitCodeOf(kind, details.httpStatus), options);
     this.name = "PdError";
+    this.reason = options?.reason ?? kind;
   }
+  /** A few words on why (`connection refused`, `timed out after 5000 ms`), for lists of endpoints. */
+  readonly reason: string;
   /** Whether trying again later can help (PD busy or away), as opposed to a request PD refused. */
   get isRetryable(): boolean {
     return this.kind !== "http" || (this.details.httpStatus ?? 500) >= 500;
@@ -84,7 +87,7 @@ export class PdHttp {
     if (failures.length === 1) throw failures[0]!;
     throw new PdError(
       "unreachable",
-      `no PD endpoint answered ${request.method ?? "GET"} ${API_PREFIX}${request.path}: ${failures.map((f) => f.message).join("; ")}`,
+      `no PD endpoint answered ${request.method ?? "GET"} ${API_PREFIX}${request.path}: ${failures.map((f) => `${f.details.endpoint} (${f.reason})`).join(", ")}`,
       { path: request.path },
       { cause: failures[0] },
     );
@@ -125,10 +128,11 @@ export class PdHttp {
     } catch (error) {
       if (error instanceof PdError) throw new PdError(error.kind, `PD at ${url}: ${error.message} (${method} ${path})`, where);
       if (timeout.aborted && !request.signal?.aborted) {
-        throw new PdError("timeout", `PD at ${url} did not answer ${method} ${path} within ${this.options.timeoutMs} ms`, where, { cause: error });
+        const reason = `no answer within ${this.options.timeoutMs} ms`;
+        throw new PdError("timeout", `PD at ${url} did not answer ${method} ${path} within ${this.options.timeoutMs} ms`, where, { cause: error, reason });
       }
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new PdError("unreachable", `PD at ${url} is unreachable (${method} ${path}): ${reason}`, where, { cause: error });
+      const reason = networkReason(error);
+      throw new PdError("unreachable", `PD at ${url} is unreachable (${method} ${path}): ${reason}`, where, { cause: error, reason });
     }
     if (!response.ok) {
       throw new PdError("http", `PD at ${url} answered ${response.status} to ${method} ${path}: ${errorText(text)}`, {
@@ -143,6 +147,23 @@ export class PdHttp {
       throw new PdError("bad_response", `PD at ${url} answered ${method} ${path} with a body that is not JSON: ${clip(text)}`, where, { cause: error });
     }
   }
+}
+
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ConnectionRefused: "connection refused",
+  ECONNRESET: "connection reset",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "host not found",
+  EHOSTUNREACH: "host unreachable",
+  ETIMEDOUT: "connect timed out",
+};
+
+/** `connection refused` rather than the runtime's sentence about it. */
+function networkReason(error: unknown): string {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === "string" && NETWORK_REASONS[code]) return NETWORK_REASONS[code];
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** PD answered, if not well: trying another endpoint would not help. */

@@ -33,8 +33,15 @@ export async function startPdStandIn(options: StandInOptions = {}): Promise<PdSt
   const ports = new Map<string, number>();
   const urls = new Map<string, string>();
 
-  const fetchHandler = async (req: Request): Promise<Response> => {
+  const hung = new Set<string>();
+  const release = Promise.withResolvers<void>();
+  const fetchHandler = async (req: Request, server: Server<undefined>): Promise<Response> => {
     const path = new URL(req.url).pathname;
+    const member = [...servers].find(([, s]) => s === server)?.[0];
+    if (member && hung.has(member) && path !== "/stand-in/faults") {
+      await release.promise;
+      return new Response(null, { status: 503 });
+    }
     if (path === "/stand-in/faults") return control(req);
     if (path === "/stand-in/tikv-metrics") return new Response(renderTikvMetrics(model), { headers: { "content-type": "text/plain; version=0.0.4" } });
     return handlePd(model, req, urls, sizes);
@@ -58,7 +65,15 @@ export async function startPdStandIn(options: StandInOptions = {}): Promise<PdSt
       listen(name, ports.get(name)!);
     }
   };
-  const effects = { setMemberUp };
+  const setMemberHung = (name: string, isHung: boolean) => {
+    const member = model.members.find((m) => m.name === name);
+    if (!member) throw new Error(`the stand-in has no PD member "${name}"`);
+    // The others' health checks of a hung member time out: PD reports it unhealthy.
+    member.up = !isHung;
+    if (isHung) hung.add(name);
+    else hung.delete(name);
+  };
+  const effects = { setMemberUp, setMemberHung };
 
   async function control(req: Request): Promise<Response> {
     const fault = (await req.json().catch(() => null)) as Fault | null;
@@ -83,6 +98,7 @@ export async function startPdStandIn(options: StandInOptions = {}): Promise<PdSt
     async stop() {
       if (stopped) return;
       stopped = true;
+      release.resolve();
       await Promise.all([...servers.values()].map((s) => s.stop(true)));
       servers.clear();
     },

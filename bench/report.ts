@@ -1,0 +1,72 @@
+// The bench's one JSON document: settings, references, our node per algorithm with same-run
+// ratios, open loop, memory, start time, binary size and the targets met or missed.
+import { PEERS } from "./contenders.ts";
+import type { Machine } from "./machine.ts";
+import type { ScriptCall } from "./redis-ceiling.ts";
+import type { Algorithm, BenchSettings } from "./settings.ts";
+import { median, round } from "./stats.ts";
+import { evaluateTargets, summarizeAlgorithm, summarizeOpenLoop, summarizeSaturation, type RunSample } from "./summary.ts";
+
+export interface ReportInputs {
+  settings: BenchSettings;
+  machine: Machine;
+  openLoopClient: string;
+  oursAvailable: boolean;
+  runs: RunSample[];
+  scriptCalls: Map<Algorithm, ScriptCall>;
+  startSamples: number[];
+  binaryBytes: number | null;
+  notes: string[];
+}
+
+export function buildReport(inputs: ReportInputs) {
+  const { settings, runs } = inputs;
+  const notes = [...inputs.notes];
+  const results: Partial<Record<Algorithm, ReturnType<typeof summarizeAlgorithm> & { redis_commands_per_check: number | null; redis_ceiling_command: string[] | null; redis_ceiling_script_loaded: boolean | null }>> = {};
+  for (const algorithm of inputs.oursAvailable ? settings.algorithms : []) {
+    const call = inputs.scriptCalls.get(algorithm);
+    const summary = summarizeAlgorithm(runs, algorithm);
+    results[algorithm] = {
+      ...summary,
+      redis_commands_per_check: call?.commandsPerCheck.length ?? null,
+      redis_ceiling_command: call?.evalsha ?? null,
+      redis_ceiling_script_loaded: call?.shaMatchesSource ?? null,
+    };
+    if (call?.shaMatchesSource === false) notes.push(`${algorithm}: SCRIPT LOAD of ratelimiter/algorithms/prelude.lua + ${algorithm}.lua gave another SHA than the node sends; (a) ran the node's SHA`);
+    if (summary.fallback_decisions > 0) notes.push(`${algorithm}: ${summary.fallback_decisions} checks were decided by the fail policy, not by Redis: its figures flatter it`);
+    if (call && !call.evalsha) notes.push(`${algorithm}: no EVALSHA seen for one check, so no Redis ceiling (commands: ${JSON.stringify(call.commandsPerCheck).slice(0, 300)})`);
+  }
+  const peers = Object.fromEntries(PEERS.map((peer) => [peer.id, { label: peer.label, ...summarizeSaturation(runs.flatMap((run) => run.peers[peer.id]?.saturation ?? [])) }]));
+  const peerOpenLoop = (id: "http_ceiling" | "bun_ioredis_gcra") => summarizeOpenLoop(runs.flatMap((run) => run.peers[id]?.openLoop ?? []));
+  const memories = Object.values(results).flatMap((result) => (result?.memory_mb ? [result.memory_mb] : []));
+  const memory = memories.length ? { rss: Math.max(...memories.map((m) => m.rss ?? 0)), hwm: Math.max(...memories.map((m) => m.hwm ?? 0)) } : null;
+  const startMedian = round(median(inputs.startSamples), 1);
+  return {
+    machine: inputs.machine,
+    runs: settings.runs,
+    quick: settings.quick,
+    settings: {
+      connections: settings.connections,
+      threads: settings.threads,
+      warmup_s: settings.warmupS,
+      duration_s: settings.durationS,
+      keys: settings.keys,
+      key_distribution: "uniform",
+      limit: settings.limit,
+      window_ms: settings.windowMs,
+      open_loop_rate: settings.openLoopRate,
+      open_loop_duration_ms: settings.openLoopDurationMs,
+      open_loop_client: inputs.openLoopClient,
+      redis_benchmark_requests: settings.redisBenchmarkRequests,
+    },
+    peers,
+    results,
+    open_loop: { rate: settings.openLoopRate, client: inputs.openLoopClient, client_floor: peerOpenLoop("http_ceiling"), bun_ioredis_gcra: peerOpenLoop("bun_ioredis_gcra") },
+    memory_mb: memory,
+    start_ms: inputs.startSamples.length ? { median: startMedian, samples: inputs.startSamples } : null,
+    binary_bytes: inputs.binaryBytes,
+    targets: evaluateTargets(results, memory?.hwm ?? null, startMedian),
+    notes,
+  };
+}
+export type BenchReport = ReturnType<typeof buildReport>;

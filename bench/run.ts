@@ -1,0 +1,123 @@
+// `make bench`: our node per algorithm against its references, all measured in this run on
+// this machine, on one private redis-server. JSON on stdout (and bench/results/latest.json),
+// a table on stderr. BENCH_QUICK=1 for a smoke test; BENCH_RUNS (default 3), BENCH_DURATION
+// (seconds per wrk measurement), BENCH_ALGORITHMS (comma list), BENCH_BINARY (./operator),
+// BENCH_OPEN_LOOP=bench (use bench/open-loop.ts even when operator loadgen exists).
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { startRedis, type RedisServer } from "../test/fixtures/redis.ts";
+import { fallbackDecisions, hasOurNode, ourScriptSource, oursCommand, peerCommand, PEERS } from "./contenders.ts";
+import { runSidecars } from "./extras.ts";
+import { describeMachine } from "./machine.ts";
+import { benchOpenLoopClient, chooseOpenLoopClient, measureOpenLoop, measureSaturation, type OpenLoopClient } from "./measure.ts";
+import { startServer, stopEverything, stopOnExit } from "./processes.ts";
+import { memoryMb } from "./proc-stats.ts";
+import { captureScriptCall, runRedisBenchmark, type ScriptCall } from "./redis-ceiling.ts";
+import { readSettings, type Algorithm, type BenchSettings } from "./settings.ts";
+import { buildReport } from "./report.ts";
+import { round } from "./stats.ts";
+import type { RunSample } from "./summary.ts";
+import { renderTable } from "./table.ts";
+
+const log = (message: string) => console.error(`bench: ${message}`);
+
+async function measurePeers(run: RunSample, settings: BenchSettings, redis: RedisServer, client: OpenLoopClient): Promise<void> {
+  for (const peer of PEERS) {
+    const server = await startServer(peer.id, peerCommand(peer, settings, redis.url), { cwd: settings.repoDir });
+    try {
+      log(`${peer.label}: saturation`);
+      const saturation = await measureSaturation(server, redis, settings);
+      const openLoop = peer.openLoop ? await measureOpenLoop(server, redis, settings, client) : null;
+      run.peers[peer.id] = { saturation, openLoop };
+    } finally {
+      await server.stop();
+    }
+  }
+}
+
+async function measureOurs(run: RunSample, settings: BenchSettings, redis: RedisServer, client: OpenLoopClient, algorithm: Algorithm, scriptCalls: Map<Algorithm, ScriptCall>): Promise<void> {
+  const server = await startServer(`node ${algorithm}`, oursCommand(settings, redis.url, algorithm, `bench-${algorithm}`), { cwd: settings.repoDir });
+  try {
+    if (!scriptCalls.has(algorithm)) scriptCalls.set(algorithm, await captureScriptCall(redis.url, server.url, ourScriptSource(settings, algorithm)));
+    log(`ours ${algorithm}: saturation`);
+    const saturation = await measureSaturation(server, redis, settings);
+    const memory = memoryMb(server.pid);
+    const fallbacks = await fallbackDecisions(server.url);
+    log(`ours ${algorithm}: open loop`);
+    const openLoop = await measureOpenLoop(server, redis, settings, client);
+    run.ours[algorithm] = { saturation, openLoop, memoryMb: memory, fallbackDecisions: fallbacks };
+  } finally {
+    await server.stop();
+  }
+  const evalsha = scriptCalls.get(algorithm)?.evalsha;
+  if (evalsha) {
+    log(`ours ${algorithm}: redis-benchmark of its script`);
+    await redis.cli("FLUSHALL");
+    run.redisCeiling[algorithm] = await runRedisBenchmark({ host: redis.host, port: redis.port, command: evalsha, connections: settings.connections, requests: settings.redisBenchmarkRequests, keys: settings.keys });
+  }
+}
+
+async function measureStartMs(settings: BenchSettings, redis: RedisServer, algorithm: Algorithm): Promise<number[]> {
+  const samples: number[] = [];
+  for (let index = 0; index < settings.startSamples; index++) {
+    const server = await startServer("node start", oursCommand(settings, redis.url, algorithm, `bench-start-${index}`), { cwd: settings.repoDir });
+    samples.push(round(server.healthyMs, 1)!);
+    await server.stop();
+  }
+  return samples;
+}
+
+async function main(): Promise<void> {
+  const settings = readSettings(process.env);
+  const machine = await describeMachine();
+  const notes: string[] = [];
+  const client = await chooseOpenLoopClient(settings.binary, process.env.BENCH_OPEN_LOOP === "bench");
+  if (client === benchOpenLoopClient) {
+    notes.push("open loop: bench/open-loop.ts, a minimal pacer (raw keep-alive HTTP/1.1, latency from the intended send time), not operator loadgen");
+  }
+  const oursAvailable = await hasOurNode(settings);
+  if (!oursAvailable) notes.push(`${settings.binary} has no "ratelimiter serve" (run make build after the node lands): only the references were measured`);
+  if (settings.quick) notes.push("BENCH_QUICK=1: a smoke test with short runs, not a measurement");
+
+  const redis = await startRedis();
+  stopOnExit(() => redis.stop());
+  const runs: RunSample[] = [];
+  const scriptCalls = new Map<Algorithm, ScriptCall>();
+  let startSamples: number[] = [];
+  try {
+    for (let index = 0; index < settings.runs; index++) {
+      log(`run ${index + 1} of ${settings.runs}`);
+      const run: RunSample = { peers: {}, ours: {}, redisCeiling: {} };
+      await measurePeers(run, settings, redis, client);
+      if (oursAvailable) for (const algorithm of settings.algorithms) await measureOurs(run, settings, redis, client, algorithm, scriptCalls);
+      runs.push(run);
+    }
+    if (oursAvailable) startSamples = await measureStartMs(settings, redis, settings.algorithms[0]!);
+  } finally {
+    await redis.stop();
+  }
+  const sidecars = await runSidecars(settings);
+
+  let binaryBytes: number | null = null;
+  try {
+    binaryBytes = statSync(settings.binary).size;
+  } catch {
+    notes.push(`${settings.binary} not found: run make build`);
+  }
+  const report = {
+    ...buildReport({ settings, machine, openLoopClient: client.name, oursAvailable, runs, scriptCalls, startSamples, binaryBytes, notes }),
+    ...sidecars,
+  };
+  mkdirSync(dirname(settings.resultsFile), { recursive: true });
+  writeFileSync(settings.resultsFile, `${JSON.stringify(report, null, 2)}\n`);
+  console.error(`\n${renderTable(report)}\n`);
+  console.log(JSON.stringify(report, null, 2));
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(`bench: ${(error as Error).message}`);
+  await stopEverything();
+  process.exit(1);
+}
