@@ -96,6 +96,14 @@ describe("operator monitor: bad input", () => {
     expect({ exitCode, stdout, stderr }).toEqual({ exitCode: 2, stdout: "", stderr: `operator: state dir ${dir}/state.db is not writable: pass a writable --state-dir (env OPERATOR_STATE_DIR)\n` });
   });
 
+  test("a Redis URL it cannot use is a usage error that hides the password", async () => {
+    const result = await runCli(["monitor", "--once", "--targets", "http://127.0.0.1:9", "--redis-url", "memcached://:s3cret@127.0.0.1:6400", "--state-dir", stateDir()]);
+    expect(result).toEqual({
+      exitCode: 2, stdout: "",
+      stderr: 'operator: --redis-url "memcached://:***@127.0.0.1:6400" has an unknown scheme: use redis://, rediss://, redis+sentinel:// or redis+cluster:// (env OPERATOR_REDIS_URL)\n',
+    });
+  });
+
   test("--help teaches the subject's own options with their env vars", async () => {
     const result = await runCli(["monitor", "--help"]);
     expect(result.exitCode).toBe(0);
