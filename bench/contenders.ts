@@ -1,6 +1,5 @@
 // The servers a run measures: our node, one per algorithm, and the three HTTP peers. Each
 // prints a JSON line with its url first and answers POST /api/v1/check the same way.
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Algorithm, BenchSettings } from "./settings.ts";
 
@@ -17,18 +16,36 @@ export function peerCommand(peer: (typeof PEERS)[number], settings: BenchSetting
   return [peer.runtime, script, "--port", "0", "--redis-url", redisUrl, "--limit", String(settings.limit), "--window-ms", String(settings.windowMs)];
 }
 
+// A check that times out is decided by the fail policy without Redis: cheaper, so it would flatter
+// the figures. 1 s keeps every check on Redis even on a loaded machine (the default is 50 ms).
+const REDIS_TIMEOUT = "1s";
+
 export function oursCommand(settings: BenchSettings, redisUrl: string, algorithm: Algorithm, nodeId: string): string[] {
   return [
     settings.binary, "ratelimiter", "serve", "--port", "0", "--json", "--redis-url", redisUrl, "--node-id", nodeId,
-    "--algorithm", algorithm, "--default-limit", String(settings.limit), "--window", `${settings.windowMs / 1000}s`,
+    "--algorithm", algorithm, "--default-limit", String(settings.limit), "--window", `${settings.windowMs / 1000}s`, "--redis-timeout", REDIS_TIMEOUT,
   ];
 }
 
-/** The source of our check script for `algorithm` (the prelude, then the algorithm's body), if the tree has it. */
-export function ourScriptSource(settings: BenchSettings, algorithm: Algorithm): string | undefined {
-  const dir = join(settings.repoDir, "ratelimiter", "algorithms");
-  const files = [join(dir, "prelude.lua"), join(dir, `${algorithm}.lua`)];
-  return files.every((file) => existsSync(file)) ? files.map((file) => readFileSync(file, "utf8")).join("") : undefined;
+/**
+ * Every Lua script our node defines, composed by the node's own code: defineScripts is handed a
+ * stand-in client that only records what it is asked to define. Empty when the tree has none.
+ */
+export async function ourScriptSources(): Promise<string[]> {
+  try {
+    const { defineScripts } = await import("../ratelimiter/algorithms/scripts.ts");
+    const sources: string[] = [];
+    const recorder: Record<string, unknown> = {
+      defineCommand(name: string, definition: { lua: string }) {
+        sources.push(definition.lua);
+        recorder[name] = async () => undefined;
+      },
+    };
+    defineScripts(recorder as never);
+    return sources;
+  } catch {
+    return [];
+  }
 }
 
 /** Whether the binary has `ratelimiter serve` yet (the node may not have landed). */

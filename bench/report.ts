@@ -32,7 +32,7 @@ export function buildReport(inputs: ReportInputs) {
       redis_ceiling_command: call?.evalsha ?? null,
       redis_ceiling_script_loaded: call?.shaMatchesSource ?? null,
     };
-    if (call?.shaMatchesSource === false) notes.push(`${algorithm}: SCRIPT LOAD of ratelimiter/algorithms/prelude.lua + ${algorithm}.lua gave another SHA than the node sends; (a) ran the node's SHA`);
+    if (call?.shaMatchesSource === false) notes.push(`${algorithm}: the SHA the node sends is none of the scripts ratelimiter/algorithms/scripts.ts defines in this tree (a binary built from another tree?); (a) ran the node's SHA`);
     if (summary.fallback_decisions > 0) notes.push(`${algorithm}: ${summary.fallback_decisions} checks were decided by the fail policy, not by Redis: its figures flatter it`);
     if (call && !call.evalsha) notes.push(`${algorithm}: no EVALSHA seen for one check, so no Redis ceiling (commands: ${JSON.stringify(call.commandsPerCheck).slice(0, 300)})`);
   }
@@ -58,6 +58,7 @@ export function buildReport(inputs: ReportInputs) {
       open_loop_duration_ms: settings.openLoopDurationMs,
       open_loop_client: inputs.openLoopClient,
       redis_benchmark_requests: settings.redisBenchmarkRequests,
+      node_redis_timeout: "1s",
     },
     peers,
     results,

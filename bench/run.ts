@@ -6,7 +6,7 @@
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { startRedis, type RedisServer } from "../test/fixtures/redis.ts";
-import { fallbackDecisions, hasOurNode, ourScriptSource, oursCommand, peerCommand, PEERS } from "./contenders.ts";
+import { fallbackDecisions, hasOurNode, ourScriptSources, oursCommand, peerCommand, PEERS } from "./contenders.ts";
 import { runSidecars } from "./extras.ts";
 import { describeMachine } from "./machine.ts";
 import { benchOpenLoopClient, chooseOpenLoopClient, measureOpenLoop, measureSaturation, type OpenLoopClient } from "./measure.ts";
@@ -38,7 +38,7 @@ async function measurePeers(run: RunSample, settings: BenchSettings, redis: Redi
 async function measureOurs(run: RunSample, settings: BenchSettings, redis: RedisServer, client: OpenLoopClient, algorithm: Algorithm, scriptCalls: Map<Algorithm, ScriptCall>): Promise<void> {
   const server = await startServer(`node ${algorithm}`, oursCommand(settings, redis.url, algorithm, `bench-${algorithm}`), { cwd: settings.repoDir });
   try {
-    if (!scriptCalls.has(algorithm)) scriptCalls.set(algorithm, await captureScriptCall(redis.url, server.url, ourScriptSource(settings, algorithm)));
+    if (!scriptCalls.has(algorithm)) scriptCalls.set(algorithm, await captureScriptCall(redis.url, server.url, await ourScriptSources()));
     log(`ours ${algorithm}: saturation`);
     const saturation = await measureSaturation(server, redis, settings);
     const memory = memoryMb(server.pid);
