@@ -18,12 +18,12 @@ export function peerCommand(peer: (typeof PEERS)[number], settings: BenchSetting
 
 // A check that times out is decided by the fail policy without Redis: cheaper, so it would flatter
 // the figures. 1 s keeps every check on Redis even on a loaded machine (the default is 50 ms).
-const REDIS_TIMEOUT = "1s";
+export const NODE_REDIS_TIMEOUT = "1s";
 
 export function oursCommand(settings: BenchSettings, redisUrl: string, algorithm: Algorithm, nodeId: string): string[] {
   return [
     settings.binary, "ratelimiter", "serve", "--port", "0", "--json", "--redis-url", redisUrl, "--node-id", nodeId,
-    "--algorithm", algorithm, "--default-limit", String(settings.limit), "--window", `${settings.windowMs / 1000}s`, "--redis-timeout", REDIS_TIMEOUT,
+    "--algorithm", algorithm, "--default-limit", String(settings.limit), "--window", `${settings.windowMs / 1000}s`, "--redis-timeout", NODE_REDIS_TIMEOUT,
   ];
 }
 

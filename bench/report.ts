@@ -1,6 +1,6 @@
 // The bench's one JSON document: settings, references, our node per algorithm with same-run
 // ratios, open loop, memory, start time, binary size and the targets met or missed.
-import { PEERS } from "./contenders.ts";
+import { NODE_REDIS_TIMEOUT, PEERS } from "./contenders.ts";
 import type { Machine } from "./machine.ts";
 import type { ScriptCall } from "./redis-ceiling.ts";
 import type { Algorithm, BenchSettings } from "./settings.ts";
@@ -58,7 +58,7 @@ export function buildReport(inputs: ReportInputs) {
       open_loop_duration_ms: settings.openLoopDurationMs,
       open_loop_client: inputs.openLoopClient,
       redis_benchmark_requests: settings.redisBenchmarkRequests,
-      node_redis_timeout: "1s",
+      node_redis_timeout: NODE_REDIS_TIMEOUT,
     },
     peers,
     results,
