@@ -107,6 +107,11 @@ export interface Subject<O = unknown> {
 
 export interface SubjectContext {
   stateDir: string;
+  /**
+   * Restarts one part (by the id a person types, e.g. a node's) of the local deployment recorded
+   * in the state dir; rejects when there is none. Given by the command; absent in plain library use.
+   */
+  restartPart?(part: string, signal: AbortSignal): Promise<void>;
 }
 
 /** What the registry loads: a subject's static description and how to connect to one. */

@@ -2,6 +2,7 @@
 import { usageError } from "../../lib/errors.ts";
 import type { Subject, SubjectPlugin } from "../../lib/subject.ts";
 import { executeRatelimiterAction, ratelimiterActions } from "./actions.ts";
+import { localTargets } from "./local-targets.ts";
 import { invariants } from "./invariants.ts";
 import type { RatelimiterObservation } from "./observation.ts";
 import { createObserver } from "./observe.ts";
@@ -21,15 +22,19 @@ const plugin: SubjectPlugin<RatelimiterObservation> = {
   actionDefinitions: ratelimiterActions,
   async open(raw, context): Promise<Subject<RatelimiterObservation>> {
     const options = raw as SubjectOptions;
-    if (!options.targets) {
+    const local = options.targets ? undefined : localTargets(context.stateDir);
+    if (!options.targets && !local) {
       throw usageError("no_targets", `no --targets and no local cluster in ${context.stateDir}: run operator cluster up, or pass --targets http://host:port,... (env OPERATOR_TARGETS)`);
     }
+    const redisUrl = options.redisUrl ?? local?.redisUrl;
+    const adminToken = options.adminToken ?? local?.adminToken();
     const observer = createObserver({
-      targets: options.targets.map((url) => ({ url })),
-      ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+      targets: options.targets?.map((url) => ({ url })) ?? local!.nodes,
+      ...(redisUrl ? { redisUrl } : {}),
       httpTimeoutMs: options.httpTimeout,
       keySample: options.keySample,
     });
+    const restartPart = local ? context.restartPart : undefined;
     return {
       name: NAME,
       observe: (signal) => observer.observe(signal),
@@ -39,9 +44,11 @@ const plugin: SubjectPlugin<RatelimiterObservation> = {
       execute: (name, params, signal) =>
         executeRatelimiterAction(name, params, {
           nodes: async () => observer.nodes(),
-          ...(options.adminToken ? { adminToken: options.adminToken } : {}),
-          ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+          ...(adminToken ? { adminToken } : {}),
+          ...(redisUrl ? { redisUrl } : {}),
+          ...(restartPart ? { restartNode: (node: string, signal: AbortSignal) => restartPart(node, signal) } : {}),
           requestTimeoutMs: options.httpTimeout,
+          ...(context.restartPart ? { restartNode: context.restartPart, stateDir: context.stateDir } : {}),
         }, signal),
       diagnosisRules: rules,
       close: () => observer.close(),

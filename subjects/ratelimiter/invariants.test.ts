@@ -80,6 +80,8 @@ describe("ratelimiter invariants", () => {
     });
     expect(keysOf(paused)).toEqual(["node_degraded:node:a", "node_degraded:node:b", "node_degraded:node:c", "redis_unreachable:redis"]);
     expect(check(paused).find((v) => v.invariant === "redis_unreachable")!.evidence.failure).toBe("no_reply");
+    const writesPaused = mutate((o) => (o.redis!.writes = { ok: false, kind: "no_reply", message: "answers reads but a write did not complete within 1000 ms (paused for writes, or blocked)" }));
+    expect(check(writesPaused)).toMatchObject([{ invariant: "redis_unreachable", resource: "redis", evidence: { failure: "writes_blocked" } }]);
     const seenByNodes = mutate((o) => {
       delete o.redis;
       o.nodes.forEach((n) => Object.assign(n, { mode: "fail-closed", redisConnected: false }));
@@ -106,7 +108,7 @@ describe("ratelimiter invariants", () => {
     const near = mutate((o) => (o.redis!.memory!.usedBytes = 95_000_000));
     expect(check(near).map((v) => [violationKey(v), v.severity])).toEqual([["redis_memory:redis", "warning"]]);
     const refusing = mutate((o) => (o.redis!.memory!.oomRejectionsDelta = 12));
-    expect(check(refusing).map((v) => [v.severity, v.message])).toEqual([["critical", "Redis refuses writes (12 OOM errors since the last cycle): 2% of maxmemory used"]]);
+    expect(check(refusing).map((v) => [v.severity, v.message])).toEqual([["critical", "Redis refuses writes (OOM; 12 OOM errors since the last cycle): 2% of maxmemory used"]]);
     expect(keysOf(mutate((o) => (o.redis!.memory!.evictedKeysDelta = 3)))).toEqual(["redis_memory:redis"]);
     expect(keysOf(mutate((o) => Object.assign(o.redis!.memory!, { maxBytes: 0, usedBytes: 9e9 })))).toEqual([]);
   });

@@ -28,11 +28,18 @@ export const nodeDown = invariant("node_down", "critical", 6_000,
 
 export const redisUnreachable = invariant("redis_unreachable", "critical", 6_000,
   "Redis, the shared state of every node, cannot be reached: it refuses connections (down), accepts them but never answers (paused or blocked), " +
-  "or drops them. Nodes then decide by their fail policy (fail-open admits everything, fail-closed denies everything, local enforces a share).",
+  "drops them, or answers reads while its writes never complete (paused for writes). Nodes then decide by their fail policy (fail-open admits " +
+  "everything, fail-closed denies everything, local enforces a share).",
   (o) => {
+    const nodesConnected = () => live(o).map((n) => ({ node: n.id, connected: n.redisConnected ?? null }));
     if (o.redis && !o.redis.reachable) {
       return [violation("redis_unreachable", "critical", "redis", `Redis ${o.redis.url} ${o.redis.failure?.message ?? "does not answer"}`,
-        { url: o.redis.url, failure: o.redis.failure?.kind ?? "unknown", error: o.redis.failure?.message ?? null, nodes_connected: live(o).map((n) => ({ node: n.id, connected: n.redisConnected ?? null })) })];
+        { url: o.redis.url, failure: o.redis.failure?.kind ?? "unknown", error: o.redis.failure?.message ?? null, nodes_connected: nodesConnected() })];
+    }
+    const writes = o.redis?.writes;
+    if (o.redis && writes && !writes.ok && writes.kind === "no_reply") {
+      return [violation("redis_unreachable", "critical", "redis", `Redis ${o.redis.url} ${writes.message}`,
+        { url: o.redis.url, failure: "writes_blocked", error: writes.message, nodes_connected: nodesConnected() })];
     }
     const nodes = live(o);
     if (!o.redis && nodes.length > 0 && nodes.every((n) => n.redisConnected === false)) {
@@ -82,10 +89,10 @@ export const redisMemory = invariant("redis_memory", "warning", 10_000,
     const m = o.redis?.reachable ? o.redis.memory : undefined;
     if (!m) return [];
     const ratio = m.maxBytes > 0 ? m.usedBytes / m.maxBytes : 0;
-    const refusing = m.oomRejectionsDelta > 0;
+    const refusing = m.oomRejectionsDelta > 0 || (o.redis?.writes?.ok === false && o.redis.writes.kind === "oom");
     const evicting = m.evictedKeysDelta > 0;
     if (!refusing && !evicting && ratio < T.memoryRatio) return [];
-    const what = refusing ? `refuses writes (${m.oomRejectionsDelta} OOM errors since the last cycle)` : evicting ? `evicted ${m.evictedKeysDelta} keys since the last cycle` : "is near maxmemory";
+    const what = refusing ? `refuses writes (OOM; ${m.oomRejectionsDelta} OOM errors since the last cycle)` : evicting ? `evicted ${m.evictedKeysDelta} keys since the last cycle` : "is near maxmemory";
     return [violation("redis_memory", refusing || evicting ? "critical" : "warning", "redis", `Redis ${what}: ${Math.round(ratio * 100)}% of maxmemory used`,
       { used_bytes: m.usedBytes, max_bytes: m.maxBytes, used_ratio: round(ratio), policy: m.policy, evicted_keys: m.evictedKeysDelta, oom_rejections: m.oomRejectionsDelta })];
   });

@@ -31,10 +31,12 @@ const redisDown = rule("redis_down_or_paused", "Redis unreachable: refused conne
   const failure = String(v.evidence.failure ?? "unknown");
   const predicted = [violationKey(v), ...liveNodes(input.observation).map((n) => `node_degraded:node:${n.id}`)];
   const explains = [...new Set([...predicted, ...keysOf(input, "node_degraded"), ...fallbackSymptoms(input)])];
-  const faultClass = failure === "refused" ? "process_down" : failure === "no_reply" ? "process_paused" : "unreachable";
+  const faultClass = failure === "refused" ? "process_down" : failure === "no_reply" || failure === "writes_blocked" ? "process_paused" : "unreachable";
   const summary = {
     process_down: "Redis is down: it refuses connections, so every node decides by its fail policy",
-    process_paused: "Redis is paused or blocked: it accepts connections but answers nothing, so every check waits for the timeout and then falls back",
+    process_paused: failure === "writes_blocked"
+      ? "Redis is paused for writes (CLIENT PAUSE, or blocked): it answers reads but no write completes, so every check waits for the timeout and then falls back"
+      : "Redis is paused or blocked: it accepts connections but answers nothing, so every check waits for the timeout and then falls back",
     unreachable: "Redis cannot be reached by the nodes",
   }[faultClass];
   return [{
