@@ -1,7 +1,7 @@
 // The servers a run measures: our node, one per algorithm, and the three HTTP peers. Each
 // prints a JSON line with its url first and answers POST /api/v1/check the same way.
 import { join } from "node:path";
-import type { Algorithm, BenchSettings } from "./settings.ts";
+import { ALGORITHMS, type Algorithm, type BenchSettings } from "./settings.ts";
 
 export const PEERS = [
   { id: "http_ceiling", label: "(b) bare Bun.serve, no Redis", script: "http-ceiling.ts", runtime: "bun", openLoop: true },
@@ -27,25 +27,38 @@ export function oursCommand(settings: BenchSettings, redisUrl: string, algorithm
   ];
 }
 
+// Read at run time, not type-checked: the bench keeps working while the node's module evolves.
+const SCRIPTS_MODULE = "../ratelimiter/algorithms/scripts.ts";
+
 /**
- * Every Lua script our node defines, composed by the node's own code: defineScripts is handed a
- * stand-in client that only records what it is asked to define. Empty when the tree has none.
+ * Every Lua script our node defines, composed by the node's own code: each exported define*()
+ * of its scripts module is handed a stand-in client that records what it is asked to define,
+ * once per algorithm. Empty when the tree has no such module.
  */
 export async function ourScriptSources(): Promise<string[]> {
+  const sources = new Set<string>();
+  const recorder: Record<string, unknown> = {
+    defineCommand(name: string, definition: { lua: string }) {
+      sources.add(definition.lua);
+      recorder[name] = async () => undefined;
+    },
+  };
   try {
-    const { defineScripts } = await import("../ratelimiter/algorithms/scripts.ts");
-    const sources: string[] = [];
-    const recorder: Record<string, unknown> = {
-      defineCommand(name: string, definition: { lua: string }) {
-        sources.push(definition.lua);
-        recorder[name] = async () => undefined;
-      },
-    };
-    defineScripts(recorder as never);
-    return sources;
+    const module = (await import(SCRIPTS_MODULE)) as Record<string, unknown>;
+    for (const [name, define] of Object.entries(module)) {
+      if (typeof define !== "function" || !name.startsWith("define")) continue;
+      for (const algorithm of ALGORITHMS) {
+        try {
+          define(recorder, algorithm);
+        } catch {
+          // a define* with another shape: its scripts are simply not offered
+        }
+      }
+    }
   } catch {
-    return [];
+    // no scripts module in this tree
   }
+  return [...sources];
 }
 
 /** Whether the binary has `ratelimiter serve` yet (the node may not have landed). */
