@@ -13,7 +13,7 @@ export async function runSidecars(settings: BenchSettings): Promise<Record<strin
   for (const name of SIDECARS) {
     const script = join(settings.repoDir, "bench", `${name}.ts`);
     if (!existsSync(script)) continue;
-    console.error(`bench: running bench/${name}.ts`);
+    console.error(`bench: running bench/${name}.ts (its own figures, merged under "${name}")`);
     const proc = Bun.spawn(["bun", script], {
       cwd: settings.repoDir,
       stdout: "pipe",

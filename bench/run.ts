@@ -2,7 +2,8 @@
 // this machine, on one private redis-server. JSON on stdout (and bench/results/latest.json),
 // a table on stderr. BENCH_QUICK=1 for a smoke test; BENCH_RUNS (default 3), BENCH_DURATION
 // (seconds per wrk measurement), BENCH_ALGORITHMS (comma list), BENCH_BINARY (./operator),
-// BENCH_OPEN_LOOP=bench (use bench/open-loop.ts even when operator loadgen exists).
+// BENCH_OPEN_LOOP=bench (use bench/open-loop.ts even when operator loadgen exists), BENCH_EXTRAS=0
+// (skip bench/loadgen.ts and bench/monitor.ts).
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { startRedis, type RedisServer } from "../test/fixtures/redis.ts";
@@ -19,7 +20,8 @@ import { round } from "./stats.ts";
 import type { RunSample } from "./summary.ts";
 import { renderTable } from "./table.ts";
 
-const log = (message: string) => console.error(`bench: ${message}`);
+const benchStartedAt = performance.now();
+const log = (message: string) => console.error(`bench: [${Math.round((performance.now() - benchStartedAt) / 1000)}s] ${message}`);
 
 async function measurePeers(run: RunSample, settings: BenchSettings, redis: RedisServer, client: OpenLoopClient): Promise<void> {
   for (const peer of PEERS) {
@@ -96,7 +98,7 @@ async function main(): Promise<void> {
   } finally {
     await redis.stop();
   }
-  const sidecars = await runSidecars(settings);
+  const sidecars = process.env.BENCH_EXTRAS === "0" ? {} : await runSidecars(settings);
 
   let binaryBytes: number | null = null;
   try {
