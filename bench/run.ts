@@ -15,7 +15,7 @@ import { startServer, stopEverything, stopOnExit } from "./processes.ts";
 import { memoryMb } from "./proc-stats.ts";
 import { captureScriptCall, runRedisBenchmark, type ScriptCall } from "./redis-ceiling.ts";
 import { readSettings, type Algorithm, type BenchSettings } from "./settings.ts";
-import { buildReport } from "./report.ts";
+import { buildReport, type StartSamples } from "./report.ts";
 import { round } from "./stats.ts";
 import type { RunSample } from "./summary.ts";
 import { renderTable } from "./table.ts";
@@ -29,8 +29,9 @@ async function measurePeers(run: RunSample, settings: BenchSettings, redis: Redi
     try {
       log(`${peer.label}: saturation`);
       const saturation = await measureSaturation(server, redis, settings);
+      const memory = memoryMb(server.pid);
       const openLoop = peer.openLoop ? await measureOpenLoop(server, redis, settings, client) : null;
-      run.peers[peer.id] = { saturation, openLoop };
+      run.peers[peer.id] = { saturation, openLoop, memoryMb: memory };
     } finally {
       await server.stop();
     }
@@ -59,11 +60,15 @@ async function measureOurs(run: RunSample, settings: BenchSettings, redis: Redis
   }
 }
 
-async function measureStartMs(settings: BenchSettings, redis: RedisServer, algorithm: Algorithm): Promise<number[]> {
-  const samples: number[] = [];
+/** Start-to-healthy samples of our node, and of `operator --version` alone (the binary's own start). */
+async function measureStartMs(settings: BenchSettings, redis: RedisServer, algorithm: Algorithm): Promise<StartSamples> {
+  const samples: StartSamples = { healthy: [], version: [] };
   for (let index = 0; index < settings.startSamples; index++) {
+    const versionStartedAt = performance.now();
+    await Bun.spawn([settings.binary, "--version"], { stdout: "ignore", stderr: "ignore", stdin: "ignore" }).exited;
+    samples.version.push(round(performance.now() - versionStartedAt, 1)!);
     const server = await startServer("node start", oursCommand(settings, redis.url, algorithm, `bench-start-${index}`), { cwd: settings.repoDir });
-    samples.push(round(server.healthyMs, 1)!);
+    samples.healthy.push(round(server.healthyMs, 1)!);
     await server.stop();
   }
   return samples;
@@ -85,7 +90,7 @@ async function main(): Promise<void> {
   stopOnExit(() => redis.stop());
   const runs: RunSample[] = [];
   const scriptCalls = new Map<Algorithm, ScriptCall>();
-  let startSamples: number[] = [];
+  let startSamples: StartSamples = { healthy: [], version: [] };
   try {
     for (let index = 0; index < settings.runs; index++) {
       log(`run ${index + 1} of ${settings.runs}`);
