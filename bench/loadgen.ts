@@ -1,7 +1,8 @@
 // `make bench`, loadgen's own figures against one real rate-limiter node: the rate error at 1k and
 // 5k req/s and at the highest rate it sustains, its CPU per 1,000 requests, its send lag, and wrk's
 // closed-loop maximum on the same node in the same run. JSON on stdout, a table on stderr.
-// Runnable alone: `bun bench/loadgen.ts` (uses ./operator when built, else the source).
+// Runnable alone: `bun bench/loadgen.ts` (uses ./operator when built, else the source);
+// BENCH_QUICK=1 (set by bench/run.ts for a smoke run) shortens every measurement.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +12,9 @@ import { checkWorkload } from "../subjects/ratelimiter/workloads.ts";
 const ROOT = join(import.meta.dir, "..");
 const OPERATOR = existsSync(join(ROOT, "operator")) ? [join(ROOT, "operator")] : ["bun", join(ROOT, "cmd", "main.ts")];
 const KEYS = 1000;
+const QUICK = process.env.BENCH_QUICK === "1";
+/** Seconds per measurement: the 1k and 5k runs, each step of the search for the maximum, wrk. */
+const SECONDS = QUICK ? { fixed: 2, step: 1, wrk: 2 } : { fixed: 5, step: 3, wrk: 5 };
 
 interface Run {
   rate: number;
@@ -70,7 +74,7 @@ async function wrkRate(url: string): Promise<number | undefined> {
     script,
     `local i = 0\nwrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nrequest = function()\n  i = i + 1\n  return wrk.format(nil, nil, nil, '{"key":"bench-' .. (i % ${KEYS}) .. '","cost":1}')\nend\n`,
   );
-  const proc = Bun.spawn(["wrk", "-t2", "-c64", "-d5s", "-s", script, `${url}/api/v1/check`], { stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(["wrk", "-t2", "-c64", `-d${SECONDS.wrk}s`, "-s", script, `${url}/api/v1/check`], { stdout: "pipe", stderr: "pipe" });
   const out = await new Response(proc.stdout).text();
   await proc.exited;
   const match = /Requests\/sec:\s+([\d.]+)/.exec(out);
@@ -84,14 +88,14 @@ export async function runLoadgenBench() {
     if (up.code !== 0) throw new Error(`cluster up failed: ${up.stderr}`);
     const url = JSON.parse(up.stdout).nodes[0].url as string;
     await loadgenRun(url, 500, 1); // warm the node and the generator's JIT
-    const runs = [await loadgenRun(url, 1000, 5), await loadgenRun(url, 5000, 5)];
+    const runs = [await loadgenRun(url, 1000, SECONDS.fixed), await loadgenRun(url, 5000, SECONDS.fixed)];
     let rate = 5000;
     let best = runs[1]!;
     for (;;) {
       rate = Math.round(rate * 1.5);
-      const run = await loadgenRun(url, rate, 3);
+      const run = await loadgenRun(url, rate, SECONDS.step);
       runs.push(run);
-      if (!sustained(run) || rate > 60_000) break;
+      if (!sustained(run) || rate > 60_000 || (QUICK && runs.length >= 3)) break;
       best = run;
     }
     const wrk = await wrkRate(url);
