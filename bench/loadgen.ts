@@ -4,7 +4,7 @@
 // Runnable alone: `bun bench/loadgen.ts` (uses ./operator when built, else the source);
 // BENCH_QUICK=1 (set by bench/run.ts for a smoke run) shortens every measurement.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { runSession, type SessionReport } from "../lib/load/session.ts";
 import { checkWorkload } from "../subjects/ratelimiter/workloads.ts";
@@ -87,32 +87,41 @@ export async function runLoadgenBench() {
     const up = await cli(["cluster", "up", "--nodes", "1", "--algorithm", "fixed-window", "--default-limit", "1000000000", "--json"], stateDir);
     if (up.code !== 0) throw new Error(`cluster up failed: ${up.stderr}`);
     const url = JSON.parse(up.stdout).nodes[0].url as string;
+    // A shared machine skews every figure: the load around the run goes into the report.
+    const loadBefore = Math.round(loadavg()[0]! * 100) / 100;
     await loadgenRun(url, 500, 1); // warm the node and the generator's JIT
     const runs = [await loadgenRun(url, 1000, SECONDS.fixed), await loadgenRun(url, 5000, SECONDS.fixed)];
+    // The highest sustained rate: up by 1.5x from 5k while it holds; down by 0.7x while it does not.
+    let best = sustained(runs[1]!) ? runs[1]! : undefined;
     let rate = 5000;
-    let best = runs[1]!;
-    for (;;) {
-      rate = Math.round(rate * 1.5);
+    const steps = QUICK ? 1 : 8;
+    for (let step = 0; step < steps; step++) {
+      rate = Math.round(best ? rate * 1.5 : rate * 0.7);
+      if (rate > 60_000 || rate < 200) break;
       const run = await loadgenRun(url, rate, SECONDS.step);
       runs.push(run);
-      if (!sustained(run) || rate > 60_000 || (QUICK && runs.length >= 3)) break;
-      best = run;
+      if (sustained(run)) best = run;
+      else if (best) break;
     }
     const wrk = await wrkRate(url);
     const at5k = runs[1]!;
-    const maxSustained = sustained(best) ? best.rate : 0;
+    const maxSustained = best?.rate ?? 0;
+    // Throughput, as wrk measures it: the most requests per second loadgen got through, sustained or not.
+    const maxAchieved = Math.max(...runs.map((r) => r.achieved_rate));
     return {
       bench: "loadgen",
       target: "one rate-limiter node (fixed-window, 1000 keys) on its own redis-server, through its link proxy",
+      load_average_1m: { before: loadBefore, after: Math.round(loadavg()[0]! * 100) / 100 },
       runs,
       max_sustained_rate: maxSustained,
+      max_achieved_rate: maxAchieved,
       wrk_rate: wrk ?? null,
-      ratio_to_wrk: wrk ? Math.round((maxSustained / wrk) * 1000) / 1000 : null,
+      ratio_to_wrk: wrk ? Math.round((maxAchieved / wrk) * 1000) / 1000 : null,
       targets: {
-        rate_error_under_0_5pct_at_1k_5k_max: [runs[0]!, at5k, best].every((r) => r.rate_error < 0.005),
+        rate_error_under_0_5pct_at_1k_5k_max: [runs[0]!, at5k, best].every((r) => r !== undefined && r.rate_error < 0.005),
         send_lag_p99_under_2ms_at_5k: at5k.send_lag_p99_ms < 2,
         cpu_under_0_3_core_at_5k: at5k.cpu_cores < 0.3,
-        at_least_80pct_of_wrk: wrk ? maxSustained >= 0.8 * wrk : null,
+        at_least_80pct_of_wrk: wrk ? maxAchieved >= 0.8 * wrk : null,
       },
     };
   } finally {
@@ -128,7 +137,7 @@ function table(result: Awaited<ReturnType<typeof runLoadgenBench>>): string {
   return [
     "rate\tachieved\terror\tlag p99 ms\tlat p99 ms\tcores\tcpu ms/1k\terr+drop\tsaturated",
     ...rows,
-    `max sustained ${result.max_sustained_rate}/s; wrk ${result.wrk_rate ?? "n/a"}/s; ratio ${result.ratio_to_wrk ?? "n/a"}`,
+    `max sustained ${result.max_sustained_rate}/s; max achieved ${result.max_achieved_rate}/s; wrk ${result.wrk_rate ?? "n/a"}/s; ratio ${result.ratio_to_wrk ?? "n/a"}; load average ${result.load_average_1m.before} -> ${result.load_average_1m.after}`,
     `targets: ${Object.entries(result.targets).map(([k, v]) => `${k}=${v}`).join(", ")}`,
   ].join("\n");
 }
