@@ -1,6 +1,7 @@
 // operator chaos on a real local cluster, Redis, link and key faults: each takes effect (seen
 // from outside: writes fail, latency rises, a link stops, a key loses its TTL) and is reverted.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { downAll, eventually, portOf, redisCli, startLocalCluster, type LocalCluster } from "./fixtures/local-cluster.ts";
 
 let cluster: LocalCluster;
@@ -40,9 +41,15 @@ describe("chaos: Redis, link and key faults", () => {
     expect(await redisCli(redisPort, ["SET", "chaos-test", "1"])).toBe("OK");
   }, 30_000);
 
-  test("redis-kill: Redis is gone, then restarted from its append-only file with the counters it had", async () => {
+  test("redis-kill: Redis is gone, then restarted from its append-only file: no key is admitted past its limit by the restart", async () => {
     // Redis writes its append-only file before it answers; a killed process loses nothing written.
     expect(await redisCli(redisPort, ["SET", "survives-restart", "yes"])).toBe("OK");
+    const token = readFileSync(cluster.up.admin_token_file, "utf8").trim();
+    const limit = await fetch(`${node("a").url}/api/v1/limits/persisted`, { method: "PUT", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ limit: 3, window_ms: 600_000 }) });
+    expect(limit.status).toBe(200);
+    const check = () => fetch(`${node("b").url}/api/v1/check`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key: "persisted" }) }).then((r) => r.status);
+    expect([await check(), await check(), await check(), await check()]).toEqual([200, 200, 200, 429]);
+
     const fault = await inject(["redis-kill", "--duration", "2s"]);
     expect(await redisCli(redisPort, ["PING"])).toStartWith("ERROR");
     expect(await reverted(fault.id)).toMatchObject({ verified: true });
@@ -50,6 +57,9 @@ describe("chaos: Redis, link and key faults", () => {
     const status = await cluster.status();
     expect(status.redis.pids[0]).not.toBe(cluster.up.redis.pids[0]);
     expect(await eventually(() => cluster.status(), (s) => s.healthy, 15_000)).toMatchObject({ healthy: true });
+    // Every node is back on Redis (healthy), and the counter came back with it: the key stays at its limit.
+    const mode = await fetch(`${node("b").url}/api/v1/node`).then((r) => r.json() as Promise<{ mode: string }>);
+    expect([mode.mode, await check()]).toEqual(["redis", 429]);
   }, 40_000);
 
   test("redis-latency: one node's link slows down, the other's does not; reverted at expiry", async () => {
