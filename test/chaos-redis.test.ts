@@ -33,7 +33,7 @@ async function pingMs(port: number, timeoutMs = 1500): Promise<number | undefine
 
 describe("chaos: Redis, link and key faults", () => {
   test("redis-pause --mode write: writes wait, reads pass; Redis resumes at expiry", async () => {
-    const fault = await inject(["redis-pause", "--duration", "2s"]);
+    const fault = await inject(["redis-pause", "--duration", "4s"]);
     expect(fault.target).toBe("redis");
     expect(await redisCli(redisPort, ["SET", "chaos-test", "1"], 700)).toBeUndefined();
     expect(await redisCli(redisPort, ["PING"])).toBe("PONG");
@@ -63,7 +63,7 @@ describe("chaos: Redis, link and key faults", () => {
   }, 40_000);
 
   test("redis-latency: one node's link slows down, the other's does not; reverted at expiry", async () => {
-    const fault = await inject(["redis-latency", "--node", "a", "--latency", "200ms", "--jitter", "20ms", "--duration", "3s"]);
+    const fault = await inject(["redis-latency", "--node", "a", "--latency", "200ms", "--jitter", "20ms", "--duration", "4s"]);
     expect(await pingMs(linkPort("a"))).toBeGreaterThanOrEqual(360);
     expect(await pingMs(linkPort("b"))).toBeDefined();
     expect(await reverted(fault.id)).toMatchObject({ verified: true });
@@ -72,7 +72,7 @@ describe("chaos: Redis, link and key faults", () => {
   }, 30_000);
 
   test("partition: one node's link blackholes, the other passes; healed at expiry", async () => {
-    const fault = await inject(["partition", "--node", "b", "--duration", "2s"]);
+    const fault = await inject(["partition", "--node", "b", "--duration", "4s"]);
     expect(await pingMs(linkPort("b"), 800)).toBeUndefined();
     expect(await pingMs(linkPort("a"))).toBeDefined();
     expect(await reverted(fault.id)).toMatchObject({ verified: true });
@@ -80,14 +80,14 @@ describe("chaos: Redis, link and key faults", () => {
   }, 30_000);
 
   test("redis-oom: writes fail with OOM; maxmemory is restored", async () => {
-    const fault = await inject(["redis-oom", "--duration", "2s"]);
+    const fault = await inject(["redis-oom", "--duration", "4s"]);
     expect(await redisCli(redisPort, ["SET", "oom-test", "1"])).toStartWith("OOM command not allowed");
     expect(await reverted(fault.id)).toMatchObject({ verified: true });
     expect([await redisCli(redisPort, ["SET", "oom-test", "1"]), await redisCli(redisPort, ["CONFIG", "GET", "maxmemory"])]).toEqual(["OK", "maxmemory\n0"]);
   }, 30_000);
 
   test("stale-key: the counter loses its TTL (stuck), and gets it back", async () => {
-    const fault = await inject(["stale-key", "--key", "sk", "--duration", "2s"]);
+    const fault = await inject(["stale-key", "--key", "sk", "--duration", "4s"]);
     expect(fault.target).toBe("key:sk");
     expect(await redisCli(redisPort, ["PTTL", "ratelimit:{sk}:fw"])).toBe("-1");
     expect(await reverted(fault.id)).toMatchObject({ verified: true });
