@@ -89,7 +89,7 @@ export async function runLoadgenBench() {
     const url = JSON.parse(up.stdout).nodes[0].url as string;
     // A shared machine skews every figure: the load around the run goes into the report.
     const loadBefore = Math.round(loadavg()[0]! * 100) / 100;
-    await loadgenRun(url, 500, 1); // warm the node and the generator's JIT
+    await loadgenRun(url, 2000, QUICK ? 1 : 3); // warm the node and the generator's JIT
     const runs = [await loadgenRun(url, 1000, SECONDS.fixed), await loadgenRun(url, 5000, SECONDS.fixed)];
     // The highest sustained rate: up by 1.5x from 5k while it holds; down by 0.7x while it does not.
     let best = sustained(runs[1]!) ? runs[1]! : undefined;
