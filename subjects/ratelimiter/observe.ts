@@ -35,6 +35,8 @@ const LINK_SAMPLES = 3;
 const LEDGER_RETAIN_MS = 20 * 60_000;
 const FALLBACK_SPAN_MS = 60_000;
 const MAX_STALE_SUSPECTS = 100;
+/** The span of "who takes the traffic now" (hot keys). */
+const TRAFFIC_SPAN_MS = 20_000;
 
 export interface Observer {
   observe(signal: AbortSignal): Promise<RatelimiterObservation>;
@@ -157,8 +159,15 @@ export function createObserver(options: ObserverOptions): Observer {
       const counters = counterReads.flatMap((r) => r.counters);
       const keys = focus.map((key) => keyTraffic(key, reported.get(key)!, counters.filter((c) => c.key === key), redis, { at, recentMs, defaultWindowMs }));
       const reportedChecks = [...reported.values()].reduce((sum, r) => sum + r.checks, 0);
+      const recent = ledger.checksByKey(TRAFFIC_SPAN_MS, at);
+      const shares = recent.size > 0 ? recent : new Map([...reported].map(([key, r]) => [key, r.checks]));
+      const traffic = {
+        basis: recent.size > 0 ? ("recent" as const) : ("reported" as const),
+        total: [...shares.values()].reduce((sum, n) => sum + n, 0),
+        top: [...shares].sort(([, a], [, b]) => b - a).slice(0, 5).map(([key, checks]) => ({ key, checks })),
+      };
       lastNodes = nodes.map((n) => ({ id: n.id, url: n.url, reachable: n.reachable }));
-      const observation: RatelimiterObservation = { at, nodes, ...(redis ? { redis } : {}), keys, reportedChecks, problems };
+      const observation: RatelimiterObservation = { at, nodes, ...(redis ? { redis } : {}), keys, reportedChecks, traffic, problems };
       if (redis?.reachable) staleSuspects = stalenessOf(observation).flatMap((s) => (s.redisKey ? [s.redisKey] : [])).slice(0, MAX_STALE_SUSPECTS);
       return observation;
     },
