@@ -1,14 +1,15 @@
 // `make bench`: our node per algorithm against its references, all measured in this run on
 // this machine, on one private redis-server. JSON on stdout (and bench/results/latest.json),
 // a table on stderr. BENCH_QUICK=1 for a smoke test; BENCH_RUNS (default 3), BENCH_DURATION
-// (seconds per wrk measurement), BENCH_ALGORITHMS (comma list), BENCH_BINARY (./operator).
+// (seconds per wrk measurement), BENCH_ALGORITHMS (comma list), BENCH_BINARY (./operator),
+// BENCH_OPEN_LOOP=bench (use bench/open-loop.ts even when operator loadgen exists).
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { startRedis, type RedisServer } from "../test/fixtures/redis.ts";
 import { fallbackDecisions, hasOurNode, ourScriptSource, oursCommand, peerCommand, PEERS } from "./contenders.ts";
 import { runSidecars } from "./extras.ts";
 import { describeMachine } from "./machine.ts";
-import { benchOpenLoopClient, measureOpenLoop, measureSaturation, type OpenLoopClient } from "./measure.ts";
+import { benchOpenLoopClient, chooseOpenLoopClient, measureOpenLoop, measureSaturation, type OpenLoopClient } from "./measure.ts";
 import { startServer, stopEverything, stopOnExit } from "./processes.ts";
 import { memoryMb } from "./proc-stats.ts";
 import { captureScriptCall, runRedisBenchmark, type ScriptCall } from "./redis-ceiling.ts";
@@ -70,8 +71,10 @@ async function main(): Promise<void> {
   const settings = readSettings(process.env);
   const machine = await describeMachine();
   const notes: string[] = [];
-  const client = benchOpenLoopClient;
-  notes.push("open loop: bench/open-loop.ts (a minimal pacer: raw keep-alive HTTP/1.1, latency from the intended send time); operator loadgen has not landed");
+  const client = await chooseOpenLoopClient(settings.binary, process.env.BENCH_OPEN_LOOP === "bench");
+  if (client === benchOpenLoopClient) {
+    notes.push("open loop: bench/open-loop.ts, a minimal pacer (raw keep-alive HTTP/1.1, latency from the intended send time), not operator loadgen");
+  }
   const oursAvailable = await hasOurNode(settings);
   if (!oursAvailable) notes.push(`${settings.binary} has no "ratelimiter serve" (run make build after the node lands): only the references were measured`);
   if (settings.quick) notes.push("BENCH_QUICK=1: a smoke test with short runs, not a measurement");

@@ -55,7 +55,7 @@ export function summarizeOpenLoop(reports: OpenLoopReport[]) {
     p99_ms: at((r) => r.latency_ms.p99),
     p999_ms: at((r) => r.latency_ms.p999),
     max_ms: at((r) => r.latency_ms.max),
-    errors: reports.reduce((sum, r) => sum + r.errors.status + r.errors.network + r.errors.timeout, 0),
+    errors: reports.reduce((sum, r) => sum + Object.values(r.errors).reduce((a, b) => a + b, 0), 0),
     send_lag_p99_ms: at((r) => r.send_lag_ms.p99),
     p99_ms_runs: reports.map((r) => r.latency_ms.p99),
   };

@@ -2,7 +2,6 @@
 // (e.g. --targets) join this command's table, so the command is built once the subject is known.
 import type { CommandDef } from "citty";
 import { defineOperatorCommand, stateDirOption } from "../lib/cli.ts";
-import { clusterRestart } from "../lib/cluster.ts";
 import { defineOptions, NonNegativeNumber, PositiveDuration, Switch } from "../lib/config.ts";
 import { ExitCode } from "../lib/errors.ts";
 import { log } from "../lib/log.ts";
@@ -10,8 +9,8 @@ import { runMonitor } from "../lib/monitor.ts";
 import { loadSubject } from "../lib/registry.ts";
 import { applyModeOption, responseOptions, responseStageFrom, secretValues } from "../lib/response-options.ts";
 import { openState } from "../lib/state.ts";
+import { subjectContext } from "./subject-context.ts";
 import { subjectNameIn, subjectOption } from "../lib/subject-selection.ts";
-import { selfCommand } from "./self-command.ts";
 
 const monitorOptions = defineOptions({
   ...subjectOption,
@@ -40,9 +39,7 @@ export default async function monitorCommand(): Promise<CommandDef<any>> {
       const secrets = secretValues({ ...monitorOptions, ...plugin.options }, options as Record<string, unknown>);
       const response = responseStageFrom(options, { secrets, subjectDescription: plugin.description });
       const state = openState(options.stateDir);
-      const restartPart = async (part: string, actionSignal: AbortSignal) =>
-        void (await clusterRestart({ stateDir: state.dir, env, selfCommand: selfCommand(), signal: actionSignal, note: out.note }, part));
-      const subject = await plugin.open(options as Record<string, unknown>, { stateDir: state.dir, restartPart }).catch((error) => {
+      const subject = await plugin.open(options as Record<string, unknown>, subjectContext(state.dir, { env, out })).catch((error) => {
         state.close();
         throw error;
       });

@@ -108,8 +108,8 @@ export interface Subject<O = unknown> {
 export interface SubjectContext {
   stateDir: string;
   /**
-   * Restarts one part of the local deployment recorded in `stateDir` (cmd/ passes it when it can
-   * start this binary); a subject's restart action uses it, and says so when it is absent.
+   * Restarts one part (by the id a person types, e.g. a node's) of the local deployment recorded
+   * in the state dir; rejects when there is none. Given by the command; absent in plain library use.
    */
   restartPart?(part: string, signal: AbortSignal): Promise<void>;
 }

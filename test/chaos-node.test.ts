@@ -43,6 +43,8 @@ describe("chaos: node faults", () => {
     expect(list.faults.map((f: { name: string }) => f.name)).toEqual(["node-kill", "node-pause", "node-drain", "redis-pause", "redis-kill", "redis-latency", "partition", "redis-oom", "stale-key", "hot-key"]);
     const dry = await cluster.cli(["chaos", "node-kill", "--node", "b", "--dry-run", "--json"]);
     expect(JSON.parse(dry.stdout)).toMatchObject({ dry_run: true, fault: "node-kill", target: "node:b", duration_ms: 10_000 });
+    const random = await cluster.cli(["chaos", "node-pause", "--random", "--dry-run", "--json"]);
+    expect(JSON.parse(random.stdout).target).toMatch(/^node:[abc]$/);
     expect(await health("b")).toBe(200);
     expect(JSON.parse((await cluster.cli(["chaos", "status", "--all", "--json"])).stdout).faults).toEqual([]);
   }, 30_000);

@@ -48,6 +48,7 @@ const plugin: SubjectPlugin<RatelimiterObservation> = {
           ...(redisUrl ? { redisUrl } : {}),
           ...(restartPart ? { restartNode: (node: string, signal: AbortSignal) => restartPart(node, signal) } : {}),
           requestTimeoutMs: options.httpTimeout,
+          ...(context.restartPart ? { restartNode: context.restartPart, stateDir: context.stateDir } : {}),
         }, signal),
       diagnosisRules: rules,
       close: () => observer.close(),

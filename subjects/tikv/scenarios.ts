@@ -1,6 +1,8 @@
 // Fault → expected tickets → expected diagnosis → remedy, as plain data for the demo and eval
-// runners. Stores are named as containers (`tikv1`); `{tikv1}` in a string stands for the id PD
-// gave that store, which only the running cluster knows: `bindScenario` fills it in.
+// runners, in this subject's detail (`tikvScenarios`) and in the shared shape of lib/scenario.ts
+// (`scenarios`). Stores are named as containers (`tikv1`); `{tikv1}` in a string stands for the id
+// PD gave that store, which only the running cluster knows: `bindScenario` fills it in.
+import type { Scenario } from "../../lib/scenario.ts";
 
 export interface ScenarioFault {
   /** A fault the TiKV chaos (docker) and the test stand-in both play: `store_stop` = `docker stop`. */
@@ -31,7 +33,7 @@ export interface TikvScenario {
   remedy: { action: string; params: Record<string, unknown>; clears: string[] } | null;
 }
 
-export const scenarios: TikvScenario[] = [
+export const tikvScenarios: TikvScenario[] = [
   {
     name: "store-down",
     description: "A TiKV process stops for good: PD marks its store Down, its replicas are lost and its leaders move.",
@@ -106,8 +108,38 @@ export const scenarios: TikvScenario[] = [
   },
 ];
 
-/** The scenario with `{tikvN}` replaced by the store ids of the running cluster (by address host). */
-export function bindScenario(scenario: TikvScenario, stores: { id: string; address: string }[]): TikvScenario {
+/** How long PD takes to call a stopped store Down in deploy/tikv (max-store-down-time 2m), plus grace. */
+const STORE_DOWN_DEADLINE_MS = 180_000;
+const DEADLINE_MS = 90_000;
+const FAULT_DURATION_MS = 300_000;
+
+/**
+ * The shared shape: detections are every expected invariant on every expected resource; the remedy
+ * is kept only where it alone clears every invariant while the fault still holds (the eval's test).
+ */
+export function toScenario(t: TikvScenario): Scenario {
+  const clearsAll = t.remedy !== null && t.expect.invariants.every((i) => t.remedy!.clears.includes(i));
+  return {
+    name: t.name,
+    subject: "tikv",
+    title: t.description.split(":")[0]!,
+    narration: t.description,
+    deployment: { stores: String(t.topology.stores), ...(t.needsPrometheus ? { prometheus: "true" } : {}) },
+    faults: [{ fault: t.fault.name, params: Object.fromEntries(Object.entries(t.fault.params).map(([k, v]) => [k, String(v)])), durationMs: FAULT_DURATION_MS }],
+    expect: {
+      detections: t.expect.invariants.flatMap((invariant) => t.expect.resources.map((resource) => ({ invariant, resource }))),
+      deadlineMs: t.expect.invariants.includes("store_down") ? STORE_DOWN_DEADLINE_MS : DEADLINE_MS,
+      components: [t.expect.component],
+      faultClass: t.expect.faultClass,
+    },
+    ...(clearsAll ? { remedy: [{ action: t.remedy!.action, params: t.remedy!.params }] } : {}),
+  };
+}
+
+export const scenarios: Scenario[] = tikvScenarios.map(toScenario);
+
+/** The scenario (either shape) with `{tikvN}` replaced by the store ids of the running cluster (by address host). */
+export function bindScenario<S extends { name: string }>(scenario: S, stores: { id: string; address: string }[]): S {
   const idOf = (name: string) => {
     const store = stores.find((s) => s.address.split(":")[0] === name);
     if (!store) throw new Error(`scenario ${scenario.name} names ${name}, but no store has that address (${stores.map((s) => s.address).join(", ")})`);
@@ -119,5 +151,5 @@ export function bindScenario(scenario: TikvScenario, stores: { id: string; addre
     if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, bind(v)]));
     return value;
   };
-  return bind(scenario) as TikvScenario;
+  return bind(scenario) as S;
 }
