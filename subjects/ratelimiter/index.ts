@@ -34,7 +34,6 @@ const plugin: SubjectPlugin<RatelimiterObservation> = {
       httpTimeoutMs: options.httpTimeout,
       keySample: options.keySample,
     });
-    const restartPart = local ? context.restartPart : undefined;
     return {
       name: NAME,
       observe: (signal) => observer.observe(signal),
@@ -46,8 +45,8 @@ const plugin: SubjectPlugin<RatelimiterObservation> = {
           nodes: async () => observer.nodes(),
           ...(adminToken ? { adminToken } : {}),
           ...(redisUrl ? { redisUrl } : {}),
-          ...(restartPart ? { restartNode: (node: string, signal: AbortSignal) => restartPart(node, signal) } : {}),
           requestTimeoutMs: options.httpTimeout,
+          // Node ids are matched to the local cluster's by URL: a node outside it is refused.
           ...(context.restartPart ? { restartNode: context.restartPart, stateDir: context.stateDir } : {}),
         }, signal),
       diagnosisRules: rules,
