@@ -30,6 +30,8 @@ const FOCUS_KEYS = 8;
 const P99_SPAN_MS = 30_000;
 /** A p99 needs enough checks that one slow check (a script loading, a GC pause) is not the p99. */
 const P99_MIN_CHECKS = 100;
+/** A node's /metrics is scraped at most this often (the p99 spans ~30 s anyway), ms. */
+const METRICS_EVERY_MS = 5_000;
 /** A node's Redis latency is the least of its last few reports: a slow link is slow every time, a spike is not. */
 const LINK_SAMPLES = 3;
 const LEDGER_RETAIN_MS = 20 * 60_000;
@@ -52,6 +54,8 @@ export function createObserver(options: ObserverOptions): Observer {
   const roster = new NodeRoster(new Map(options.targets.map((t) => [trim(t.url), t.id])));
   const idsByUrl = new Map<string, string>();
   const metricsHistory = new Map<string, { at: number; buckets: Buckets }[]>();
+  const scrapedAt = new Map<string, number>();
+  const lastLatency = new Map<string, Pick<NodeState, "checkP99Ms" | "checkSamples">>();
   const linkLatency = new Map<string, number[]>();
   const fallbackHistory = new Map<string, { at: number; total: number }[]>();
   const ledger = new TrafficLedger(LEDGER_RETAIN_MS);
@@ -76,7 +80,8 @@ export function createObserver(options: ObserverOptions): Observer {
       redisConnected: d.redis?.connected, redisLatencyMs: steadyLatency(id, d.redis?.latency_ms ?? undefined),
       failPolicy: d.fail_policy, algorithm: d.algorithm, defaultLimit: d.default_limit, windowMs: d.window_ms, uptimeMs: d.uptime_ms,
     };
-    if (reading.metrics) Object.assign(state, checkLatency(id, reading.metrics.checkBuckets, at));
+    if (reading.metrics) lastLatency.set(id, checkLatency(id, reading.metrics.checkBuckets, at));
+    Object.assign(state, lastLatency.get(id) ?? {});
     if (d.decisions) state.recentFallbacks = recentFallbacks(id, d.decisions.fallback, at);
     return state;
   }
@@ -113,7 +118,11 @@ export function createObserver(options: ObserverOptions): Observer {
       const limits = { timeoutMs: options.httpTimeoutMs, signal };
       const readings = new Map<string, NodeReading>();
       const readAll = async (urls: string[]) => {
-        const results = await Promise.all(urls.map((url) => readNode(url, limits)));
+        const results = await Promise.all(urls.map((url) => {
+          const scrape = (scrapedAt.get(url) ?? -Infinity) <= at - METRICS_EVERY_MS;
+          if (scrape) scrapedAt.set(url, at);
+          return readNode(url, limits, scrape);
+        }));
         urls.forEach((url, i) => readings.set(url, results[i]!));
       };
       await readAll(roster.urls());
