@@ -28,7 +28,7 @@ test("monitor --once on a healthy cluster: no ticket, exit 0", async () => {
 });
 
 test("monitor --once with a TiKV stopped: store_down on its store, its regions in one ticket, all diagnosed as that store; exit 1; operator diagnose agrees", async () => {
-  await standIn.inject({ name: "store_stop", params: { store: "tikv2" } });
+  await standIn.inject({ name: "store-stop", params: { store: "tikv2" } });
   const pdUrl = standIn.urls.join(",");
   const { exitCode, stdout } = await runCli(["monitor", "--subject", "tikv", "--pd-url", pdUrl, "--once", "--json", "--state-dir", stateDir]);
   expect(exitCode).toBe(1);
