@@ -19,7 +19,7 @@ afterAll(async () => {
   await downAll();
 });
 
-const withFault = (fault: string[], check: () => Promise<void>, clearWithinMs?: number) => withFaultOn(cluster, watch, fault, check, clearWithinMs);
+const withFault = (fault: string[], check: () => Promise<void>, cleared?: (keys: string[]) => boolean) => withFaultOn(cluster, watch, fault, check, cleared);
 
 const everyNodeDegraded = ["node_degraded:node:a", "node_degraded:node:b", "node_degraded:node:c", "redis_unreachable:redis"];
 const exactly = (expected: string[]) => (k: string[]) => JSON.stringify(faults(k)) === JSON.stringify(expected);
