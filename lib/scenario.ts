@@ -45,7 +45,7 @@ export interface Scenario {
     deadlineMs: number;
     /** Root-cause components the diagnosis must name (one per fault for compound scenarios). */
     components: string[];
-    /** Other names accepted for a component (`redis` for `redis:primary`). */
+    /** Other names accepted for a component (`db` for `db:primary`). */
     aliases?: Record<string, string[]>;
     /** From the subject's closed list of fault classes. */
     faultClass: string;

@@ -2,10 +2,12 @@
 // rules see those violations, and the strongest hypothesis that explains the ticket must name the
 // right component and fault class.
 import { describe, expect, test } from "bun:test";
+import { diagnoseWithRules } from "../../lib/diagnosis/builtin-engine.ts";
 import { violationKey, type Hypothesis } from "../../lib/subject.ts";
 import { invariants } from "./invariants.ts";
 import type { NodeState, RatelimiterObservation } from "./observation.ts";
 import { rules } from "./rules.ts";
+import { ratelimiterActions } from "./actions.ts";
 
 const span = (allowed: number, denied = 0) => ({ checks: allowed + denied, allowed, denied, coveredMs: 60_000 });
 const node = (id: string, extra: Partial<NodeState> = {}): NodeState => ({
@@ -98,5 +100,22 @@ describe("ratelimiter diagnosis rules", () => {
     expect(diagnose(failOpen, "over_admission:key:k1").component).toBe("node:a");
     const fellBack = observation((o) => { Object.assign(o.keys[0]!, { lastWindow: span(190) }); o.nodes[1]!.recentFallbacks = 42; });
     expect(named(diagnose(fellBack, "over_admission:key:k1"))).toEqual({ component: "node:b", faultClass: "fail_open_fallback", actions: [] });
+  });
+});
+
+describe("the built-in engine with these rules", () => {
+  /** The engine's answer for `ticket`, weighing every rule's hypothesis over every open violation. */
+  const engine = (o: RatelimiterObservation, ticket: string) => {
+    const violations = invariants.flatMap((i) => i.check(o, 0));
+    const [invariant, ...rest] = ticket.split(":");
+    const subject = { name: "ratelimiter", invariants, diagnosisRules: rules, actions: () => ratelimiterActions, execute: async () => ({ ok: true, message: "", retryable: false }) };
+    const d = diagnoseWithRules({ ticket: { id: 1, invariant: invariant!, resource: rest.join(":"), severity: "info" }, subject, violations, observation: o, history: [], now: 0 }, 0, () => 0);
+    return { component: d.rootCause.component, faultClass: d.faultClass };
+  };
+
+  test("a drained node whose link also blips slow is diagnosed drained: the link's rule claims only link symptoms", () => {
+    const o = observation((x) => Object.assign(x.nodes[1]!, { draining: true, redisLatencyMs: 16 }));
+    expect(engine(o, "node_draining:node:b")).toEqual({ component: "node:b", faultClass: "drained" });
+    expect(engine(o, "redis_latency:node:b")).toEqual({ component: "node:b", faultClass: "network_latency" });
   });
 });
