@@ -46,7 +46,7 @@ const plugin: SubjectPlugin<RatelimiterObservation> = {
           ...(adminToken ? { adminToken } : {}),
           ...(redisUrl ? { redisUrl } : {}),
           requestTimeoutMs: options.httpTimeout,
-          // Only parts of the local cluster recorded in the state dir restart; the action says so otherwise.
+          // Only parts of the local cluster recorded in the state dir restart (node ids matched by URL); the action says so otherwise.
           ...(context.restartPart ? { restartNode: context.restartPart, stateDir: context.stateDir } : {}),
         }, signal),
       diagnosisRules: rules,

@@ -35,6 +35,7 @@ function healthy(): RatelimiterObservation {
     },
     keys: [key("user:1", 40), key("user:2", 35), key("user:3", 30)],
     reportedChecks: 105,
+    traffic: { basis: "recent", total: 105, top: [{ key: "user:1", checks: 40 }, { key: "user:2", checks: 35 }, { key: "user:3", checks: 30 }] },
     problems: [],
   };
 }
@@ -141,12 +142,12 @@ describe("ratelimiter invariants", () => {
   });
 
   test("hot_key: one key far above the rest; a quiet system or an even spread has none", () => {
-    const hot = mutate((o) => {
-      o.keys[0]!.reported = { checks: 900, allowed: 100, denied: 800 };
-      o.reportedChecks = 965;
-    });
-    expect(keysOf(hot)).toEqual(["hot_key:key:user:1"]);
-    expect(keysOf(mutate((o) => { o.keys[0]!.reported.checks = 30; o.keys[1]!.reported.checks = 2; o.keys[2]!.reported.checks = 1; o.reportedChecks = 33; }))).toEqual([]);
+    const hot = mutate((o) => (o.traffic = { basis: "recent", total: 965, top: [{ key: "user:1", checks: 900 }, { key: "user:2", checks: 35 }, { key: "user:3", checks: 30 }] }));
+    expect(check(hot)).toMatchObject([{ invariant: "hot_key", resource: "key:user:1", message: "key user:1 takes 93% of checks (900 of 965, recent)" }]);
+    const quiet = mutate((o) => (o.traffic = { basis: "recent", total: 33, top: [{ key: "user:1", checks: 30 }, { key: "user:2", checks: 2 }, { key: "user:3", checks: 1 }] }));
+    expect(keysOf(quiet)).toEqual([]);
+    const alone = mutate((o) => (o.traffic = { basis: "reported", total: 900, top: [{ key: "user:1", checks: 900 }] }));
+    expect(keysOf(alone)).toEqual([]);
   });
 
   test("counter_drift: one node answering from its local share while the others read Redis", () => {

@@ -132,15 +132,16 @@ export const staleCounter = invariant("stale_counter", "warning", 10_000,
       { redis_key: s.redisKey ?? null, ttl_ms: s.ttlMs, window_ms: s.windowMs ?? null, algorithm: s.algorithm, count: s.count ?? null, found_by: s.foundBy })));
 
 export const hotKey = invariant("hot_key", "warning", 30_000,
-  `One key takes a share of traffic far above the rest: at least ${T.hotKeyShare * 100}% of the checks the nodes report, and ` +
+  `One key takes a share of current traffic far above the rest: at least ${T.hotKeyShare * 100}% of the checks of the last ~20 s, and ` +
   `${T.hotKeyDominance}× the next key. A hot key concentrates load on one Redis slot and usually means one abusive or broken client.`,
   (o) => {
-    const [top, next] = o.keys;
-    if (!top || !next || o.reportedChecks < T.hotKeyMinChecks) return [];
-    const share = top.reported.checks / o.reportedChecks;
-    if (share < T.hotKeyShare || top.reported.checks < T.hotKeyDominance * next.reported.checks) return [];
-    return [violation("hot_key", "warning", `key:${top.key}`, `key ${top.key} takes ${Math.round(share * 100)}% of checks (${top.reported.checks} of ${o.reportedChecks})`,
-      { share: round(share), checks: top.reported.checks, denied: top.reported.denied, next_key: next.key, next_checks: next.reported.checks, limit: top.limit ?? null })];
+    const [top, next] = o.traffic.top;
+    if (!top || !next || o.traffic.total < T.hotKeyMinChecks) return [];
+    const share = top.checks / o.traffic.total;
+    if (share < T.hotKeyShare || top.checks < T.hotKeyDominance * next.checks) return [];
+    const known = o.keys.find((k) => k.key === top.key);
+    return [violation("hot_key", "warning", `key:${top.key}`, `key ${top.key} takes ${Math.round(share * 100)}% of checks (${top.checks} of ${o.traffic.total}, ${o.traffic.basis})`,
+      { share: round(share), checks: top.checks, total: o.traffic.total, basis: o.traffic.basis, denied: known?.reported.denied ?? null, next_key: next.key, next_checks: next.checks, limit: known?.limit ?? null })];
   });
 
 export const counterDrift = invariant("counter_drift", "warning", 10_000,

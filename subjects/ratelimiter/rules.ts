@@ -56,9 +56,9 @@ const redisSlow = rule("redis_slow", "Redis itself is slow when the operator's o
   }];
 });
 
-/** A node whose own link to Redis is bad while Redis answers the operator (and the other nodes) fine. */
 const LINK_SYMPTOMS = new Set(["redis_latency", "node_degraded", "high_check_latency"]);
 
+/** A node whose own link to Redis is bad while Redis answers the operator (and the other nodes) fine. */
 const slowLink = rule("node_redis_link", "One node slow to Redis or cut off from it while the operator reaches Redis quickly: the fault is that node's link.", (input) => {
   const o = input.observation;
   const redisFine = o?.redis ? o.redis.reachable && (o.redis.latencyMs ?? 0) <= THRESHOLDS.redisLatencyMs : liveNodes(o).some((n) => n.mode === "redis" && n.redisConnected);
