@@ -1,5 +1,7 @@
 // One measurement against one running server: saturation with wrk (after a discarded warm-up,
 // on an emptied Redis, with the server's and Redis's CPU share) and the open-loop run.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RedisServer } from "../test/fixtures/redis.ts";
 import type { OpenLoopReport } from "./open-loop.ts";
@@ -54,6 +56,56 @@ export const benchOpenLoopClient: OpenLoopClient = {
     return (await runJson(["bun", script, ...args], "bench/open-loop.ts")) as OpenLoopReport;
   },
 };
+
+/** The `operator loadgen --json` report, as far as the bench reads it. */
+interface LoadgenReport {
+  requests: number;
+  achieved_rate: number;
+  allowed: number;
+  denied: number;
+  errors: Record<string, number> & { total: number };
+  latency_ms: { p50: number; p90: number; p99: number; p999: number; max: number };
+  send_lag_ms: { p99: number; max: number };
+}
+
+export function operatorLoadgenClient(binary: string): OpenLoopClient {
+  return {
+    name: "operator loadgen",
+    async run(url, settings) {
+      const stateDir = mkdtempSync(join(tmpdir(), "operator-bench-loadgen-"));
+      try {
+        const args = [
+          "loadgen", "--targets", url, "--rate", String(settings.openLoopRate), "--duration", `${settings.openLoopDurationMs}ms`,
+          "--keys", String(settings.keys), "--key-dist", "uniform", "--key-prefix", "k", "--json", "--state-dir", stateDir,
+        ];
+        const report = (await runJson([binary, ...args], "operator loadgen")) as LoadgenReport;
+        const { total, ...kinds } = report.errors;
+        return {
+          requests: report.requests,
+          achieved_rate: Math.round(report.achieved_rate),
+          allowed: report.allowed,
+          denied: report.denied,
+          errors: { status: 0, network: 0, timeout: 0, ...kinds },
+          latency_ms: report.latency_ms,
+          send_lag_ms: { p99: report.send_lag_ms.p99, max: report.send_lag_ms.max },
+        };
+      } finally {
+        rmSync(stateDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** `operator loadgen` when the binary has it (unless BENCH_OPEN_LOOP=bench), else bench/open-loop.ts. */
+export async function chooseOpenLoopClient(binary: string, preferBench: boolean): Promise<OpenLoopClient> {
+  if (preferBench) return benchOpenLoopClient;
+  try {
+    const proc = Bun.spawn([binary, "loadgen", "--help"], { stdout: "ignore", stderr: "ignore", stdin: "ignore" });
+    return (await proc.exited) === 0 ? operatorLoadgenClient(binary) : benchOpenLoopClient;
+  } catch {
+    return benchOpenLoopClient;
+  }
+}
 
 export async function measureOpenLoop(server: Server, redis: RedisServer, settings: BenchSettings, client: OpenLoopClient): Promise<OpenLoopReport> {
   await redis.cli("FLUSHALL");

@@ -20,7 +20,8 @@ export interface OpenLoopReport {
   achieved_rate: number;
   allowed: number;
   denied: number;
-  errors: { status: number; network: number; timeout: number };
+  /** Counts by kind; other clients may add kinds of their own. */
+  errors: { status: number; network: number; timeout: number } & Record<string, number>;
   latency_ms: { p50: number | null; p90: number | null; p99: number | null; p999: number | null; max: number | null };
   send_lag_ms: { p99: number | null; max: number | null };
 }

@@ -10,6 +10,7 @@ import { usageError } from "../lib/errors.ts";
 import { loadSubject } from "../lib/registry.ts";
 import { secretValues } from "../lib/response-options.ts";
 import { openState } from "../lib/state.ts";
+import { subjectContext } from "./subject-context.ts";
 import { subjectNameIn, subjectOption } from "../lib/subject-selection.ts";
 import { getTicket } from "../lib/tickets.ts";
 
@@ -30,7 +31,7 @@ export default async function diagnoseCommand(): Promise<CommandDef<any>> {
     examples: ["operator diagnose 4", "operator diagnose 4 --json | jq .root_cause", "OPERATOR_LLM=anthropic ANTHROPIC_API_KEY=... operator diagnose 4 --engine llm"],
     options: { ...diagnoseOptions, ...plugin.options },
     positionals: [{ name: "ticket", help: "the ticket's ID (operator tickets list)", required: true }],
-    async run({ options, positionals, out, signal }) {
+    async run({ options, positionals, out, signal, env }) {
       const text = positionals.ticket!;
       if (!/^\d+$/.test(text)) throw usageError("invalid_argument", `ticket ID ${JSON.stringify(text)} is not a number: see operator tickets list`);
       const engine = createDiagnosisEngine(options, secretValues({ ...diagnoseOptions, ...plugin.options }, options as Record<string, unknown>));
@@ -38,7 +39,7 @@ export default async function diagnoseCommand(): Promise<CommandDef<any>> {
       try {
         const ticket = getTicket(state, Number(text));
         if (ticket.subject !== plugin.name) throw usageError("wrong_subject", `ticket ${ticket.id} is about subject ${ticket.subject}: pass --subject ${ticket.subject}`);
-        const subject = await plugin.open(options as Record<string, unknown>, { stateDir: state.dir });
+        const subject = await plugin.open(options as Record<string, unknown>, subjectContext(state.dir, { env, out }));
         try {
           const outcome = await diagnoseTicket({
             state, subject, engine, signal, now: Date.now, subjectDescription: plugin.description, observeTimeoutMs: options.observeTimeout,

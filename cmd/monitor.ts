@@ -9,6 +9,7 @@ import { runMonitor } from "../lib/monitor.ts";
 import { loadSubject } from "../lib/registry.ts";
 import { applyModeOption, responseOptions, responseStageFrom, secretValues } from "../lib/response-options.ts";
 import { openState } from "../lib/state.ts";
+import { subjectContext } from "./subject-context.ts";
 import { subjectNameIn, subjectOption } from "../lib/subject-selection.ts";
 
 const monitorOptions = defineOptions({
@@ -34,11 +35,11 @@ export default async function monitorCommand(): Promise<CommandDef<any>> {
       "operator monitor --mode execute --auto-approve low   # run approved and low-risk actions, verify them",
     ],
     options: { ...monitorOptions, ...plugin.options },
-    async run({ options, out, signal }) {
+    async run({ options, out, signal, env }) {
       const secrets = secretValues({ ...monitorOptions, ...plugin.options }, options as Record<string, unknown>);
       const response = responseStageFrom(options, { secrets, subjectDescription: plugin.description });
       const state = openState(options.stateDir);
-      const subject = await plugin.open(options as Record<string, unknown>, { stateDir: state.dir }).catch((error) => {
+      const subject = await plugin.open(options as Record<string, unknown>, subjectContext(state.dir, { env, out })).catch((error) => {
         state.close();
         throw error;
       });

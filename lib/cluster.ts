@@ -87,6 +87,7 @@ export async function clusterDown(env: ClusterEnv): Promise<{ record?: Deploymen
     for (const group of roleGroupsNewestFirst(record)) {
       stopped.push(...(await Promise.all(group.map(async (p) => ({ name: p.name, pid: p.pid, outcome: await stopProcess(p) })))));
     }
+    await (await loadSubject(record.subject)).deployment?.down?.(deploymentContext(env, state), record);
     for (const fault of listFaults(state, { activeOnly: true })) finishRevert(state, fault.id, { verified: false, error: "the cluster was taken down before the revert", now: Date.now() });
     deleteDeployment(state);
     rmSync(join(state.dir, DEPLOYMENT_DIR), { recursive: true, force: true });

@@ -76,6 +76,11 @@ export interface DeploymentDefinition {
   restart(ctx: DeploymentContext, record: DeploymentRecord, part: string): Promise<DeploymentRecord>;
   /** What `cluster up --json` and `cluster status --json` show about the deployment (snake_case). */
   describe(record: DeploymentRecord): Record<string, unknown>;
+  /**
+   * Optional: stops what the deployment runs that is not a recorded process (containers, a stack
+   * another tool manages). `cluster down` calls it after stopping the recorded processes.
+   */
+  down?(ctx: DeploymentContext, record: DeploymentRecord): Promise<void>;
 }
 
 const MIGRATIONS = [

@@ -48,7 +48,7 @@ export interface Expectation {
   deadlineMs: number;
   /** Root-cause components the diagnosis must name (one per fault for compound scenarios). */
   components: string[];
-  /** Other names accepted for a component (`redis` for `redis:primary`). */
+  /** Other names accepted for a component (`db` for `db:primary`). */
   aliases?: Record<string, string[]>;
   /** From the subject's closed list of fault classes. */
   faultClass: string;
@@ -74,7 +74,8 @@ export interface Scenario {
   workload?: Workload;
   /** No faults: a control run, where every ticket is a false positive. */
   faults: FaultStep[];
-  expect?: Expectation;
+  /** What must be seen; a control (a setup, a teardown, eval's no-fault runs) expects nothing: `CONTROL`. */
+  expect: Expectation;
   /** Actions that count as a remedy, judged by end state: every invariant clear after they ran. */
   remedy?: RemedyStep[];
   /**
@@ -102,6 +103,9 @@ export interface DemoPlan {
 }
 
 export const kindOf = (s: Scenario): ChapterKind => s.kind ?? "fault";
+
+/** The expectation of a run without faults: no ticket at all. */
+export const CONTROL: Expectation = { detections: [], deadlineMs: 0, components: [], faultClass: "none" };
 
 /** Does `named` (a diagnosis's component) match `expected`, directly or through an alias? */
 export function isSameComponent(expected: string, named: string, aliases: Record<string, string[]> = {}): boolean {

@@ -1,6 +1,6 @@
 // One check: the algorithm's script on Redis (one round trip; a second only when an override names
 // another algorithm), or the fail policy when Redis is slow, gone, or the breaker is open.
-import type { Scripts } from "./algorithms/scripts.ts";
+import type { CheckScripts } from "./algorithms/scripts.ts";
 import type { LocalLimiter } from "./local-limiter.ts";
 import { isAlgorithm, modeOfPolicy, type Algorithm, type NodeMode, type ResolvedNodeOptions } from "./options.ts";
 import { RedisUnavailableError, type RedisGate } from "./redis-gate.ts";
@@ -36,7 +36,7 @@ export interface Checker {
 }
 
 export interface CheckerDeps {
-  scripts: Scripts;
+  scripts: CheckScripts;
   gate: RedisGate;
   options: ResolvedNodeOptions;
   local: LocalLimiter;

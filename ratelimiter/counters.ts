@@ -1,10 +1,10 @@
 // Reading and resetting counters: one key (its effective algorithm's counter, read by a script on
 // Redis time), a bounded list by prefix (SCAN on every master), and an idempotent reset.
-import type { Scripts } from "./algorithms/scripts.ts";
-import { scanPatternOf, userKeyOfCounter } from "./keys.ts";
-import type { RedisCall } from "./limits.ts";
-import { isAlgorithm, type Algorithm } from "./options.ts";
 import type { Redis } from "ioredis";
+import type { CounterScripts } from "./algorithms/scripts.ts";
+import { scanPatternOf, userKeyOfCounter } from "./keys.ts";
+import { isAlgorithm, type Algorithm } from "./options.ts";
+import type { RedisCall } from "./redis-gate.ts";
 
 /** One counter on the wire. `source` says who holds it: Redis, or this node under fail policy local. */
 export interface CounterView {
@@ -30,7 +30,7 @@ export interface Counters {
 }
 
 export function createCounters(
-  deps: { scripts: Scripts; masters: () => Redis[]; call: RedisCall },
+  deps: { scripts: CounterScripts; masters: () => Redis[]; call: RedisCall },
   defaults: { limit: number; windowMs: number; algorithm: Algorithm },
 ): Counters {
   const { scripts, call } = deps;

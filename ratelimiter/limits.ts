@@ -3,9 +3,7 @@
 import type { Cluster, Redis } from "ioredis";
 import { keysOf } from "./keys.ts";
 import { isAlgorithm, type Algorithm } from "./options.ts";
-
-/** Runs one Redis call for a non-check endpoint: bounded wait, 503 when Redis is unavailable. */
-export type RedisCall = <T>(call: () => Promise<T>) => Promise<T>;
+import type { RedisCall } from "./redis-gate.ts";
 
 /** `GET /api/v1/limits/:key` (wire shape). */
 export interface LimitView {

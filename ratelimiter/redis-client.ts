@@ -1,17 +1,21 @@
-// The node's Redis connection: one ioredis client (standalone, Cluster or Sentinel) tuned so that
+// The node's Redis connections: ioredis clients (standalone, Cluster or Sentinel) tuned so that
 // commands never pile up while Redis is gone: no offline queue, no resend after a reconnect, fast
-// bounded reconnects. Auto-pipelining batches concurrent checks into one write.
+// bounded reconnects. Two clients: `checks` carries only check scripts (auto-pipelined: concurrent
+// checks share one write), `control` everything else (registry, admin, lists), so a slow SCAN
+// never sits in front of a check.
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import { isIP } from "node:net";
 import { redactRedisUrl, type RedisTarget } from "./redis-url.ts";
 
 export interface RedisConnection {
-  readonly client: Redis | Cluster;
+  readonly checks: Redis | Cluster;
+  readonly control: Redis | Cluster;
   readonly target: RedisTarget;
   /** The URL with its password redacted. */
   readonly safeUrl: string;
+  /** Both clients connected. */
   isReady(): boolean;
-  /** Resolves true once connected, false after `timeoutMs` (the node then starts in fallback). */
+  /** Resolves true once both are connected, false after `timeoutMs` (the node then starts in fallback). */
   waitReady(timeoutMs: number): Promise<boolean>;
   /** One client per master: SCAN must visit every master of a Redis Cluster. */
   masters(): Redis[];
@@ -20,7 +24,7 @@ export interface RedisConnection {
 
 const reconnectDelayMs = (attempt: number) => Math.min(50 * attempt, 500);
 
-export function connectRedis(url: string, target: RedisTarget, onError: (error: Error) => void): RedisConnection {
+function createClient(target: RedisTarget): Redis | Cluster {
   const common: RedisOptions = {
     enableAutoPipelining: true,
     enableOfflineQueue: false,
@@ -31,9 +35,8 @@ export function connectRedis(url: string, target: RedisTarget, onError: (error: 
     ...(target.username ? { username: target.username } : {}),
     ...(target.password ? { password: target.password } : {}),
   };
-  let client: Redis | Cluster;
   if (target.kind === "cluster") {
-    client = new Cluster(target.nodes, {
+    return new Cluster(target.nodes, {
       enableAutoPipelining: true,
       enableOfflineQueue: false,
       clusterRetryStrategy: reconnectDelayMs,
@@ -43,8 +46,9 @@ export function connectRedis(url: string, target: RedisTarget, onError: (error: 
       retryDelayOnClusterDown: 50,
       redisOptions: { ...common, ...(target.tls ? { tls: {} } : {}) },
     });
-  } else if (target.kind === "sentinel") {
-    client = new Redis({
+  }
+  if (target.kind === "sentinel") {
+    return new Redis({
       ...common,
       sentinels: target.sentinels,
       name: target.masterName,
@@ -53,34 +57,41 @@ export function connectRedis(url: string, target: RedisTarget, onError: (error: 
       sentinelCommandTimeout: 1_000,
       ...(target.tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
     });
-  } else {
-    // SNI takes a host name only: an IP address as servername is refused by the TLS layer.
-    const tls = isIP(target.host) ? {} : { servername: target.host };
-    client = new Redis({ ...common, host: target.host, port: target.port, db: target.db, ...(target.tls ? { tls } : {}) });
   }
-  client.on("error", onError);
+  // SNI takes a host name only: an IP address as servername is refused by the TLS layer.
+  const tls = isIP(target.host) ? {} : { servername: target.host };
+  return new Redis({ ...common, host: target.host, port: target.port, db: target.db, ...(target.tls ? { tls } : {}) });
+}
 
+function waitReady(client: Redis | Cluster, timeoutMs: number): Promise<boolean> {
+  if (client.status === "ready") return Promise.resolve(true);
+  const { promise, resolve } = Promise.withResolvers<boolean>();
+  const timer = setTimeout(() => resolve(false), timeoutMs);
+  client.once("ready", () => {
+    clearTimeout(timer);
+    resolve(true);
+  });
+  return promise;
+}
+
+async function close(client: Redis | Cluster, timeoutMs: number): Promise<void> {
+  await Promise.race([client.quit().catch(() => {}), Bun.sleep(timeoutMs)]);
+  client.disconnect();
+}
+
+export function connectRedis(url: string, target: RedisTarget, onError: (error: Error) => void): RedisConnection {
+  const checks = createClient(target);
+  const control = createClient(target);
+  checks.on("error", onError);
+  control.on("error", onError);
   return {
-    client,
+    checks,
+    control,
     target,
     safeUrl: redactRedisUrl(url),
-    isReady: () => client.status === "ready",
-    waitReady(timeoutMs) {
-      if (client.status === "ready") return Promise.resolve(true);
-      const { promise, resolve } = Promise.withResolvers<boolean>();
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      client.once("ready", () => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-      return promise;
-    },
-    masters: () => (client instanceof Cluster ? client.nodes("master") : [client]),
-    async close(timeoutMs) {
-      const quit = client.quit().catch(() => {});
-      const timer = Bun.sleep(timeoutMs);
-      await Promise.race([quit, timer]);
-      client.disconnect();
-    },
+    isReady: () => checks.status === "ready" && control.status === "ready",
+    waitReady: async (timeoutMs) => (await Promise.all([waitReady(checks, timeoutMs), waitReady(control, timeoutMs)])).every(Boolean),
+    masters: () => (control instanceof Cluster ? control.nodes("master") : [control]),
+    close: async (timeoutMs) => void (await Promise.all([close(checks, timeoutMs), close(control, timeoutMs)])),
   };
 }

@@ -14,6 +14,9 @@ export class RedisUnavailableError extends Error {
   }
 }
 
+/** Runs one Redis call for a non-check endpoint: bounded wait, 503 when Redis is unavailable. */
+export type RedisCall = <T>(call: () => Promise<T>) => Promise<T>;
+
 export interface GateHooks {
   /** Seconds one call took, answered or failed. */
   observeCall(seconds: number): void;

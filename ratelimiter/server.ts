@@ -2,20 +2,20 @@
 // heartbeat, probes Redis in the background, and stops gracefully (finish in-flight, deregister).
 import { hostname } from "node:os";
 import { httpError } from "../lib/errors.ts";
-import { defineScripts } from "./algorithms/scripts.ts";
+import { defineCheckScripts, defineCounterScripts } from "./algorithms/scripts.ts";
 import { createApp, createCheckHandler, type NodeContext } from "./app.ts";
 import { createChecker } from "./check.ts";
 import { createCheckResponder } from "./check-response.ts";
 import { createCounters, type Counters, type CounterView } from "./counters.ts";
 import { DistinctKeys } from "./distinct-keys.ts";
 import { HotKeys } from "./hot-keys.ts";
-import { createLimits, type RedisCall } from "./limits.ts";
+import { createLimits } from "./limits.ts";
 import { LocalLimiter } from "./local-limiter.ts";
 import { createNodeMetrics } from "./metrics.ts";
 import { createNodeRegistry } from "./node-registry.ts";
 import { modeOfPolicy, resolveNodeOptions, type NodeMode, type NodeOptions } from "./options.ts";
 import { connectRedis } from "./redis-client.ts";
-import { createRedisGate, isUnavailability, RedisUnavailableError } from "./redis-gate.ts";
+import { createRedisGate, isUnavailability, RedisUnavailableError, type RedisCall } from "./redis-gate.ts";
 import { parseRedisUrl } from "./redis-url.ts";
 
 export type { NodeOptions } from "./options.ts";
@@ -78,9 +78,8 @@ export async function startNode(input: NodeOptions): Promise<RunningNode> {
     },
   });
 
-  const scripts = defineScripts(redis.client);
   const checker = createChecker({
-    scripts,
+    scripts: defineCheckScripts(redis.checks, options.algorithm),
     gate,
     options,
     local,
@@ -112,8 +111,8 @@ export async function startNode(input: NodeOptions): Promise<RunningNode> {
     }
   };
   const defaults = { limit: options.defaultLimit, windowMs: options.windowMs, algorithm: options.algorithm };
-  const limits = createLimits(redis.client, call, defaults);
-  const redisCounters = createCounters({ scripts, masters: () => redis.masters(), call }, defaults);
+  const limits = createLimits(redis.control, call, defaults);
+  const redisCounters = createCounters({ scripts: defineCounterScripts(redis.control), masters: () => redis.masters(), call }, defaults);
   const isLocalMode = () => failPolicy === "local" && !isConnected();
   const localView = (key: string): CounterView => {
     const known = checker.knownLimit(key);
@@ -182,7 +181,7 @@ export async function startNode(input: NodeOptions): Promise<RunningNode> {
   const url = `http://${urlHost}:${server.port}`;
   nodeId ||= `${hostname()}-${server.port}`;
 
-  const registry = createNodeRegistry(redis.client, nodeId, options.heartbeatMs * 5);
+  const registry = createNodeRegistry(redis.control, nodeId, options.heartbeatMs * 5);
   const heartbeat = async () => {
     if (!gate.isAvailable || stopping) return;
     try {
@@ -198,7 +197,8 @@ export async function startNode(input: NodeOptions): Promise<RunningNode> {
     probing = true;
     const sentAt = performance.now();
     try {
-      await gate.probe(() => redis.client.ping());
+      // On the check client: the latency and liveness checks see.
+      await gate.probe(() => redis.checks.ping());
       latencyMs = Math.round((performance.now() - sentAt) * 1000) / 1000;
     } catch {
       latencyMs = null;

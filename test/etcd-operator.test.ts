@@ -11,7 +11,7 @@ import { createResponseStage } from "../lib/response-stage.ts";
 import { openState, type State } from "../lib/state.ts";
 import { createEtcdClient, isNoSpace } from "../subjects/etcd/client.ts";
 import { fillUntilNoSpace } from "../subjects/etcd/fill-quota.ts";
-import { openEtcd } from "../subjects/etcd/index.ts";
+import { openEtcd } from "../subjects/etcd/connect.ts";
 import { leaderOf } from "../subjects/etcd/observe.ts";
 import { runCli } from "./fixtures/cli.ts";
 import { startEtcdCluster, type EtcdCluster } from "./fixtures/etcd.ts";

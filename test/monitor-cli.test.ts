@@ -62,10 +62,11 @@ describe("operator monitor: bad input", () => {
     const result = await runCli(["monitor", "--once", "--json", "--targets", target, "--state-dir", dir]);
     expect(result.exitCode).toBe(3);
     const seen = events(result.stdout);
-    expect(seen.map((e) => e.type)).toEqual(["error", "violation", "ticket_opened", "cycle"]);
+    expect(seen.map((e) => e.type)).toEqual(["error", "violation", "ticket_opened", "diagnosis", "cycle"]);
     expect(seen[0]).toMatchObject({ source: "observe", message: `no rate-limiter node answered: ${target.slice(7)} (${target}) refused the connection (nothing listens)` });
     expect(seen[2]!.ticket).toMatchObject({ invariant: "observation_failed", resource: "cluster", status: "open", severity: "critical" });
-    expect(seen[3]).toMatchObject({ cycle: 1, violations: 1, open_tickets: 1, observed: false });
+    expect(seen[3]!.diagnosis).toMatchObject({ ticket_id: seen[2]!.ticket.id, engine: "builtin", root_cause: { component: "cluster" } });
+    expect(seen[4]).toMatchObject({ cycle: 1, violations: 1, open_tickets: 1, observed: false });
   });
 
   test("a node answering garbage or an endless body: an error event that says so, no crash", async () => {
@@ -93,6 +94,14 @@ describe("operator monitor: bad input", () => {
     const proc = Bun.spawn([...asUser, "bun", ENTRY, "monitor", "--once", "--targets", "http://127.0.0.1:9", "--state-dir", dir], { stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
     const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
     expect({ exitCode, stdout, stderr }).toEqual({ exitCode: 2, stdout: "", stderr: `operator: state dir ${dir}/state.db is not writable: pass a writable --state-dir (env OPERATOR_STATE_DIR)\n` });
+  });
+
+  test("a Redis URL it cannot use is a usage error that hides the password", async () => {
+    const result = await runCli(["monitor", "--once", "--targets", "http://127.0.0.1:9", "--redis-url", "memcached://:s3cret@127.0.0.1:6400", "--state-dir", stateDir()]);
+    expect(result).toEqual({
+      exitCode: 2, stdout: "",
+      stderr: 'operator: --redis-url "memcached://:***@127.0.0.1:6400" has an unknown scheme: use redis://, rediss://, redis+sentinel:// or redis+cluster:// (env OPERATOR_REDIS_URL)\n',
+    });
   });
 
   test("--help teaches the subject's own options with their env vars", async () => {

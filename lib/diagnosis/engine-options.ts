@@ -1,6 +1,7 @@
 // How a command picks its diagnosis engine: one options table (flags and env vars of DESIGN.md's
 // "LLM" section) shared by `diagnose` and `monitor`, and the factory that turns it into an engine.
-import { defineOptions, HttpUrl, NonEmptyText, OneOf, PositiveDuration, PositiveInt, type ResolvedOptions } from "../config.ts";
+import * as v from "valibot";
+import { defineOptions, HttpUrl, NonEmptyText, OneOf, PositiveDuration, PositiveInt, type ResolvedOptions, type TextSchema } from "../config.ts";
 import { usageError } from "../errors.ts";
 import { createAnthropicChat } from "./anthropic-chat.ts";
 import { createBuiltinEngine } from "./builtin-engine.ts";
@@ -9,13 +10,16 @@ import type { ChatClient } from "./llm-chat.ts";
 import { createLlmEngine } from "./llm-engine.ts";
 import { createOpenAiChat } from "./openai-chat.ts";
 
+/** An API key: empty (an exported but blank variable) counts as not given. */
+const ApiKey: TextSchema<string | undefined> = v.pipe(v.string(), v.trim(), v.transform((s) => s || undefined));
+
 export const diagnosisOptions = defineOptions({
   engine: { env: "OPERATOR_DIAGNOSIS_ENGINE", schema: OneOf(ENGINE_NAMES), help: "builtin (the subject's rules, no network) or llm (needs OPERATOR_LLM); default llm when OPERATOR_LLM is set, else builtin" },
   llm: { env: "OPERATOR_LLM", default: "none", schema: OneOf(["none", "anthropic", "openai"] as const), help: "the LLM API: anthropic (Messages API), openai (any Chat Completions server: OpenAI, Ollama, vLLM), none" },
   llmUrl: { env: "OPERATOR_LLM_URL", schema: HttpUrl, help: "API base: default https://api.anthropic.com (anthropic), https://api.openai.com/v1 (openai); e.g. http://127.0.0.1:11434/v1" },
   llmModel: { env: "OPERATOR_LLM_MODEL", schema: NonEmptyText, help: "model name (default claude-sonnet-4-5 for anthropic, gpt-4o-mini for openai)" },
-  anthropicApiKey: { env: "ANTHROPIC_API_KEY", schema: NonEmptyText, secret: true, help: "API key for --llm anthropic (prefer the env var: flags show in ps)" },
-  llmApiKey: { env: "OPERATOR_LLM_API_KEY", schema: NonEmptyText, secret: true, help: "API key for --llm openai (a local server may need none)" },
+  anthropicApiKey: { env: "ANTHROPIC_API_KEY", schema: ApiKey, secret: true, help: "API key for --llm anthropic (prefer the env var: flags show in ps)" },
+  llmApiKey: { env: "OPERATOR_LLM_API_KEY", schema: ApiKey, secret: true, help: "API key for --llm openai (a local server may need none)" },
   llmTimeout: { env: "OPERATOR_LLM_TIMEOUT", default: "60s", schema: PositiveDuration, help: "longest LLM investigation; then the built-in engine answers" },
   llmMaxTurns: { env: "OPERATOR_LLM_MAX_TURNS", default: "8", schema: PositiveInt, help: "most model turns per diagnosis" },
   llmMaxTokens: { env: "OPERATOR_LLM_MAX_TOKENS", default: "60000", schema: PositiveInt, help: "most tokens (in + out) per diagnosis" },

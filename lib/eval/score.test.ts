@@ -48,5 +48,5 @@ test("engines are scored apart, and a scenario passes K only when every repeat p
 });
 
 test("rankOf gives the 1-based rank of the first match", () => {
-  expect([rankOf(["redis", "node:b"], (n) => n === "node:b"), rankOf(["x"], (n) => n === "y")]).toEqual([2, null]);
+  expect([rankOf(["db", "node:b"], (n) => n === "node:b"), rankOf(["x"], (n) => n === "y")]).toEqual([2, null]);
 });

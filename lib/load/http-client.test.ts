@@ -22,9 +22,11 @@ describe("HttpPool", () => {
     },
   });
   const resetter = createServer((socket) => socket.on("data", () => socket.destroy())).listen(0, "127.0.0.1");
+  const silent = createServer(() => {}).listen(0, "127.0.0.1");
   afterAll(() => {
     target.stop(true);
     resetter.close();
+    silent.close();
   });
   const ask = (pool: HttpPool, path: string) =>
     new Promise<Answer>((resolve) => pool.send({ method: "POST", path, body: '{"key":"é"}', headers: { "content-type": "application/json" } }, resolve));
@@ -36,6 +38,16 @@ describe("HttpPool", () => {
     const parallel = await Promise.all([ask(pool, "/x"), ask(pool, "/deny")]);
     pool.close();
     expect([...answers, ...parallel]).toEqual([{ status: 200 }, { status: 429 }, { status: 200 }, { status: 200 }, { status: 429 }]);
+  });
+
+  test("past maxConnections requests wait their turn, and time out while waiting", async () => {
+    const pool = new HttpPool(target.url.href, 1000, 2);
+    const answers = await Promise.all(["/1", "/deny", "/3", "/4", "/deny"].map((p) => ask(pool, p)));
+    pool.close();
+    expect(answers).toEqual([{ status: 200 }, { status: 429 }, { status: 200 }, { status: 200 }, { status: 429 }]);
+    const stuck = new HttpPool(`http://127.0.0.1:${(silent.address() as { port: number }).port}`, 200, 1);
+    expect(await Promise.all([ask(stuck, "/a"), ask(stuck, "/b")])).toEqual([{ error: "timeout" }, { error: "timeout" }]);
+    stuck.close();
   });
 
   test("a refused connection and a reset are told apart", async () => {

@@ -1,6 +1,7 @@
 // A lean HTTP/1.1 keep-alive client for the load generator: one request per connection at a time,
-// a pool per target, status codes only (bodies are read and dropped). At 5k req/s it costs under
-// half the CPU of fetch, which matters on a machine the target shares.
+// at most `maxConnections` per target (then requests wait their turn, FIFO, their latency still
+// counting from the intended send time), status codes only (bodies are read and dropped). At 5k
+// req/s it costs under half the CPU of fetch, which matters on a machine the target shares.
 import type { Socket } from "bun";
 import type { ErrorKind } from "./stats.ts";
 
@@ -28,6 +29,12 @@ interface Connection {
   closing: boolean;
 }
 
+interface Waiting {
+  bytes: Bytes;
+  onAnswer: (answer: Answer) => void;
+  deadline: number;
+}
+
 export class HttpPool {
   private readonly host: string;
   private readonly port: number;
@@ -35,9 +42,12 @@ export class HttpPool {
   private readonly basePath: string;
   private readonly idle: Connection[] = [];
   private readonly busy = new Set<Connection>();
+  private readonly waiting: Waiting[] = [];
+  /** Connections not closed yet: connecting, busy or idle. */
+  private open = 0;
   private readonly sweeper: ReturnType<typeof setInterval>;
 
-  constructor(baseUrl: string, private readonly timeoutMs: number) {
+  constructor(baseUrl: string, private readonly timeoutMs: number, private readonly maxConnections = 256) {
     const url = new URL(baseUrl);
     this.tls = url.protocol === "https:";
     this.host = url.hostname.replace(/^\[|\]$/g, "");
@@ -47,19 +57,32 @@ export class HttpPool {
   }
 
   send(request: PoolRequest, onAnswer: (answer: Answer) => void): void {
-    const bytes = this.serialize(request);
-    const connection = this.idle.pop() ?? this.connect();
-    connection.onAnswer = onAnswer;
-    connection.deadline = performance.now() + this.timeoutMs;
-    connection.received = "";
-    this.busy.add(connection);
-    if (connection.socket) this.write(connection, bytes);
-    else connection.unsent = bytes;
+    const next: Waiting = { bytes: this.serialize(request), onAnswer, deadline: performance.now() + this.timeoutMs };
+    const connection = this.idle.pop() ?? (this.open < this.maxConnections ? this.connect() : undefined);
+    if (connection) this.dispatch(connection, next);
+    else this.waiting.push(next);
   }
 
   close(): void {
     clearInterval(this.sweeper);
+    for (const w of this.waiting.splice(0)) w.onAnswer({ error: "other" });
     for (const connection of [...this.idle, ...this.busy]) this.drop(connection, { error: "other" });
+  }
+
+  private dispatch(connection: Connection, next: Waiting): void {
+    connection.onAnswer = next.onAnswer;
+    connection.deadline = next.deadline;
+    connection.received = "";
+    this.busy.add(connection);
+    if (connection.socket) this.write(connection, next.bytes);
+    else connection.unsent = next.bytes;
+  }
+
+  /** A connection is free again: the next waiting request takes it, else it idles. */
+  private release(connection: Connection): void {
+    const next = this.waiting.shift();
+    if (next) this.dispatch(connection, next);
+    else this.idle.push(connection);
   }
 
   private serialize({ method, path, body, headers }: PoolRequest): Bytes {
@@ -74,6 +97,7 @@ export class HttpPool {
 
   private connect(): Connection {
     const connection: Connection = { deadline: 0, received: "", closed: false, closing: false };
+    this.open += 1;
     Bun.connect<Connection>({
       hostname: this.host,
       port: this.port,
@@ -119,7 +143,7 @@ export class HttpPool {
     this.finish(connection, { status: answer.status });
     connection.received = "";
     if (connection.closing) this.drop(connection, undefined);
-    else this.idle.push(connection);
+    else this.release(connection);
   }
 
   private finish(connection: Connection, answer: Answer): void {
@@ -135,14 +159,19 @@ export class HttpPool {
     this.busy.delete(connection);
     if (connection.closed) return;
     connection.closed = true;
+    this.open -= 1;
     const at = this.idle.indexOf(connection);
     if (at >= 0) this.idle.splice(at, 1);
     connection.socket?.terminate();
+    // Its place goes to the next waiting request, on a fresh connection.
+    const next = this.waiting.shift();
+    if (next) this.dispatch(this.connect(), next);
   }
 
   private sweep(): void {
     const now = performance.now();
     for (const connection of this.busy) if (connection.deadline < now) this.drop(connection, { error: "timeout" });
+    while (this.waiting.length > 0 && this.waiting[0]!.deadline < now) this.waiting.shift()!.onAnswer({ error: "timeout" });
   }
 }
 

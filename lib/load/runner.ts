@@ -15,6 +15,8 @@ export interface LoadPlan {
   nextKey: () => string;
   workload: Workload;
   maxInFlight: number;
+  /** Open connections per target at most; past them requests wait their turn (default 256). */
+  connectionsPerTarget?: number;
   timeoutMs: number;
   /** A request sent this much later than intended is counted late. */
   lateThresholdMs: number;
@@ -46,7 +48,7 @@ const MAX_BATCH = 256;
 
 export async function runLoad(plan: LoadPlan, hooks: LoadHooks = {}): Promise<LoadRun> {
   const { schedule, workload } = plan;
-  const targets = plan.targets.map((url) => ({ url: url.replace(/\/+$/, ""), counts: new OutcomeCounts(), pool: new HttpPool(url, plan.timeoutMs) }));
+  const targets = plan.targets.map((url) => ({ url: url.replace(/\/+$/, ""), counts: new OutcomeCounts(), pool: new HttpPool(url, plan.timeoutMs, plan.connectionsPerTarget) }));
   const run: LoadRun = {
     startedAt: new Date(),
     elapsedMs: 0,

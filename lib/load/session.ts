@@ -14,6 +14,7 @@ export interface SessionOptions {
   keys: KeySpec;
   workload: Workload;
   maxInFlight: number;
+  connectionsPerTarget?: number;
   timeoutMs: number;
   maxErrorRate?: number;
   maxP99Ms?: number;
@@ -44,6 +45,7 @@ export async function runSession(options: SessionOptions, hooks: { signal?: Abor
       nextKey: keyChooser(options.keys),
       workload: options.workload,
       maxInFlight: options.maxInFlight,
+      connectionsPerTarget: options.connectionsPerTarget,
       timeoutMs: options.timeoutMs,
       lateThresholdMs: SATURATION_LAG_MS,
     },

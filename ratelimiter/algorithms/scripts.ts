@@ -1,5 +1,8 @@
-// The Lua scripts of the four algorithms (and the counter read/reset), registered once per client
-// with ioredis defineCommand: EVALSHA, and EVAL again when Redis answers NOSCRIPT.
+// The Lua scripts of the four algorithms (and the counter read/reset), registered with ioredis
+// defineCommand: EVALSHA, and EVAL again when Redis answers NOSCRIPT.
+// ioredis copies every script a client defines onto each pipeline it builds, and auto-pipelining
+// builds one per batch: the check client defines the node's own algorithm at once and another
+// only when an override first names it; counter scripts live on the control client.
 import type { Cluster, Redis } from "ioredis";
 import { BLOCK_SUFFIX, COUNTER_SUFFIX, keysOf, LIMIT_SUFFIX, tagOf } from "../keys.ts";
 import type { Algorithm } from "../options.ts";
@@ -29,35 +32,44 @@ export type PeekReply = [algorithm: string, count: number, limit: number, window
 type ScriptFn<R> = (...args: (string | number)[]) => Promise<R>;
 type ScriptClient = Record<string, ScriptFn<unknown>>;
 
-export interface Scripts {
+export interface CheckScripts {
   /** `limit` and `windowMs` may come as text: the node passes its defaults pre-formatted. */
   check(algorithm: Algorithm, key: string, limit: number | string, windowMs: number | string, cost: number): Promise<CheckReply>;
+}
+
+export interface CounterScripts {
   peek(key: string, limit: number, windowMs: number, algorithm: Algorithm): Promise<PeekReply>;
   /** Deletes every counter of `key`; resolves to the number of Redis keys deleted. */
   reset(key: string, windowMs: number): Promise<number>;
 }
 
-export function defineScripts(client: Redis | Cluster): Scripts {
-  for (const [algorithm, [name, body]] of Object.entries(CHECK_COMMANDS)) {
+export function defineCheckScripts(client: Redis | Cluster, defaultAlgorithm: Algorithm): CheckScripts {
+  const checkFns: Partial<Record<Algorithm, ScriptFn<CheckReply>>> = {};
+  const define = (algorithm: Algorithm): ScriptFn<CheckReply> => {
+    const [name, body] = CHECK_COMMANDS[algorithm];
     client.defineCommand(name, { numberOfKeys: 3, lua: `local algorithm = '${algorithm}'\n${prelude}${body}` });
-  }
+    return (checkFns[algorithm] = (client as unknown as ScriptClient)[name]!.bind(client) as ScriptFn<CheckReply>);
+  };
+  define(defaultAlgorithm);
+  return {
+    check(algorithm, key, limit, windowMs, cost) {
+      // Not via keysOf: the hot path builds only the three keys it sends.
+      const tag = tagOf(key);
+      return (checkFns[algorithm] ?? define(algorithm))(tag + BLOCK_SUFFIX, tag + LIMIT_SUFFIX, tag + COUNTER_SUFFIX[algorithm], limit, windowMs, cost);
+    },
+  };
+}
+
+export function defineCounterScripts(client: Redis | Cluster): CounterScripts {
   client.defineCommand("rlPeek", { numberOfKeys: 5, lua: peek });
   client.defineCommand("rlReset", { numberOfKeys: 5, lua: reset });
   const commands = client as unknown as ScriptClient;
-  const checkFns = Object.fromEntries(
-    Object.entries(CHECK_COMMANDS).map(([algorithm, [name]]) => [algorithm, commands[name]!.bind(client) as ScriptFn<CheckReply>]),
-  ) as Record<Algorithm, ScriptFn<CheckReply>>;
   const allKeys = (key: string) => {
     const keys = keysOf(key);
     const c = keys.counter;
     return [keys.limit, c["fixed-window"], c["sliding-window"], c["sliding-log"], c.gcra];
   };
   return {
-    check(algorithm, key, limit, windowMs, cost) {
-      // Not via keysOf: the hot path builds only the three keys it sends.
-      const tag = tagOf(key);
-      return checkFns[algorithm](tag + BLOCK_SUFFIX, tag + LIMIT_SUFFIX, tag + COUNTER_SUFFIX[algorithm], limit, windowMs, cost);
-    },
     peek: (key, limit, windowMs, algorithm) => (commands.rlPeek! as ScriptFn<PeekReply>)(...allKeys(key), limit, windowMs, algorithm),
     reset: (key, windowMs) => (commands.rlReset! as ScriptFn<number>)(...allKeys(key), windowMs),
   };

@@ -171,6 +171,12 @@ export function createEtcdClient(options: EtcdClientOptions) {
       return raw.header?.revision ?? "0";
     },
 
+    /** Deletes one key; returns how many keys went (0 or 1). */
+    async deleteKey(endpoint: string, key: string, signal?: AbortSignal): Promise<number> {
+      const raw = await call<Header & { deleted?: string }>(endpoint, "/v3/kv/deleterange", { key: encode(key) }, signal);
+      return Number(raw.deleted ?? 0);
+    },
+
     /** One key's value, or null; and the store's current revision. */
     async get(endpoint: string, key: string, signal?: AbortSignal): Promise<{ value: string | null; revision: string }> {
       const raw = await call<Header & { kvs?: { value?: string }[] }>(endpoint, "/v3/kv/range", { key: encode(key) }, signal);

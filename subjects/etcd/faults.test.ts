@@ -5,7 +5,7 @@ import { violationKey, type Subject } from "../../lib/subject.ts";
 import { startEtcdCluster, type EtcdCluster } from "../../test/fixtures/etcd.ts";
 import { pollUntil } from "../../test/fixtures/poll.ts";
 import { freePort } from "../../test/fixtures/ports.ts";
-import { openEtcd } from "./index.ts";
+import { openEtcd } from "./connect.ts";
 import { leaderOf, type EtcdObservation } from "./observe.ts";
 
 // Real etcd processes on a shared 2-core machine: starting a cluster or an election can take seconds.

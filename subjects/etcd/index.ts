@@ -1,14 +1,19 @@
-// etcd as a subject: a real Raft cluster seen through its v3 JSON gateway and metrics, every member asked.
+// etcd as a subject: a real Raft cluster seen through its v3 JSON gateway and metrics, every member
+// asked; its local deployment, its faults and its workloads.
 import * as v from "valibot";
 import { defineOptions, HttpUrl, List, PositiveDuration } from "../../lib/config.ts";
 import { usageError } from "../../lib/errors.ts";
-import type { Subject, SubjectPlugin } from "../../lib/subject.ts";
-import { actionDefinitions, ACTION, executeAction, type MemberControl } from "./actions.ts";
-import { createEtcdClient } from "./client.ts";
-import { invariants, THRESHOLDS } from "./invariants.ts";
-import { observationErrors, observeCluster, type EtcdObservation, type MembershipMemory } from "./observe.ts";
-import { createCounterHistory } from "./recent-changes.ts";
-import { diagnosisRules } from "./rules.ts";
+import type { SubjectPlugin } from "../../lib/subject.ts";
+import { actionDefinitions } from "./actions.ts";
+import { openEtcd, type EtcdSubjectOptions } from "./connect.ts";
+import { deployment } from "./deployment.ts";
+import { fillQuota } from "./fill-quota.ts";
+import { invariants } from "./invariants.ts";
+import { loadLocalEtcd } from "./local-cluster.ts";
+import { leaderKill, memberKill, memberPause, quorumLoss } from "./member-faults.ts";
+import type { EtcdObservation } from "./observe.ts";
+import { scenarios } from "./scenarios.ts";
+import { workloads } from "./workloads.ts";
 
 const Endpoints = v.pipe(
   List,
@@ -18,70 +23,38 @@ const Endpoints = v.pipe(
 );
 
 export const options = defineOptions({
-  endpoints: { env: "OPERATOR_ETCD_ENDPOINTS", schema: Endpoints, help: "client URLs of etcd members, comma-separated (any one that answers gives the membership; every member is then asked)" },
+  endpoints: {
+    env: "OPERATOR_ETCD_ENDPOINTS",
+    schema: Endpoints,
+    help: "client URLs of etcd members, comma-separated; any one that answers gives the membership, then every member is asked (default: the local etcd cluster in the state dir)",
+  },
   etcdTimeout: { env: "OPERATOR_ETCD_TIMEOUT", default: "1s", schema: PositiveDuration, help: "deadline of each request to a member: a hung member costs at most this per observation" },
 });
 
-export interface EtcdSubjectOptions {
-  endpoints?: string[];
-  etcdTimeout?: number;
-  /** Set by the local deployment only: what restart_member acts through. */
-  members?: MemberControl | null;
-}
-
-/** Connects to the cluster behind `endpoints`; unreachable members are observed as such, never an error. */
-export function openEtcd(opts: EtcdSubjectOptions & { endpoints: string[] }): Subject<EtcdObservation> {
-  const client = createEtcdClient({ timeoutMs: opts.etcdTimeout ?? 1_000 });
-  const memory: MembershipMemory = { members: null, clusterId: null };
-  const history = createCounterHistory({ leaderChangesMs: THRESHOLDS.leaderChangesWindowMs, proposalsFailedMs: THRESHOLDS.proposalsFailedWindowMs });
-  const members = opts.members ?? null;
-
-  async function observe(signal: AbortSignal): Promise<EtcdObservation> {
-    const o = await observeCluster(client, opts.endpoints, memory, signal);
-    const recent = history.record({
-      at: o.at,
-      members: Object.fromEntries(
-        o.members.filter((m) => m.metrics).map((m) => [m.name, { leaderChanges: m.metrics!.leaderChangesSeenTotal, proposalsFailed: m.metrics!.proposalsFailedTotal }]),
-      ),
-    });
-    return { ...o, recent, localDeployment: members !== null };
-  }
-
-  // Actions observe without recording counter samples, so they never skew the monitor's windows.
-  const actionObserve = async (signal: AbortSignal): Promise<EtcdObservation> => {
-    const o = await observeCluster(client, opts.endpoints, memory, signal);
-    const none = { windowMs: 0, total: 0, byMember: {} };
-    return { ...o, recent: { historyMs: 0, leaderChanges: none, proposalsFailed: none }, localDeployment: members !== null };
-  };
-
-  return {
-    name: "etcd",
-    observe,
-    observationErrors,
-    invariants,
-    actions: () => actionDefinitions.filter((d) => d.name !== ACTION.restartMember || members !== null),
-    execute: (name, params, signal) => executeAction({ client, observe: actionObserve, members }, name, params, signal),
-    diagnosisRules,
-    async close() {},
-  };
-}
-
-const plugin: SubjectPlugin<EtcdObservation> = {
+// `scenarios` is not (yet) a field of the protocol: the demo and eval runners read it from here.
+const plugin: SubjectPlugin<EtcdObservation> & { scenarios: typeof scenarios } = {
   name: "etcd",
   description: "an etcd v3 cluster (Raft): members, leader, alarms and backend quota, through the JSON gateway and /metrics of every member",
   options,
   invariants,
   actionDefinitions,
-  async open(given) {
+  async open(given, context) {
     const resolved = given as EtcdSubjectOptions;
-    if (!resolved.endpoints?.length) {
-      throw usageError(
-        "missing_endpoints",
-        "the etcd subject needs --endpoints http://127.0.0.1:2379,... (env OPERATOR_ETCD_ENDPOINTS)",
-      );
+    const local = loadLocalEtcd(context.stateDir);
+    const endpoints = resolved.endpoints?.length ? resolved.endpoints : local?.endpoints;
+    if (!endpoints?.length) {
+      throw usageError("missing_endpoints", `no --endpoints and no local etcd cluster in ${context.stateDir}: pass --endpoints http://127.0.0.1:2379,... (env OPERATOR_ETCD_ENDPOINTS) or run operator cluster up --subject etcd`);
     }
-    return openEtcd({ ...resolved, endpoints: resolved.endpoints });
+    // restart_member acts only on members this operator started: the endpoints must be the local cluster's,
+    // and the command must have given a way to restart its parts.
+    const isLocal = local !== undefined && endpoints.every((url) => local.endpoints.includes(url));
+    const restartPart = isLocal ? context.restartPart : undefined;
+    return openEtcd({ ...resolved, endpoints, members: restartPart ? { restartMember: (name, signal) => restartPart(name, signal) } : null });
   },
+  deployment,
+  faults: [memberKill, memberPause, leaderKill, quorumLoss, fillQuota],
+  workloads,
+  scenarios,
 };
 
 export default plugin;

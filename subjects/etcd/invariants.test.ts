@@ -49,7 +49,7 @@ describe("etcd invariants on one observation", () => {
     expect(fired(observation([sized(0, quota * 0.79), sized(1, quota * 0.5), sized(2, quota * 0.5)]))).toEqual([]);
     const o = observation([sized(0, quota * 0.5), sized(1, quota * 0.97), sized(2, quota * 0.9)]);
     expect(fired(o)).toEqual(["db_quota:cluster"]);
-    expect(violations(o)[0]!.message).toBe("backend of etcd-2 at 97% of its 16.0 MiB quota (etcd-1 50%, etcd-3 90%)");
+    expect(violations(o)[0]!.message).toBe("backend of etcd-2 at 97% of its 16 MiB quota (etcd-1 50%, etcd-3 90%)");
   });
 
   test("NOSPACE is one alarm_active on the cluster; CORRUPT is on its member", () => {

@@ -1,5 +1,6 @@
 // What must hold in a healthy etcd cluster, each checked on one observation (pure: observation, now).
 import type { Invariant, Violation } from "../../lib/subject.ts";
+import { formatSize } from "./byte-size.ts";
 import type { EtcdObservation, MemberObservation } from "./observe.ts";
 
 export const INVARIANT = {
@@ -28,7 +29,6 @@ export const THRESHOLDS = {
   proposalsFailedWindowMs: 20_000,
 } as const;
 
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const percent = (ratio: number) => `${Math.round(ratio * 100)}%`;
 const answering = (o: EtcdObservation) => o.members.filter((m): m is MemberObservation & { status: NonNullable<MemberObservation["status"]> } => m.reachable && m.status !== null);
 export const quorumOf = (memberCount: number) => Math.floor(memberCount / 2) + 1;
@@ -133,7 +133,7 @@ const dbQuota: Invariant<EtcdObservation> = {
       invariant: INVARIANT.dbQuota,
       resource: CLUSTER,
       severity: "warning",
-      message: `backend of ${worst.name} at ${percent(worst.ratio)} of its ${mib(worst.quota)} quota${others.length ? ` (${others.join(", ")})` : ""}`,
+      message: `backend of ${worst.name} at ${percent(worst.ratio)} of its ${formatSize(worst.quota)} quota${others.length ? ` (${others.join(", ")})` : ""}`,
       evidence: {
         threshold_ratio: THRESHOLDS.dbQuotaRatio,
         members: Object.fromEntries(sizes.map((s) => [s.name, { db_size_bytes: s.db, db_size_in_use_bytes: s.inUse, quota_bytes: s.quota, ratio: Number(s.ratio.toFixed(3)) }])),

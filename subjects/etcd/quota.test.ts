@@ -6,7 +6,7 @@ import { startEtcdCluster, type EtcdCluster } from "../../test/fixtures/etcd.ts"
 import { pollUntil } from "../../test/fixtures/poll.ts";
 import { createEtcdClient, isNoSpace } from "./client.ts";
 import { fillUntilNoSpace } from "./fill-quota.ts";
-import { openEtcd } from "./index.ts";
+import { openEtcd } from "./connect.ts";
 import type { EtcdObservation } from "./observe.ts";
 
 // Real etcd processes on a shared 2-core machine: starting a cluster or an election can take seconds.

@@ -1,66 +1,68 @@
-// etcd's demo chapters and eval cases as plain data: a fault, the tickets it must open, the root
-// cause the diagnosis must name, and the remedy that must bring the cluster back.
+// etcd's demo chapters and eval cases in the shared shape of lib/scenario.ts: a fault, the tickets
+// it must open, the root cause the diagnosis must name, the remedy that must bring the cluster back.
+// `{leader}` stands for the member leader-kill hit (its fault record's target is `member:{leader}`),
+// which only the running cluster knows: `bindScenario` fills it in.
+import type { Scenario } from "../../lib/scenario.ts";
 import { ACTION } from "./actions.ts";
 import { CLUSTER, INVARIANT, memberResource } from "./invariants.ts";
 import { FAULT_CLASS } from "./rules.ts";
 
-/** Stands for the member a fault picks when it is injected (leader-kill: whoever leads then). */
-export const TARGET = "{target}";
+export const LEADER = "{leader}";
 
-export interface EtcdScenario {
-  name: string;
-  description: string;
-  /** What `operator cluster up --subject etcd` needs for it. */
-  deployment: { members: number; quotaBytes?: number };
-  fault: { name: string; params: Record<string, unknown> };
-  expect: {
-    /** Invariants that must open a ticket; no other may. */
-    invariants: string[];
-    /** Resources of those tickets. */
-    resources: string[];
-    /** The diagnosis is right when its first root cause names one of these. */
-    components: string[];
-    faultClass: string;
-  };
-  /** Actions in order; each must succeed (verified) and the tickets resolve after the last. */
-  remedy: { action: string; params: Record<string, unknown> }[];
-}
+/** Every grace involved is at most 15 s (db_quota); the rest is a monitor interval and an election. */
+const DEADLINE_MS = 45_000;
+/** Long enough for a person to watch the diagnosis and approve the remedy; the watchdog reverts after. */
+const FAULT_DURATION_MS = 180_000;
+const THREE_MEMBERS = { members: "3" };
+const LOAD = { rate: 20, keys: 100 };
 
-const QUOTA_BYTES = 8 * 1024 * 1024;
+const detections = (invariants: string[], resources: string[]) => invariants.flatMap((invariant) => resources.map((resource) => ({ invariant, resource })));
 
-export const scenarios: EtcdScenario[] = [
+export const scenarios: Scenario[] = [
   {
-    name: "member-kill",
-    description: "one member's process is killed: the cluster keeps quorum; the operator names that member and restarts it",
-    deployment: { members: 3 },
-    fault: { name: "member-kill", params: { member: "etcd-2" } },
-    expect: { invariants: [INVARIANT.memberDown], resources: [memberResource("etcd-2")], components: [memberResource("etcd-2")], faultClass: FAULT_CLASS.processDown },
+    name: "etcd-member-kill",
+    subject: "etcd",
+    title: "A member crashes",
+    narration: "etcd-2 is killed with SIGKILL. The other two keep quorum and a leader; the operator names etcd-2's process (connections refused) and proposes restarting it.",
+    deployment: THREE_MEMBERS,
+    workload: LOAD,
+    faults: [{ fault: "member-kill", params: { member: "etcd-2" }, durationMs: FAULT_DURATION_MS }],
+    expect: { detections: detections([INVARIANT.memberDown], [memberResource("etcd-2")]), deadlineMs: DEADLINE_MS, components: [memberResource("etcd-2")], faultClass: FAULT_CLASS.processDown },
     remedy: [{ action: ACTION.restartMember, params: { member: "etcd-2" } }],
   },
   {
-    name: "member-pause",
-    description: "one member is frozen with SIGSTOP: it holds its ports but answers nothing; a timeout, not a refusal, tells it apart from a crash",
-    deployment: { members: 3 },
-    fault: { name: "member-pause", params: { member: "etcd-3" } },
-    expect: { invariants: [INVARIANT.memberDown], resources: [memberResource("etcd-3")], components: [memberResource("etcd-3")], faultClass: FAULT_CLASS.processUnresponsive },
+    name: "etcd-member-pause",
+    subject: "etcd",
+    title: "A member hangs",
+    narration: "etcd-3 is frozen with SIGSTOP: it holds its ports but answers nothing. A timeout, not a refusal, tells a hung process from a crash.",
+    deployment: THREE_MEMBERS,
+    workload: LOAD,
+    faults: [{ fault: "member-pause", params: { member: "etcd-3" }, durationMs: FAULT_DURATION_MS }],
+    expect: { detections: detections([INVARIANT.memberDown], [memberResource("etcd-3")]), deadlineMs: DEADLINE_MS, components: [memberResource("etcd-3")], faultClass: FAULT_CLASS.processUnresponsive },
     remedy: [{ action: ACTION.restartMember, params: { member: "etcd-3" } }],
   },
   {
-    name: "leader-kill",
-    description: "whoever leads is killed: one election, a new leader within seconds, no flapping; the old leader is the member to bring back",
-    deployment: { members: 3 },
-    fault: { name: "leader-kill", params: {} },
-    expect: { invariants: [INVARIANT.memberDown], resources: [memberResource(TARGET)], components: [memberResource(TARGET)], faultClass: FAULT_CLASS.processDown },
-    remedy: [{ action: ACTION.restartMember, params: { member: TARGET } }],
+    name: "etcd-leader-kill",
+    subject: "etcd",
+    title: "The leader crashes",
+    narration: "Whoever leads is killed. The others elect a new leader within an election timeout: one failover, not flapping. The old leader is the member to bring back.",
+    deployment: THREE_MEMBERS,
+    workload: LOAD,
+    faults: [{ fault: "leader-kill", params: {}, durationMs: FAULT_DURATION_MS }],
+    expect: { detections: detections([INVARIANT.memberDown], [memberResource(LEADER)]), deadlineMs: DEADLINE_MS, components: [memberResource(LEADER)], faultClass: FAULT_CLASS.processDown },
+    remedy: [{ action: ACTION.restartMember, params: { member: LEADER } }],
   },
   {
-    name: "quorum-loss",
-    description: "two of three members are killed: no leader, no writes; the root cause is the two members, not the cluster",
-    deployment: { members: 3 },
-    fault: { name: "quorum-loss", params: { members: ["etcd-2", "etcd-3"] } },
+    name: "etcd-quorum-loss",
+    subject: "etcd",
+    title: "A majority is lost",
+    narration: "etcd-2 and etcd-3 are killed: the one left cannot reach the quorum of 2, so there is no leader and no write succeeds. The root cause is the two members, not the cluster.",
+    deployment: THREE_MEMBERS,
+    workload: LOAD,
+    faults: [{ fault: "quorum-loss", params: { members: "etcd-2,etcd-3" }, durationMs: FAULT_DURATION_MS }],
     expect: {
-      invariants: [INVARIANT.noLeader, INVARIANT.memberDown],
-      resources: [CLUSTER, memberResource("etcd-2"), memberResource("etcd-3")],
+      detections: [...detections([INVARIANT.noLeader], [CLUSTER]), ...detections([INVARIANT.memberDown], [memberResource("etcd-2"), memberResource("etcd-3")])],
+      deadlineMs: DEADLINE_MS,
       components: [memberResource("etcd-2"), memberResource("etcd-3")],
       faultClass: FAULT_CLASS.processDown,
     },
@@ -70,11 +72,14 @@ export const scenarios: EtcdScenario[] = [
     ],
   },
   {
-    name: "fill-quota",
-    description: "a runaway writer fills the backend quota: NOSPACE, every write refused; compact, defragment, then disarm, in that order",
-    deployment: { members: 3, quotaBytes: QUOTA_BYTES },
-    fault: { name: "fill-quota", params: {} },
-    expect: { invariants: [INVARIANT.dbQuota, INVARIANT.alarmActive], resources: [CLUSTER], components: [CLUSTER], faultClass: FAULT_CLASS.quotaExhausted },
+    name: "etcd-fill-quota",
+    subject: "etcd",
+    title: "The backend quota fills up",
+    narration: "A runaway writer fills the 8 MiB backend quota: etcd raises NOSPACE and refuses every write. Compact, defragment each member, then disarm, in that order, each verified.",
+    deployment: { ...THREE_MEMBERS, quota: "8MiB" },
+    workload: LOAD,
+    faults: [{ fault: "fill-quota", params: {}, durationMs: FAULT_DURATION_MS }],
+    expect: { detections: detections([INVARIANT.dbQuota, INVARIANT.alarmActive], [CLUSTER]), deadlineMs: DEADLINE_MS, components: [CLUSTER], faultClass: FAULT_CLASS.quotaExhausted },
     remedy: [
       { action: ACTION.compact, params: {} },
       { action: ACTION.defragment, params: {} },
@@ -83,18 +88,13 @@ export const scenarios: EtcdScenario[] = [
   },
 ];
 
-const bind = (text: string, target: string) => text.replaceAll(TARGET, target);
-const bindAll = (texts: string[], targets: string[]) => [...new Set(texts.flatMap((t) => (t.includes(TARGET) ? targets.map((m) => bind(t, m)) : [t])))];
-
-/** The scenario with `{target}` replaced by the member(s) the injected fault reports it acted on. */
-export function bindTargets(scenario: EtcdScenario, targets: string[]): EtcdScenario {
-  return {
-    ...scenario,
-    expect: { ...scenario.expect, resources: bindAll(scenario.expect.resources, targets), components: bindAll(scenario.expect.components, targets) },
-    remedy: scenario.remedy.flatMap((step) => {
-      const member = step.params.member;
-      if (typeof member !== "string" || !member.includes(TARGET)) return [step];
-      return targets.map((t) => ({ ...step, params: { ...step.params, member: bind(member, t) } }));
-    }),
+/** The scenario with `{leader}` replaced by the member leader-kill hit (from its fault record's target `member:<name>`). */
+export function bindScenario(scenario: Scenario, bound: { leader: string }): Scenario {
+  const bind = (value: unknown): unknown => {
+    if (typeof value === "string") return value.replaceAll(LEADER, bound.leader);
+    if (Array.isArray(value)) return value.map(bind);
+    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, bind(v)]));
+    return value;
   };
+  return bind(scenario) as Scenario;
 }

@@ -4,6 +4,7 @@ import { Redis } from "ioredis";
 import * as v from "valibot";
 import type { ActionDefinition, ActionResult } from "../../lib/subject.ts";
 import { createAdminClient, type AdminClient, type NodeTarget } from "./admin-client.ts";
+import { loadLocalCluster } from "./cluster-record.ts";
 
 export const ALGORITHMS = ["fixed-window", "sliding-window", "sliding-log", "gcra"] as const;
 
@@ -65,8 +66,10 @@ export interface RatelimiterActionContext {
   adminToken?: string;
   /** For redis_info: a redis:// or rediss:// URL. */
   redisUrl?: string;
-  /** Restarts one node's process; only a local cluster can. */
+  /** Restarts one node's process by its id in the local cluster; only a local cluster can. */
   restartNode?(nodeId: string, signal: AbortSignal): Promise<void>;
+  /** The state dir of the local cluster, to find a node's cluster id from its URL (a node seen only by URL). */
+  stateDir?: string;
   requestTimeoutMs?: number;
 }
 
@@ -114,13 +117,25 @@ export async function executeRatelimiterAction(name: string, params: any, contex
   }
 }
 
+/**
+ * The node's id in the local cluster: a node that never answered the monitor is known only by its
+ * address (`127.0.0.1:8082`), while the cluster knows it as `b`; the URL ties the two.
+ */
+function clusterIdOf(nodeId: string, known: NodeTarget[], stateDir: string | undefined): string | undefined {
+  const cluster = stateDir ? loadLocalCluster(stateDir) : undefined;
+  if (!cluster) return known.some((n) => n.id === nodeId) ? nodeId : undefined;
+  const url = known.find((n) => n.id === nodeId)?.url ?? `http://${nodeId}`;
+  return cluster.nodes.find((n) => n.id === nodeId || n.url === url)?.id;
+}
+
 async function restartNode(client: AdminClient, context: RatelimiterActionContext, nodeId: string, signal: AbortSignal): Promise<ActionResult> {
   if (!context.restartNode) return { ok: false, message: "restart_node works only on a local cluster (operator cluster up): this deployment has no process supervisor", retryable: false };
   const nodes = await client.nodes();
-  if (!nodes.some((n) => n.id === nodeId)) return { ok: false, message: `no node "${nodeId}": known nodes are ${nodes.map((n) => n.id).join(", ") || "none"}`, retryable: false };
+  const id = clusterIdOf(nodeId, nodes, context.stateDir);
+  if (!id) return { ok: false, message: `no node "${nodeId}" in the local cluster: known nodes are ${nodes.map((n) => n.id).join(", ") || "none"}`, retryable: false };
   try {
-    await context.restartNode(nodeId, signal);
-    return { ok: true, message: `node ${nodeId} restarted`, retryable: false };
+    await context.restartNode(id, signal);
+    return { ok: true, message: `node ${nodeId}${id !== nodeId ? ` (${id})` : ""} restarted`, retryable: false };
   } catch (error) {
     return { ok: false, message: `restarting node ${nodeId} failed: ${error instanceof Error ? error.message : String(error)}`, retryable: true };
   }

@@ -36,10 +36,10 @@ describe("ratelimiter demo chapters", () => {
       }
       if (kindOf(c) === "fault" || kindOf(c) === "kill_switch") {
         expect(c.faults.length).toBeGreaterThan(0);
-        expect(c.expect?.detections.length).toBeGreaterThan(0);
-        expect(c.expect?.components.length).toBeGreaterThan(0);
+        expect(c.expect.detections.length).toBeGreaterThan(0);
+        expect(c.expect.components.length).toBeGreaterThan(0);
       }
-      for (const d of c.expect?.detections ?? []) expect(invariantNames.has(d.invariant)).toBe(true);
+      for (const d of c.expect.detections) expect(invariantNames.has(d.invariant)).toBe(true);
       for (const step of c.remedy ?? []) {
         const action = ratelimiterActions.find((a) => a.name === step.action);
         expect(action?.kind).toBe("action");

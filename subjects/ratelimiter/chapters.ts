@@ -1,6 +1,6 @@
 // The rate limiter's demo: a cluster, load underneath, and one chapter per fault the operator must
 // see, explain and (with permission) repair. Each fault chapter is a scenario eval reuses.
-import type { DemoPlan, Scenario } from "../../lib/scenario.ts";
+import { CONTROL, type DemoPlan, type Scenario } from "../../lib/scenario.ts";
 
 const SUBJECT = "ratelimiter";
 
@@ -23,6 +23,7 @@ const chapters: Scenario[] = [
       "Three rate-limiter nodes share one Redis, each behind its own link proxy. Background load sends 30 checks/s over 300 keys, " +
       "well under the limit of 10 per 5 s per key. The operator watches every second: no invariant may break, no ticket may open.",
     faults: [],
+    expect: CONTROL,
     quietMs: 8_000,
   },
   {
@@ -159,6 +160,7 @@ const chapters: Scenario[] = [
     title: "Teardown",
     narration: "The load stops, the monitor stops, every fault is reverted, and every process the demo started is stopped by its recorded pid. Nothing may be left running.",
     faults: [],
+    expect: CONTROL,
   },
 ];
 

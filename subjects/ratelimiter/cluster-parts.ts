@@ -7,7 +7,7 @@ import { unreachableError, usageError } from "../../lib/errors.ts";
 import { logSize, logTail, spawnDetached, stopProcess, waitForJsonLine } from "../../lib/process/supervisor.ts";
 import { answersHttp, waitFor } from "../../lib/process/wait.ts";
 import type { NodeFlags } from "./cluster-record.ts";
-import { NODE_PATHS } from "./node-paths.ts";
+import { PATH } from "./wire.ts";
 import { redisAnswers, withRedis } from "./redis-admin.ts";
 
 /** Bun takes a while to start on a busy 2-core machine; a node gets this long to answer. */
@@ -92,8 +92,8 @@ export async function startNode(ctx: StartContext, spec: { name: string; id: str
   const start = await waitForJsonLine(logFile, "url", identity, { timeoutMs: START_TIMEOUT_MS, signal: ctx.signal, fromOffset: from });
   if (!("line" in start)) return failStart(identity, `node ${spec.id}`, logFile, "exited" in start ? "exited before it listened" : "did not print its start line");
   const url = String(start.line.url).replace(/\/+$/, "");
-  const healthy = await waitFor(() => answersHttp(`${url}${NODE_PATHS.health}`), { timeoutMs: START_TIMEOUT_MS, intervalMs: 100, signal: ctx.signal });
-  if (!healthy) await failStart(identity, `node ${spec.id}`, logFile, `did not answer ${NODE_PATHS.health} with 200`);
+  const healthy = await waitFor(() => answersHttp(`${url}${PATH.health}`), { timeoutMs: START_TIMEOUT_MS, intervalMs: 100, signal: ctx.signal });
+  if (!healthy) await failStart(identity, `node ${spec.id}`, logFile, `did not answer ${PATH.health} with 200`);
   return { ...identity, name: spec.name, role: "node", logFile, port: Number(new URL(url).port), url };
 }
 

@@ -13,7 +13,7 @@ import { stopProcess } from "../../lib/process/supervisor.ts";
 import { freePort, isPortFree } from "../../lib/process/wait.ts";
 import { formRedisCluster, portTaken, startLinkProxy, startNode, startRedisServer, type StartContext } from "./cluster-parts.ts";
 import { detailsOf, localClusterOf, nodePart, processOf, readAdminToken, SUBJECT, type ClusterDetails, type NodePart, type RedisPart } from "./cluster-record.ts";
-import { NODE_PATHS } from "./node-paths.ts";
+import { PATH } from "./wire.ts";
 import { redisAnswers } from "./redis-admin.ts";
 
 const ALGORITHMS = ["fixed-window", "sliding-window", "sliding-log", "gcra"] as const;
@@ -110,9 +110,9 @@ async function partStatus(record: DeploymentRecord, p: ProcessRecord, token: str
     const shaped = link.cut ? "cut (partition)" : link.latency_ms > 0 ? `adds ${link.latency_ms}ms ±${link.jitter_ms}ms` : "passes traffic";
     return { ...base, alive: true, healthy: !link.cut && link.latency_ms === 0, detail: `port ${p.port} → redis: ${shaped}` };
   }
-  const health = await fetch(`${p.url}${NODE_PATHS.health}`, { signal: AbortSignal.timeout(1000) }).then(async (r) => ({ status: r.status, body: await r.text() })).catch(() => undefined);
-  if (!health) return { ...base, alive: true, healthy: false, detail: `does not answer ${NODE_PATHS.health}` };
-  return { ...base, alive: true, healthy: health.status === 200, detail: `${NODE_PATHS.health} ${health.status}${health.status === 200 ? "" : ` ${health.body.slice(0, 120)}`}` };
+  const health = await fetch(`${p.url}${PATH.health}`, { signal: AbortSignal.timeout(1000) }).then(async (r) => ({ status: r.status, body: await r.text() })).catch(() => undefined);
+  if (!health) return { ...base, alive: true, healthy: false, detail: `does not answer ${PATH.health}` };
+  return { ...base, alive: true, healthy: health.status === 200, detail: `${PATH.health} ${health.status}${health.status === 200 ? "" : ` ${health.body.slice(0, 120)}`}` };
 }
 
 async function status(_ctx: DeploymentContext, record: DeploymentRecord): Promise<PartStatus[]> {

@@ -35,6 +35,7 @@ function healthy(): RatelimiterObservation {
     },
     keys: [key("user:1", 40), key("user:2", 35), key("user:3", 30)],
     reportedChecks: 105,
+    traffic: { basis: "recent", total: 105, top: [{ key: "user:1", checks: 40 }, { key: "user:2", checks: 35 }, { key: "user:3", checks: 30 }] },
     problems: [],
   };
 }
@@ -80,6 +81,8 @@ describe("ratelimiter invariants", () => {
     });
     expect(keysOf(paused)).toEqual(["node_degraded:node:a", "node_degraded:node:b", "node_degraded:node:c", "redis_unreachable:redis"]);
     expect(check(paused).find((v) => v.invariant === "redis_unreachable")!.evidence.failure).toBe("no_reply");
+    const writesPaused = mutate((o) => (o.redis!.writes = { ok: false, kind: "no_reply", message: "answers reads but a write did not complete within 1000 ms (paused for writes, or blocked)" }));
+    expect(check(writesPaused)).toMatchObject([{ invariant: "redis_unreachable", resource: "redis", evidence: { failure: "writes_blocked" } }]);
     const seenByNodes = mutate((o) => {
       delete o.redis;
       o.nodes.forEach((n) => Object.assign(n, { mode: "fail-closed", redisConnected: false }));
@@ -115,7 +118,7 @@ describe("ratelimiter invariants", () => {
     const near = mutate((o) => (o.redis!.memory!.usedBytes = 95_000_000));
     expect(check(near).map((v) => [violationKey(v), v.severity])).toEqual([["redis_memory:redis", "warning"]]);
     const refusing = mutate((o) => (o.redis!.memory!.oomRejectionsDelta = 12));
-    expect(check(refusing).map((v) => [v.severity, v.message])).toEqual([["critical", "Redis refuses writes (12 OOM errors since the last cycle): 2% of maxmemory used"]]);
+    expect(check(refusing).map((v) => [v.severity, v.message])).toEqual([["critical", "Redis refuses writes (OOM; 12 OOM errors since the last cycle): 2% of maxmemory used"]]);
     expect(keysOf(mutate((o) => (o.redis!.memory!.evictedKeysDelta = 3)))).toEqual(["redis_memory:redis"]);
     expect(keysOf(mutate((o) => Object.assign(o.redis!.memory!, { maxBytes: 0, usedBytes: 9e9 })))).toEqual([]);
   });
@@ -159,16 +162,14 @@ describe("ratelimiter invariants", () => {
   });
 
   test("hot_key: one key far above the rest; a quiet system or an even spread has none", () => {
-    const hot = mutate((o) => {
-      o.keys[0]!.reported = { checks: 900, allowed: 100, denied: 800 };
-      o.reportedChecks = 965;
-    });
-    expect(keysOf(hot)).toEqual(["hot_key:key:user:1"]);
-    expect(keysOf(mutate((o) => { o.keys[0]!.reported = { checks: 900, allowed: 0, denied: 900 }; o.reportedChecks = 965; o.keys[0]!.blocked = true; }))).toEqual([]);
-    expect(keysOf(mutate((o) => { o.keys[0]!.reported = { checks: 900, allowed: 100, denied: 800 }; o.reportedChecks = 965; o.keys[0]!.recent = span(0); }))).toEqual([]);
-    // A first look has no increments yet (nothing covered): the reports alone decide.
-    expect(keysOf(mutate((o) => { o.keys[0]!.reported = { checks: 900, allowed: 100, denied: 800 }; o.reportedChecks = 965; o.keys[0]!.recent = { ...span(0), coveredMs: 0 }; }))).toEqual(["hot_key:key:user:1"]);
-    expect(keysOf(mutate((o) => { o.keys[0]!.reported.checks = 30; o.keys[1]!.reported.checks = 2; o.keys[2]!.reported.checks = 1; o.reportedChecks = 33; }))).toEqual([]);
+    const hot = mutate((o) => (o.traffic = { basis: "recent", total: 965, top: [{ key: "user:1", checks: 900 }, { key: "user:2", checks: 35 }, { key: "user:3", checks: 30 }] }));
+    expect(check(hot)).toMatchObject([{ invariant: "hot_key", resource: "key:user:1", message: "key user:1 takes 93% of checks (900 of 965, recent)" }]);
+    const quiet = mutate((o) => (o.traffic = { basis: "recent", total: 33, top: [{ key: "user:1", checks: 30 }, { key: "user:2", checks: 2 }, { key: "user:3", checks: 1 }] }));
+    expect(keysOf(quiet)).toEqual([]);
+    const alone = mutate((o) => (o.traffic = { basis: "reported", total: 900, top: [{ key: "user:1", checks: 900 }] }));
+    expect(keysOf(alone)).toEqual([]);
+    const blocked = mutate((o) => { o.traffic = hot.traffic; o.keys[0]!.blocked = true; });
+    expect(keysOf(blocked)).toEqual([]);
   });
 
   test("counter_drift: one node answering from its local share while the others read Redis", () => {

@@ -28,11 +28,18 @@ export const nodeDown = invariant("node_down", "critical", 6_000,
 
 export const redisUnreachable = invariant("redis_unreachable", "critical", 6_000,
   "Redis, the shared state of every node, cannot be reached: it refuses connections (down), accepts them but never answers (paused or blocked), " +
-  "or drops them. Nodes then decide by their fail policy (fail-open admits everything, fail-closed denies everything, local enforces a share).",
+  "drops them, or answers reads while its writes never complete (paused for writes). Nodes then decide by their fail policy (fail-open admits " +
+  "everything, fail-closed denies everything, local enforces a share).",
   (o) => {
+    const nodesConnected = () => live(o).map((n) => ({ node: n.id, connected: n.redisConnected ?? null }));
     if (o.redis && !o.redis.reachable) {
       return [violation("redis_unreachable", "critical", "redis", `Redis ${o.redis.url} ${o.redis.failure?.message ?? "does not answer"}`,
-        { url: o.redis.url, failure: o.redis.failure?.kind ?? "unknown", error: o.redis.failure?.message ?? null, nodes_connected: live(o).map((n) => ({ node: n.id, connected: n.redisConnected ?? null })) })];
+        { url: o.redis.url, failure: o.redis.failure?.kind ?? "unknown", error: o.redis.failure?.message ?? null, nodes_connected: nodesConnected() })];
+    }
+    const writes = o.redis?.writes;
+    if (o.redis && writes && !writes.ok && writes.kind === "no_reply") {
+      return [violation("redis_unreachable", "critical", "redis", `Redis ${o.redis.url} ${writes.message}`,
+        { url: o.redis.url, failure: "writes_blocked", error: writes.message, nodes_connected: nodesConnected() })];
     }
     const nodes = live(o);
     if (!o.redis && nodes.length > 0 && nodes.every((n) => n.redisConnected === false)) {
@@ -93,10 +100,10 @@ export const redisMemory = invariant("redis_memory", "warning", 10_000,
     const m = o.redis?.reachable ? o.redis.memory : undefined;
     if (!m) return [];
     const ratio = m.maxBytes > 0 ? m.usedBytes / m.maxBytes : 0;
-    const refusing = m.oomRejectionsDelta > 0;
+    const refusing = m.oomRejectionsDelta > 0 || (o.redis?.writes?.ok === false && o.redis.writes.kind === "oom");
     const evicting = m.evictedKeysDelta > 0;
     if (!refusing && !evicting && ratio < T.memoryRatio) return [];
-    const what = refusing ? `refuses writes (${m.oomRejectionsDelta} OOM errors since the last cycle)` : evicting ? `evicted ${m.evictedKeysDelta} keys since the last cycle` : "is near maxmemory";
+    const what = refusing ? `refuses writes (OOM; ${m.oomRejectionsDelta} OOM errors since the last cycle)` : evicting ? `evicted ${m.evictedKeysDelta} keys since the last cycle` : "is near maxmemory";
     return [violation("redis_memory", refusing || evicting ? "critical" : "warning", "redis", `Redis ${what}: ${Math.round(ratio * 100)}% of maxmemory used`,
       { used_bytes: m.usedBytes, max_bytes: m.maxBytes, used_ratio: round(ratio), policy: m.policy, evicted_keys: m.evictedKeysDelta, oom_rejections: m.oomRejectionsDelta })];
   });
@@ -145,19 +152,18 @@ export const staleCounter = invariant("stale_counter", "warning", 10_000,
       { redis_key: s.redisKey ?? null, ttl_ms: s.ttlMs, window_ms: s.windowMs ?? null, algorithm: s.algorithm, count: s.count ?? null, found_by: s.foundBy })));
 
 export const hotKey = invariant("hot_key", "warning", 30_000,
-  `One key takes a share of traffic far above the rest: at least ${T.hotKeyShare * 100}% of the checks the nodes report, and ` +
+  `One key takes a share of current traffic far above the rest: at least ${T.hotKeyShare * 100}% of the checks of the last ~20 s, and ` +
   `${T.hotKeyDominance}× the next key. A hot key concentrates load on one Redis slot and usually means one abusive or broken client. ` +
-  "A blocked key (block_key) is contained, its client refused outright: it is not reported while the block holds, nor once its traffic stopped.",
+  "A blocked key (block_key) is contained, its client refused outright: it is not reported while the block holds.",
   (o) => {
-    const [top, next] = o.keys;
-    // The reports span the nodes' hot-keys windows (a minute or two): a flood that stopped still tops
-    // them, while the ledger (once it has followed the key for a cycle) sees no new check of it.
-    const stopped = top?.recent.coveredMs !== 0 && top?.recent.checks === 0;
-    if (!top || !next || o.reportedChecks < T.hotKeyMinChecks || top.blocked === true || stopped) return [];
-    const share = top.reported.checks / o.reportedChecks;
-    if (share < T.hotKeyShare || top.reported.checks < T.hotKeyDominance * next.reported.checks) return [];
-    return [violation("hot_key", "warning", `key:${top.key}`, `key ${top.key} takes ${Math.round(share * 100)}% of checks (${top.reported.checks} of ${o.reportedChecks})`,
-      { share: round(share), checks: top.reported.checks, denied: top.reported.denied, next_key: next.key, next_checks: next.reported.checks, limit: top.limit ?? null })];
+    const [top, next] = o.traffic.top;
+    if (!top || !next || o.traffic.total < T.hotKeyMinChecks) return [];
+    const share = top.checks / o.traffic.total;
+    if (share < T.hotKeyShare || top.checks < T.hotKeyDominance * next.checks) return [];
+    const known = o.keys.find((k) => k.key === top.key);
+    if (known?.blocked === true) return [];
+    return [violation("hot_key", "warning", `key:${top.key}`, `key ${top.key} takes ${Math.round(share * 100)}% of checks (${top.checks} of ${o.traffic.total}, ${o.traffic.basis})`,
+      { share: round(share), checks: top.checks, total: o.traffic.total, basis: o.traffic.basis, denied: known?.reported.denied ?? null, next_key: next.key, next_checks: next.checks, limit: known?.limit ?? null })];
   });
 
 export const counterDrift = invariant("counter_drift", "warning", 10_000,

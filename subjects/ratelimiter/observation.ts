@@ -69,8 +69,13 @@ export interface RatelimiterObservation {
   redis?: RedisObservation;
   /** The heaviest keys, heaviest first (bounded). */
   keys: KeyTraffic[];
-  /** Checks in all nodes' hot-keys reports together, the denominator of a key's share. */
+  /** Checks in all nodes' hot-keys reports together. */
   reportedChecks: number;
+  /**
+   * Who takes the traffic now, heaviest first: checks per key over the last ~20 s from the traffic
+   * ledger (`recent`), or, on a first look, the nodes' reports (`reported`, one or two windows).
+   */
+  traffic: { basis: "recent" | "reported"; total: number; top: { key: string; checks: number }[] };
   /** Parts that could not be read (garbage, oversized bodies): `error` events, not violations. */
   problems: string[];
 }

@@ -16,11 +16,42 @@ const hostPorts = (list: string) =>
     return { host: host || "127.0.0.1", port: Number(port || 6379) };
   });
 
+export type RedisTarget =
+  | { kind: "single"; url: string }
+  | { kind: "sentinel"; sentinels: { host: string; port: number }[]; master: string; auth: { username?: string; password?: string } }
+  | { kind: "cluster"; seeds: { host: string; port: number }[]; auth: { username?: string; password?: string } };
+
+const invalid = (url: string, fix: string) => usageError("invalid_redis_url", `--redis-url "${redactUrl(url)}" ${fix} (env OPERATOR_REDIS_URL)`);
+
+/** Reads a Redis URL of DESIGN.md, or throws a usage error that says what to write. */
+export function parseRedisTarget(url: string): RedisTarget {
+  const match = /^([a-z+]+):\/\/(?:([^@/]*)@)?([^/?#]*)(?:\/([^?#]*))?/i.exec(url.trim());
+  if (!match) throw invalid(url, "is not a URL: use redis://host:port");
+  const [, scheme, userInfo, hosts, path] = match;
+  const [user, pass] = (userInfo ?? "").split(":");
+  const auth = { ...(user ? { username: decodeURIComponent(user) } : {}), ...(pass ? { password: decodeURIComponent(pass) } : {}) };
+  const list = hostPorts(hosts ?? "");
+  if (list.length === 0 || list.some((h) => !Number.isInteger(h.port) || h.port < 1 || h.port > 65_535)) throw invalid(url, "names no host:port");
+  switch (scheme!.toLowerCase()) {
+    case "redis":
+    case "rediss":
+      if (!URL.canParse(url)) throw invalid(url, "is not a URL: use redis://host:port");
+      return { kind: "single", url };
+    case "redis+sentinel":
+      if (!path) throw invalid(url, "names no master: use redis+sentinel://host:port/<master>");
+      return { kind: "sentinel", sentinels: list, master: path, auth };
+    case "redis+cluster":
+      return { kind: "cluster", seeds: list, auth };
+    default:
+      throw invalid(url, "has an unknown scheme: use redis://, rediss://, redis+sentinel:// or redis+cluster://");
+  }
+}
+
 /**
  * A client that never queues or retries on its own: each cycle sees the server as it is now, and
  * a refused connection, a silent server and a slow one stay distinguishable.
  */
-export function createRedisHandle(url: string, timeoutMs: number): RedisHandle {
+export function createRedisHandle(target: RedisTarget, timeoutMs: number): RedisHandle {
   const base: RedisOptions = {
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -34,28 +65,13 @@ export function createRedisHandle(url: string, timeoutMs: number): RedisHandle {
     // Commands issued in one tick (a sample's PTTLs) leave in one write: one round trip, few syscalls.
     enableAutoPipelining: true,
   };
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw usageError("invalid_redis_url", `--redis-url "${redactUrl(url)}" is not a URL: use redis://host:port (env OPERATOR_REDIS_URL)`);
-  }
-  const auth = { ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}), ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}) };
-  switch (parsed.protocol) {
-    case "redis:":
-    case "rediss:":
-      return new Redis(url, base);
-    case "redis+sentinel:": {
-      const [list, master] = url.replace(/^redis\+sentinel:\/\/([^@]*@)?/, "").split("/");
-      if (!master) throw usageError("invalid_redis_url", `--redis-url "${redactUrl(url)}" names no master: use redis+sentinel://host:port/<master>`);
-      return new Redis({ ...base, ...auth, sentinels: hostPorts(list!), name: master, sentinelRetryStrategy: () => null });
-    }
-    case "redis+cluster:": {
-      const list = url.replace(/^redis\+cluster:\/\/([^@]*@)?/, "").replace(/\/.*$/, "");
-      return new Cluster(hostPorts(list), { lazyConnect: true, enableOfflineQueue: false, enableAutoPipelining: true, clusterRetryStrategy: () => null, redisOptions: { ...base, ...auth } });
-    }
-    default:
-      throw usageError("invalid_redis_url", `--redis-url "${redactUrl(url)}" has an unknown scheme: use redis://, rediss://, redis+sentinel:// or redis+cluster:// (env OPERATOR_REDIS_URL)`);
+  switch (target.kind) {
+    case "single":
+      return new Redis(target.url, base);
+    case "sentinel":
+      return new Redis({ ...base, ...target.auth, sentinels: target.sentinels, name: target.master, sentinelRetryStrategy: () => null });
+    case "cluster":
+      return new Cluster(target.seeds, { lazyConnect: true, enableOfflineQueue: false, enableAutoPipelining: true, enableReadyCheck: true, clusterRetryStrategy: () => null, redisOptions: { ...base, ...target.auth } });
   }
 }
 

@@ -1,5 +1,6 @@
 // The Redis probe against a private redis-server: what it sees when Redis is fine, full, paused or dead.
 import { afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
+import { startRedisCluster } from "../../test/fixtures/redis-cluster.ts";
 import { startRedis, type RedisServer } from "../../test/fixtures/redis.ts";
 import { createRedisProbe, type RedisProbe } from "./redis-probe.ts";
 
@@ -73,6 +74,16 @@ describe("redis probe", () => {
     expect(kinds.at(-1)).toBe("refused");
   });
 
+  test("a Redis paused for writes answers reads: the canary write says so; back once unpaused", async () => {
+    const { redis, probe } = await setup();
+    expect((await probe.observe([], [], signal())).writes).toEqual({ ok: true });
+    await redis.cli("CLIENT", "PAUSE", "3000", "WRITE");
+    const paused = await probe.observe([], [], signal());
+    expect([paused.reachable, paused.writes]).toEqual([true, { ok: false, kind: "no_reply", message: "answers reads but a write did not complete within 300 ms (paused for writes, or blocked)" }]);
+    await redis.cli("CLIENT", "UNPAUSE");
+    expect((await probe.observe([], [], signal())).writes).toEqual({ ok: true });
+  });
+
   test("evictions and OOM refusals since the last cycle are counted", async () => {
     const { redis, probe } = await setup(["--maxmemory", "2mb", "--maxmemory-policy", "noeviction"]);
     await probe.observe([], [], signal());
@@ -81,6 +92,8 @@ describe("redis probe", () => {
     const seen = await probe.observe([], [], signal());
     expect(seen.memory!.oomRejectionsDelta).toBeGreaterThan(0);
     expect(seen.memory!.usedBytes / seen.memory!.maxBytes).toBeGreaterThan(0.9);
+    await redis.cli("CONFIG", "SET", "maxmemory", "1");
+    expect((await probe.observe([], [], signal())).writes).toMatchObject({ ok: false, kind: "oom" });
   });
 
   test("the SCAN sample is bounded and walks the keyspace across cycles", async () => {
@@ -102,5 +115,19 @@ describe("redis probe", () => {
       const seen = await probe.observe([], ["ratelimit:{stuck}:fw"], signal());
       expect(seen.counters.find((c) => c.key === "stuck")).toEqual({ redisKey: "ratelimit:{stuck}:fw", key: "stuck", algorithm: "fixed-window", ttlMs: -1 });
     }
+  });
+
+  test("a Redis Cluster: every master is sampled and its memory read, a key is rechecked on its own shard", async () => {
+    const cluster = await startRedisCluster(3);
+    cleanup.push(() => cluster.stop());
+    for (let i = 1; i <= 30; i++) await cluster.servers[0]!.cli("-c", "SET", `ratelimit:{c${i}}:fw`, "1", "PX", "60000");
+    await cluster.servers[0]!.cli("-c", "SET", "ratelimit:{stuck}:fw", "5");
+    const probe = createRedisProbe(cluster.url, { ...limits, timeoutMs: 1_000 });
+    cleanup.push(() => probe.close());
+    const seen = await probe.observe([], ["ratelimit:{stuck}:fw"], signal());
+    expect(seen.reachable).toBe(true);
+    expect([31, 32]).toContain(seen.keyCount!); // and the operator's canary key, written in the same cycle
+    expect(new Set(seen.counters.map((c) => c.key)).size).toBe(31);
+    expect(seen.counters.find((c) => c.key === "stuck")?.ttlMs).toBe(-1);
   });
 });

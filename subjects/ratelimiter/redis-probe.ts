@@ -3,7 +3,7 @@
 // keyspace with SCAN on a fixed budget per cycle, resuming where the last cycle stopped, so a
 // million keys cost about what none cost.
 import type { Redis } from "ioredis";
-import { createRedisHandle, dataNodes, redactUrl, type RedisHandle } from "./redis-connection.ts";
+import { createRedisHandle, dataNodes, parseRedisTarget, redactUrl, type RedisHandle } from "./redis-connection.ts";
 import { blockKeyOf, COUNTER_SCAN_PATTERN, limitKeyOf, NODE_INDEX_KEY, nodeKeyOf, parseCounterKey, type Algorithm } from "./wire.ts";
 
 export type RedisFailureKind = "refused" | "no_reply" | "closed" | "auth" | "error";
@@ -24,10 +24,16 @@ export interface RedisObservation {
   failure?: { kind: RedisFailureKind; message: string };
   /** Best of a few PINGs from the operator (ms). */
   latencyMs?: number;
+  /**
+   * Whether a write completes: the operator sets one canary key of its own (`operator:probe`,
+   * 60 s TTL). A Redis paused for writes (CLIENT PAUSE WRITE) still answers reads; out of memory
+   * (noeviction) it refuses writes with OOM.
+   */
+  writes?: { ok: true } | { ok: false; kind: "no_reply" | "oom" | "error"; message: string };
   memory?: { usedBytes: number; maxBytes: number; policy: string; evictedKeysDelta: number; oomRejectionsDelta: number };
   keyCount?: number;
   counters: SampledCounter[];
-  /** Keys SCAN examined this cycle. */
+  /** SCAN budget spent this cycle (calls × COUNT, summed over data servers): bounded whatever the key count. */
   scanned: number;
   /** Of the keys asked about, those under a block. */
   blockedKeys: string[];
@@ -55,9 +61,13 @@ export interface RedisProbe {
 
 const PINGS = 3;
 
+/** Throws a usage error at once for a URL it cannot use; connects only when observing. */
 export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisProbe {
   const shownUrl = redactUrl(url);
+  const target = parseRedisTarget(url);
   let handle: RedisHandle | undefined;
+  /** The canary write has a connection of its own: a write blocked by a pause blocks every later command of its connection. */
+  let canary: RedisHandle | undefined;
   const cursors = new Map<string, string>();
   let lastTotals: { evicted: number; oom: number } | undefined;
   /** ioredis rejects a refused connect with "Connection is closed"; the cause comes as an error event. */
@@ -66,12 +76,28 @@ export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisPr
   async function connected(): Promise<RedisHandle> {
     if (handle && handle.status !== "end" && handle.status !== "close") return handle;
     handle?.disconnect();
-    const next = createRedisHandle(url, limits.timeoutMs);
+    const next = createRedisHandle(target, limits.timeoutMs);
     socketError = undefined;
     next.on("error", (error: Error) => (socketError = error));
     handle = next;
     await withDeadline(next.connect(), limits.timeoutMs);
     return next;
+  }
+
+  async function canaryWrite(): Promise<NonNullable<RedisObservation["writes"]>> {
+    try {
+      if (!canary || canary.status === "end" || canary.status === "close") {
+        canary?.disconnect();
+        canary = createRedisHandle(target, limits.timeoutMs);
+        canary.on("error", () => {});
+        await withDeadline(canary.connect(), limits.timeoutMs);
+      }
+    } catch (error) {
+      canary?.disconnect();
+      canary = undefined;
+      return { ok: false, kind: "error", message: `a write connection failed: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    return writeProbe(canary, limits.timeoutMs);
   }
 
   return {
@@ -91,20 +117,23 @@ export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisPr
       }
       try {
         const servers = dataNodes(client);
-        const [memory, sample, blockedKeys, registered] = await Promise.all([
+        const [writes, memory, sample, blockedKeys, registered] = await Promise.all([
+          canaryWrite(),
           memoryOf(servers),
           sampleCounters(servers, client, recheck),
           blockedAmong(client, focusKeys),
           registeredNodes(client),
         ]);
-        return { ...empty, reachable: true, latencyMs, ...memory, ...sample, blockedKeys, registered };
+        return { ...empty, reachable: true, latencyMs, writes, ...memory, ...sample, blockedKeys, registered };
       } catch (error) {
         return { ...empty, reachable: true, latencyMs, failure: classify(error, limits.timeoutMs) };
       }
     },
     async close() {
       handle?.disconnect();
+      canary?.disconnect();
       handle = undefined;
+      canary = undefined;
     },
   };
 
@@ -164,6 +193,21 @@ export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisPr
         return { ...c, ttlMs: ttls[i]!, ...(limit ? { override: { limit: Number(limit), windowMs: Number(windowMs), ...(algorithm ? { algorithm } : {}) } } : {}) };
       }),
     };
+  }
+}
+
+/** The operator's canary key: outside the service's `ratelimit:` keys, expiring by itself. */
+const PROBE_KEY = "operator:probe";
+
+async function writeProbe(client: RedisHandle, timeoutMs: number): Promise<NonNullable<RedisObservation["writes"]>> {
+  try {
+    await client.set(PROBE_KEY, String(Date.now()), "PX", 60_000);
+    return { ok: true };
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    if (/OOM/.test(text)) return { ok: false, kind: "oom", message: `refuses writes: ${text}` };
+    if (/timed? ?out/i.test(text)) return { ok: false, kind: "no_reply", message: `answers reads but a write did not complete within ${timeoutMs} ms (paused for writes, or blocked)` };
+    return { ok: false, kind: "error", message: `a write failed: ${text}` };
   }
 }
 

@@ -2,7 +2,10 @@
 // names and Redis key scheme (DESIGN.md). The service spells its side in ratelimiter/; we never import it.
 
 export const PATH = {
+  check: "/api/v1/check",
+  health: "/health",
   node: "/api/v1/node",
+  drain: "/api/v1/node/drain",
   nodes: "/api/v1/nodes",
   hotKeys: (count: number) => `/api/v1/hot-keys?count=${count}`,
   counter: (key: string) => `/api/v1/counters/${encodeURIComponent(key)}`,
@@ -30,6 +33,8 @@ export const nodeKeyOf = (nodeId: string) => `${KEY_PREFIX}node:{registry}:${nod
 export const limitKeyOf = (key: string) => `${KEY_PREFIX}{${key}}:limit`;
 export const blockKeyOf = (key: string) => `${KEY_PREFIX}{${key}}:block`;
 export const fixedWindowKeyOf = (key: string) => `${KEY_PREFIX}{${key}}:fw`;
+/** A SCAN MATCH pattern for every Redis key of one user key (glob characters in it escaped). */
+export const keyStatePatternOf = (key: string) => `${KEY_PREFIX}{${key.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}}:*`;
 
 /** A counter key's user key and algorithm, or undefined for any other key (limits, blocks, registry). */
 export function parseCounterKey(redisKey: string): { key: string; algorithm: Algorithm } | undefined {

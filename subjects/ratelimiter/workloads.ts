@@ -1,12 +1,12 @@
 // What `operator loadgen` sends to rate-limiter nodes: checks, where a 429 is a correct denial.
 import type { WorkloadDefinition } from "../../lib/load/workload.ts";
-import { NODE_PATHS } from "./node-paths.ts";
+import { PATH } from "./wire.ts";
 
 export const checkWorkload: WorkloadDefinition = {
   name: "check",
-  description: `POST ${NODE_PATHS.check} {key, cost}: 200 allowed, 429 denied, anything else an error`,
+  description: `POST ${PATH.check} {key, cost}: 200 allowed, 429 denied, anything else an error`,
   create: ({ cost }) => ({
-    request: (key) => ({ method: "POST", path: NODE_PATHS.check, body: JSON.stringify({ key, cost }), headers: { "content-type": "application/json" } }),
+    request: (key) => ({ method: "POST", path: PATH.check, body: JSON.stringify({ key, cost }), headers: { "content-type": "application/json" } }),
     classify: (status) => (status === 200 ? "allowed" : status === 429 ? "denied" : undefined),
   }),
 };

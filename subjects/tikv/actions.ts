@@ -72,6 +72,13 @@ export const actionDefinitions = [
     kind: "action",
   },
   {
+    name: "restart_store",
+    description: "Restart the TiKV process of a store (its container in the local cluster of cluster up --subject tikv; elsewhere, restart TiKV yourself).",
+    params: storeParams,
+    risk: "medium",
+    kind: "action",
+  },
+  {
     name: "remove_store",
     description: "Take a store offline for good: PD moves all its replicas to other stores, then marks it Tombstone.",
     params: storeParams,
@@ -102,7 +109,13 @@ const QUERY_TOOL_MAX_SERIES = 50;
 export interface ActionDeps {
   pd: PdClient;
   prometheus: PrometheusClient | null;
+  /** Restarts a service of the local cluster (given by the command that opened the subject). */
+  restartService?: (service: string, signal: AbortSignal) => Promise<void>;
+  localTikvServices?: string[];
 }
+
+/** An action this subject refuses for a reason a retry cannot fix. */
+class Refusal extends Error {}
 
 type Params = Record<string, any>;
 type Handler = (deps: ActionDeps, p: Params, signal: AbortSignal) => Promise<{ message: string; data?: unknown }>;
@@ -126,6 +139,15 @@ const handlers: Record<string, Handler> = {
     message: await pd.createOperator({ name: "remove-peer", region_id: BigInt(p.region_id), store_id: BigInt(p.store_id) }, signal),
   }),
   remove_store: async ({ pd }, p, signal) => ({ message: await pd.deleteStore(p.store_id, signal) }),
+  restart_store: async ({ pd, restartService, localTikvServices }, p, signal) => {
+    const store = await pd.store(p.store_id, signal);
+    const service = store.address.split(":")[0]!;
+    if (!restartService || !localTikvServices?.includes(service)) {
+      throw new Refusal(`store ${store.id} (${store.address}) is not in a local cluster this operator started (cluster up --subject tikv): restart TiKV there yourself`);
+    }
+    await restartService(service, signal);
+    return { message: `restarted ${service} (store ${store.id})` };
+  },
   get_store: async ({ pd }, p, signal) => {
     const store = await pd.store(p.store_id, signal);
     return { message: `store ${store.id} (${store.address}) is ${store.stateName}`, data: store };
@@ -164,6 +186,7 @@ export async function executeAction(deps: ActionDeps, name: string, params: unkn
     return { ok: true, retryable: false, message, ...(data === undefined ? {} : { data }) };
   } catch (error) {
     if (error instanceof PdError) return { ok: false, retryable: error.isRetryable, message: `${name}: ${error.message}` };
+    if (error instanceof Refusal) return { ok: false, retryable: false, message: `${name}: ${error.message}` };
     if (error instanceof PrometheusError) return { ok: false, retryable: error.kind !== "query", message: `${name}: ${error.message}` };
     throw error;
   }

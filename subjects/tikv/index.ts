@@ -1,9 +1,12 @@
 // TiKV as a subject, seen the way an SRE sees it: through PD's HTTP API and, when given, Prometheus.
 import * as v from "valibot";
 import { defineOptions, flagName, HttpUrl, List, PositiveDuration, type TextSchema } from "../../lib/config.ts";
+import { loadDeployment } from "../../lib/deployment.ts";
 import { usageError } from "../../lib/errors.ts";
 import type { Subject, SubjectPlugin } from "../../lib/subject.ts";
 import { actionDefinitions, executeAction } from "./actions.ts";
+import { deployment, detailsOf } from "./deployment.ts";
+import { faults } from "./faults.ts";
 import { invariants } from "./invariants.ts";
 import type { TikvObservation } from "./observation.ts";
 import { observeCluster } from "./observe.ts";
@@ -20,17 +23,18 @@ const HttpUrlList: TextSchema<string[]> = v.pipe(
   v.transform((urls) => urls.map((u) => v.parse(HttpUrl, u))),
 );
 
+const DEFAULT_PD_URL = "http://127.0.0.1:2379";
+
 export const options = defineOptions({
   pdUrl: {
     env: "OPERATOR_PD_URL",
-    default: "http://127.0.0.1:2379",
     schema: HttpUrlList,
-    help: "PD client URLs, comma-separated; tried in order, each one that does not answer counts against pd_unhealthy",
+    help: `PD client URLs, comma-separated, tried in order (one that does not answer counts against pd_unhealthy); default: the PDs of the local cluster (cluster up --subject tikv), else ${DEFAULT_PD_URL}`,
   },
   prometheusUrl: {
     env: "OPERATOR_PROMETHEUS_URL",
     schema: HttpUrl,
-    help: "Prometheus that scrapes the TiKV stores; without it only PD's view is checked",
+    help: "Prometheus that scrapes the TiKV stores (default: the local cluster's); without one only PD's view is checked",
   },
   pdTimeout: {
     env: "OPERATOR_PD_TIMEOUT",
@@ -42,7 +46,7 @@ export const options = defineOptions({
 });
 
 /** Accepts the resolved options (typed) or raw text, as a caller that skipped the resolver would pass. */
-function readOptions(raw: Record<string, unknown>): { pdUrls: string[]; prometheusUrl?: string; timeoutMs: number } {
+function readOptions(raw: Record<string, unknown>): { pdUrls?: string[]; prometheusUrl?: string; timeoutMs: number } {
   const pick = <T>(key: keyof typeof options, value: unknown, fallback?: string): T | undefined => {
     const text = value ?? fallback;
     if (text === undefined || typeof text !== "string") return text as T | undefined;
@@ -53,9 +57,26 @@ function readOptions(raw: Record<string, unknown>): { pdUrls: string[]; promethe
     return parsed.output as T;
   };
   return {
-    pdUrls: pick<string[]>("pdUrl", raw.pdUrl, options.pdUrl.default)!,
+    pdUrls: pick<string[]>("pdUrl", raw.pdUrl),
     prometheusUrl: pick<string>("prometheusUrl", raw.prometheusUrl),
     timeoutMs: pick<number>("pdTimeout", raw.pdTimeout, options.pdTimeout.default)!,
+  };
+}
+
+/**
+ * Without --pd-url: the local cluster's PDs (and Prometheus) when one is recorded, else PD's default
+ * address. Its TiKV services are restartable when the cluster watched is that local one.
+ */
+function withLocalCluster(given: ReturnType<typeof readOptions>, stateDir: string) {
+  const local = stateDir ? loadDeployment(stateDir) : undefined;
+  const tikvLocal = local?.subject === "tikv" ? local : undefined;
+  const pdUrls = given.pdUrls ?? tikvLocal?.endpoints ?? [DEFAULT_PD_URL];
+  const isLocal = !!tikvLocal && pdUrls.some((url) => tikvLocal.endpoints.includes(url));
+  return {
+    ...given,
+    pdUrls,
+    prometheusUrl: given.prometheusUrl ?? (given.pdUrls ? undefined : tikvLocal && (detailsOf(tikvLocal).prometheus_url ?? undefined)),
+    localTikvServices: isLocal ? detailsOf(tikvLocal!).tikv_services : [],
   };
 }
 
@@ -66,17 +87,21 @@ const plugin: SubjectPlugin<TikvObservation> & { scenarios: typeof scenarios } =
   invariants,
   actionDefinitions,
   scenarios,
-  async open(rawOptions): Promise<Subject<TikvObservation>> {
-    const { pdUrls, prometheusUrl, timeoutMs } = readOptions(rawOptions);
+  deployment,
+  faults,
+  async open(rawOptions, context): Promise<Subject<TikvObservation>> {
+    const { pdUrls, prometheusUrl, timeoutMs, localTikvServices: local } = withLocalCluster(readOptions(rawOptions), context.stateDir);
     const pd = new PdClient({ urls: pdUrls, timeoutMs });
     const prometheus = prometheusUrl ? new PrometheusClient({ url: prometheusUrl, timeoutMs }) : null;
+    const restartService = context.restartPart?.bind(context);
+    const localTikvServices = restartService ? local : [];
     return {
       name: "tikv",
-      observe: (signal) => observeCluster({ pd, prometheus, now: Date.now }, signal),
+      observe: (signal) => observeCluster({ pd, prometheus, now: Date.now, localTikvServices }, signal),
       observationErrors: (observation) => observation.errors.map((e) => `${e.source}: ${e.message}`),
       invariants,
       actions: () => actionDefinitions,
-      execute: (name, params, signal) => executeAction({ pd, prometheus }, name, params, signal),
+      execute: (name, params, signal) => executeAction({ pd, prometheus, restartService, localTikvServices }, name, params, signal),
       diagnosisRules: rules,
       async close() {},
     };

@@ -23,6 +23,7 @@ function observation(parts: Partial<TikvObservation> = {}): TikvObservation {
     pausedSchedulers: [],
     evictLeaderStoreIds: [],
     regionChecks: { downPeer: { total: 0, byResource: {} }, missPeer: { total: 0, byResource: {} }, pendingPeer: { total: 0, byResource: {} } },
+    localCluster: null,
     metrics: { grpcP99Seconds: [], raftstoreCpuSeconds: [], channelFullPerSecond: [], writeStallMicros: [] },
     errors: [],
     ...parts,

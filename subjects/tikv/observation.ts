@@ -50,6 +50,8 @@ export interface TikvObservation {
     missPeer: RegionCheckSummary | null;
     pendingPeer: RegionCheckSummary | null;
   };
+  /** The TiKV services this operator can restart (the local compose cluster it watches), else null. */
+  localCluster: { tikvServices: string[] } | null;
   /** Null without `--prometheus-url`; a null entry is a query that failed (see `errors`). */
   metrics: Record<StoreQuery["key"], StoreMetric[] | null> | null;
   errors: { source: string; message: string }[];

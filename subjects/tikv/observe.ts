@@ -15,6 +15,8 @@ export interface ObserveDeps {
   pd: PdClient;
   prometheus: PrometheusClient | null;
   now: () => number;
+  /** TiKV services of the local cluster that `restart_store` can restart; empty when there is none. */
+  localTikvServices?: string[];
 }
 
 export async function observeCluster(deps: ObserveDeps, signal?: AbortSignal): Promise<TikvObservation> {
@@ -72,6 +74,7 @@ export async function observeCluster(deps: ObserveDeps, signal?: AbortSignal): P
       missPeer: missPeers && groupMissPeers(missPeers, stores),
       pendingPeer: pendingPeers && groupPendingPeers(pendingPeers),
     },
+    localCluster: deps.localTikvServices?.length ? { tikvServices: deps.localTikvServices } : null,
     metrics,
     errors,
   };

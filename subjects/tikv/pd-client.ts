@@ -56,6 +56,11 @@ export class PdClient {
     return this.read({ path: `/store/${id}`, signal }, readStore);
   }
 
+  /** Every region (bounded by the body limit: a large cluster's list is refused, not buffered). */
+  regions(signal?: AbortSignal): Promise<PdRegion[]> {
+    return this.read({ path: "/regions", signal }, readRegions);
+  }
+
   regionCheck(kind: RegionCheck, signal?: AbortSignal): Promise<PdRegion[]> {
     return this.read({ path: `/regions/check/${kind}`, signal }, readRegions);
   }

@@ -46,9 +46,12 @@ export const storeUnavailable: Rule = {
       const imbalance = violations.find((v) => v.invariant === "leader_imbalance" && v.evidence.min_store_id === store.id);
       if (imbalance) evidence.push(`its leaders moved to other stores: ${imbalance.message}`);
       // Only actions here: the engine drops recommended tools (they need no approval to be run).
-      const actions: RecommendedAction[] = down
-        ? [{ name: "remove_store", params: { store_id: store.id }, why: `only if ${store.address} is lost for good: PD re-replicates its regions elsewhere; otherwise restart TiKV there` }]
-        : [{ name: "evict_leaders", params: { store_id: store.id }, why: "keep leaders off a store PD cannot hear until it is back and stable" }];
+      const local = observation.localCluster?.tikvServices.includes(store.address.split(":")[0]!) === true;
+      const actions: RecommendedAction[] = local && down
+        ? [{ name: "restart_store", params: { store_id: store.id }, why: `start the TiKV container of ${store.address} again; PD marks the store Up at its first heartbeat` }]
+        : down
+          ? [{ name: "remove_store", params: { store_id: store.id }, why: `only if ${store.address} is lost for good: PD re-replicates its regions elsewhere; otherwise restart TiKV there` }]
+          : [{ name: "evict_leaders", params: { store_id: store.id }, why: "keep leaders off a store PD cannot hear until it is back and stable" }];
       hypotheses.push({
         component: resource,
         faultClass: "process_down",

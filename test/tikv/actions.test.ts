@@ -1,5 +1,11 @@
 // Actions through PD change what PD then reports; tools read; refusals and outages are results.
 import { expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeDeployment } from "../../lib/deployment.ts";
+import { openState } from "../../lib/state.ts";
+import plugin from "../../subjects/tikv/index.ts";
 import { toJsonSchema } from "../../lib/diagnosis/json-schema.ts";
 import { actionDefinitions } from "../../subjects/tikv/actions.ts";
 import type { PdStore } from "../../subjects/tikv/pd-shapes.ts";
@@ -51,7 +57,7 @@ test("pause_scheduler and resume_scheduler; resuming balance-leader evens out sk
     message: "Pause or resume the scheduler successfully.",
   });
   expect((await look(subject)).observation.pausedSchedulers).toEqual(["balance-region-scheduler"]);
-  await standIn.inject({ name: "leader_skew", params: { store: "tikv1" } });
+  await standIn.inject({ name: "leader-skew", params: { store: "tikv1" } });
   expect(keysOf((await look(subject)).violations)).toEqual(["leader_imbalance:cluster"]);
   expect((await run(subject, "resume_scheduler", { name: "balance-leader-scheduler" })).ok).toBe(true);
   const { observation, violations } = await look(subject);
@@ -71,7 +77,7 @@ test("remove_peer drops a replica, and PD makes it up again on a serving store",
 test("remove_store drains a Down store onto the spare one, which clears every ticket", async () => {
   await using standIn = await startPdStandIn({ stores: 4 });
   const subject = await openSubject(standIn);
-  await standIn.inject({ name: "store_stop", params: { store: "tikv1" } });
+  await standIn.inject({ name: "store-stop", params: { store: "tikv1" } });
   expect(keysOf((await look(subject)).violations)).toEqual(["leader_imbalance:cluster", "region_down_peer:store:1", "store_down:store:1"]);
   expect(await run(subject, "remove_store", { store_id: "1" })).toEqual({ ok: true, retryable: false, message: "The store is set as Offline." });
   const { observation, violations } = await look(subject);
@@ -121,5 +127,43 @@ test("every action's params render as JSON Schema for LLM tools; ids are pattern
     required: ["store_id"],
     additionalProperties: false,
   });
-  expect(Object.keys(rendered)).toHaveLength(13);
+  expect(Object.keys(rendered)).toHaveLength(14);
+});
+
+test("restart_store restarts a store's TiKV in the local cluster the operator started, and is refused elsewhere", async () => {
+  await using standIn = await startPdStandIn();
+  const stateDir = mkdtempSync(join(tmpdir(), "operator-tikv-restart-"));
+  try {
+    const state = openState(stateDir);
+    writeDeployment(state, {
+      subject: "tikv", createdAt: new Date().toISOString(), stateDir, endpoints: standIn.urls, processes: [],
+      details: { compose_file: "/x.yml", project: "p", compose_cli: ["docker", "compose"], pd_services: ["pd1", "pd2", "pd3"], tikv_services: ["tikv1", "tikv2", "tikv3"], prometheus_url: null },
+    });
+    state.close();
+    const restarted: string[] = [];
+    const context = {
+      stateDir,
+      // What `docker compose restart tikv2` does to the stand-in: the stopped store is back.
+      restartPart: async (part: string) => {
+        restarted.push(part);
+        await standIn.revert({ name: "store-stop", params: { store: part } });
+      },
+    };
+    const subject = await plugin.open({}, context);
+    await standIn.inject({ name: "store-stop", params: { store: "tikv2" } });
+    const { observation, violations } = await look(subject);
+    const [cause] = subject.diagnosisRules.flatMap((r) => r.evaluate({ violations, observation, history: [], now: observation.observedAtMs }));
+    expect([cause!.component, cause!.actions.map((a) => [a.name, a.params])]).toEqual(["store:4", [["restart_store", { store_id: "4" }]]]);
+    expect(await run(subject, "restart_store", { store_id: "4" })).toEqual({ ok: true, retryable: false, message: "restarted tikv2 (store 4)" });
+    expect([restarted, keysOf((await look(subject)).violations)]).toEqual([["tikv2"], []]);
+
+    const elsewhere = await openSubject(standIn);
+    expect(await run(elsewhere, "restart_store", { store_id: "4" })).toEqual({
+      ok: false,
+      retryable: false,
+      message: "restart_store: store 4 (tikv2:20160) is not in a local cluster this operator started (cluster up --subject tikv): restart TiKV there yourself",
+    });
+  } finally {
+    rmSync(stateDir, { recursive: true, force: true });
+  }
 });

@@ -27,6 +27,7 @@ test("operator subjects --json lists tikv with its invariants and actions", asyn
     "pause_scheduler:action:medium",
     "resume_scheduler:action:low",
     "remove_peer:action:high",
+    "restart_store:action:medium",
     "remove_store:action:high",
     "get_store:tool:low",
     "get_region:tool:low",

@@ -53,4 +53,4 @@ test("a compose CLI accepts the file, when one is installed", async () => {
   }
   // Without any compose CLI the structural test above is the check; the report says which ran.
   console.error(`compose CLIs that checked deploy/tikv/docker-compose.yml: ${clis.map((c) => c.join(" ")).join(", ") || "none installed"}`);
-});
+}, 60_000);

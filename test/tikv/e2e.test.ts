@@ -5,11 +5,6 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createBuiltinEngine } from "../../lib/diagnosis/builtin-engine.ts";
-import { diagnoseTicket } from "../../lib/diagnosis/diagnose-ticket.ts";
-import { openState } from "../../lib/state.ts";
-import { listTickets } from "../../lib/tickets.ts";
-import plugin from "../../subjects/tikv/index.ts";
 import { runCli } from "../fixtures/cli.ts";
 import { startPdStandIn, type PdStandIn } from "./pd-stand-in.ts";
 
@@ -32,33 +27,36 @@ test("monitor --once on a healthy cluster: no ticket, exit 0", async () => {
   expect([exitCode, events(stdout).filter((e) => e.type === "ticket_opened")]).toEqual([0, []]);
 });
 
-test("monitor --once with a TiKV stopped: store_down on its store, its regions in one ticket, exit 1; diagnose names the store", async () => {
-  await standIn.inject({ name: "store_stop", params: { store: "tikv2" } });
-  const { exitCode, stdout, stderr } = await runCli(["monitor", "--subject", "tikv", "--pd-url", standIn.urls.join(","), "--once", "--json", "--state-dir", stateDir]);
+test("monitor --once with a TiKV stopped: store_down on its store, its regions in one ticket, all diagnosed as that store; exit 1; operator diagnose agrees", async () => {
+  await standIn.inject({ name: "store-stop", params: { store: "tikv2" } });
+  const pdUrl = standIn.urls.join(",");
+  const { exitCode, stdout } = await runCli(["monitor", "--subject", "tikv", "--pd-url", pdUrl, "--once", "--json", "--state-dir", stateDir]);
   expect(exitCode).toBe(1);
-  const opened = events(stdout).filter((e) => e.type === "ticket_opened").map((e) => `${e.ticket.invariant}:${e.ticket.resource}`).sort();
-  expect(opened).toEqual(["leader_imbalance:cluster", "region_down_peer:store:9007199254740993", "store_down:store:9007199254740993"]);
-  expect(stderr).not.toContain("error");
+  const stream = events(stdout);
+  const opened = stream.filter((e) => e.type === "ticket_opened").map((e) => e.ticket);
+  expect(opened.map((t) => `${t.invariant}:${t.resource}`).sort()).toEqual([
+    "leader_imbalance:cluster",
+    "region_down_peer:store:9007199254740993",
+    "store_down:store:9007199254740993",
+  ]);
+  const diagnosed = stream.filter((e) => e.type === "diagnosis").map((e) => [e.ticket.invariant, e.diagnosis.root_cause.component, e.diagnosis.fault_class]);
+  expect(diagnosed.sort()).toEqual([
+    ["leader_imbalance", "store:9007199254740993", "process_down"],
+    ["region_down_peer", "store:9007199254740993", "process_down"],
+    ["store_down", "store:9007199254740993", "process_down"],
+  ]);
+  expect(stream.filter((e) => e.type === "error")).toEqual([]);
 
-  const state = openState(stateDir);
-  const subject = await plugin.open({ pdUrl: standIn.urls }, { stateDir });
-  try {
-    const engine = createBuiltinEngine();
-    const causes = [];
-    for (const ticket of listTickets(state, { status: "open", subject: "tikv" })) {
-      const { diagnosis } = await diagnoseTicket({ state, subject, ticket, engine, observeTimeoutMs: 10_000, signal: new AbortController().signal, now: Date.now });
-      causes.push([`${ticket.invariant}:${ticket.resource}`, diagnosis.rootCause.component, diagnosis.faultClass, diagnosis.recommendedActions.map((a) => [a.name, a.params])]);
-    }
-    const remedy = [["remove_store", { store_id: "9007199254740993" }]];
-    expect(causes.sort()).toEqual([
-      ["leader_imbalance:cluster", "store:9007199254740993", "process_down", remedy],
-      ["region_down_peer:store:9007199254740993", "store:9007199254740993", "process_down", remedy],
-      ["store_down:store:9007199254740993", "store:9007199254740993", "process_down", remedy],
-    ]);
-  } finally {
-    await subject.close();
-    state.close();
-  }
+  const regionTicket = opened.find((t) => t.invariant === "region_down_peer");
+  const diagnose = await runCli(["diagnose", String(regionTicket.id), "--subject", "tikv", "--pd-url", pdUrl, "--json", "--state-dir", stateDir]);
+  expect(diagnose.exitCode).toBe(0);
+  const diagnosis = JSON.parse(diagnose.stdout);
+  expect([diagnosis.root_cause.component, diagnosis.fault_class, diagnosis.recommended_actions.map((a: { name: string; params: unknown }) => [a.name, a.params])]).toEqual([
+    "store:9007199254740993",
+    "process_down",
+    [["remove_store", { store_id: "9007199254740993" }]],
+  ]);
+  expect(diagnosis.evidence).toContain("30 regions have a down peer on store 9007199254740993");
 });
 
 test("monitor --once with no PD answering: exit 3 and an error event naming each endpoint and --pd-url", async () => {

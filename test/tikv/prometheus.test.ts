@@ -58,7 +58,7 @@ test("query_prometheus is bounded to 50 series, and a bad query is refused with 
 
 test("without Prometheus the PD-only invariants still work; with Prometheus away they do too, and the error is recorded", async () => {
   await using local = await startPdStandIn();
-  await local.inject({ name: "store_stop", params: { store: "tikv1" } });
+  await local.inject({ name: "store-stop", params: { store: "tikv1" } });
   const withoutPrometheus = await look(await openSubject(local));
   expect([withoutPrometheus.observation.metrics, keysOf(withoutPrometheus.violations)]).toEqual([
     null,

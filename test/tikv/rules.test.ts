@@ -19,7 +19,7 @@ async function diagnose(faults: Fault[], options: Parameters<typeof startPdStand
 const brief = (h: Hypothesis) => ({ component: h.component, faultClass: h.faultClass, explains: [...h.explains].sort(), actions: h.actions.map((a) => a.name) });
 
 test("a down store is the one root cause of its down peers and of the leader imbalance", async () => {
-  const { violations, hypotheses } = await diagnose([{ name: "store_stop", params: { store: "tikv2" } }]);
+  const { violations, hypotheses } = await diagnose([{ name: "store-stop", params: { store: "tikv2" } }]);
   expect(hypotheses.map(brief)).toEqual([
     { component: "store:4", faultClass: "process_down", explains: violations, actions: ["remove_store"] },
   ]);
@@ -27,32 +27,32 @@ test("a down store is the one root cause of its down peers and of the leader imb
 });
 
 test("a disconnected store is named, with evicting its leaders as the action", async () => {
-  const { violations, hypotheses } = await diagnose([{ name: "store_pause", params: { store: "tikv3" } }]);
+  const { violations, hypotheses } = await diagnose([{ name: "store-pause", params: { store: "tikv3" } }]);
   expect(hypotheses.map(brief)).toEqual([{ component: "store:5", faultClass: "process_down", explains: violations, actions: ["evict_leaders"] }]);
   expect(hypotheses[0]!.actions[0]!.params).toEqual({ store_id: "5" });
 });
 
 test("low space names its store and proposes a lower region weight", async () => {
-  const { hypotheses } = await diagnose([{ name: "store_disk_fill", params: { store: "tikv1", available_ratio: 0.05 } }]);
+  const { hypotheses } = await diagnose([{ name: "store-disk-fill", params: { store: "tikv1", available_ratio: 0.05 } }]);
   expect(hypotheses.map(brief)).toEqual([{ component: "store:1", faultClass: "disk_full", explains: ["store_low_space:store:1"], actions: ["set_store_weight"] }]);
   expect(hypotheses[0]!.actions[0]!.params).toEqual({ store_id: "1", leader_weight: 1, region_weight: 0.5 });
 });
 
 test("PD trouble names pd, with or without a leader", async () => {
-  for (const fault of [{ name: "pd_stop", params: { member: "pd3" } }, { name: "pd_quorum_loss", params: {} }]) {
+  for (const fault of [{ name: "pd-stop", params: { member: "pd3" } }, { name: "pd-quorum-loss", params: {} }]) {
     const { hypotheses } = await diagnose([fault]);
     expect(hypotheses.map(brief)).toEqual([{ component: "pd", faultClass: "pd_unavailable", explains: ["pd_unhealthy:pd"], actions: [] }]);
   }
 });
 
 test("leader imbalance with balance-leader paused names PD's scheduling and proposes resuming it", async () => {
-  const { hypotheses } = await diagnose([{ name: "leader_skew", params: { store: "tikv2" } }]);
+  const { hypotheses } = await diagnose([{ name: "leader-skew", params: { store: "tikv2" } }]);
   expect(hypotheses.map(brief)).toEqual([{ component: "pd", faultClass: "scheduling_disabled", explains: ["leader_imbalance:cluster"], actions: ["resume_scheduler"] }]);
 });
 
 test("a down store also explains the regions that lost their replica on it", async () => {
   await using standIn = await startPdStandIn();
-  await standIn.inject({ name: "store_stop", params: { store: "tikv1" } });
+  await standIn.inject({ name: "store-stop", params: { store: "tikv1" } });
   const subject = await openSubject(standIn);
   await run(subject, "remove_peer", { region_id: "2", store_id: "1" });
   const { observation, violations } = await look(subject);

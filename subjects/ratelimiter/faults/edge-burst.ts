@@ -6,7 +6,7 @@ import type { FaultContext, FaultDefinition, FaultRecord } from "../../../lib/ch
 import { isDriverGone, startDriver, stopDriver } from "../../../lib/chaos/driver.ts";
 import { NonEmptyText } from "../../../lib/config.ts";
 import { abortableSleep } from "../../../lib/process/wait.ts";
-import { NODE_PATHS } from "../node-paths.ts";
+import { PATH } from "../wire.ts";
 import { runningNodes } from "./key-faults.ts";
 
 /** How long before a window's edge the first burst leaves, and after it the second (ms). */
@@ -27,7 +27,7 @@ function checker(ctx: FaultContext, key: string, signal: AbortSignal) {
   return async (): Promise<CheckAnswer | undefined> => {
     const url = urls[next++ % urls.length]!;
     try {
-      const response = await fetch(`${url}${NODE_PATHS.check}`, {
+      const response = await fetch(`${url}${PATH.check}`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ key, cost: 1 }),

@@ -8,9 +8,8 @@ import { unreachableError } from "../../../lib/errors.ts";
 import { isSameProcess } from "../../../lib/process/identity.ts";
 import { spawnDetached, stopProcess } from "../../../lib/process/supervisor.ts";
 import { detailsOf, processOf } from "../cluster-record.ts";
-import { NODE_PATHS } from "../node-paths.ts";
+import { keyStatePatternOf, parseCounterKey, PATH } from "../wire.ts";
 import { withRedis } from "../redis-admin.ts";
-import { isCounterKey, keyStatePattern } from "../redis-keys.ts";
 
 interface StaleCounter {
   key: string;
@@ -27,7 +26,7 @@ async function findCounters(ctx: FaultContext, key: string): Promise<{ key: stri
       const all: string[] = [];
       let cursor = "0";
       do {
-        const [next, batch] = await r.scan(cursor, "MATCH", keyStatePattern(key), "COUNT", 100);
+        const [next, batch] = await r.scan(cursor, "MATCH", keyStatePatternOf(key), "COUNT", 100);
         all.push(...batch);
         cursor = next;
       } while (cursor !== "0");
@@ -35,7 +34,7 @@ async function findCounters(ctx: FaultContext, key: string): Promise<{ key: stri
     }).catch((error) => {
       throw unreachableError("redis_unreachable", `${redis.name} on port ${redis.port} does not answer: ${(error as Error).message}`);
     });
-    found.push(...keys.filter((k) => isCounterKey(k, key)).map((k) => ({ key: k, port: redis.port })));
+    found.push(...keys.filter((k) => parseCounterKey(k)?.key === key).map((k) => ({ key: k, port: redis.port })));
   }
   return found;
 }
@@ -49,7 +48,7 @@ export function runningNodes(ctx: FaultContext) {
 /** Makes a counter exist by sending one check for `key` through a running node. */
 async function touch(ctx: FaultContext, key: string): Promise<void> {
   const node = runningNodes(ctx)[0]!;
-  await fetch(`${node.url}${NODE_PATHS.check}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key, cost: 1 }), signal: AbortSignal.timeout(2000) }).then((r) => r.arrayBuffer());
+  await fetch(`${node.url}${PATH.check}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key, cost: 1 }), signal: AbortSignal.timeout(2000) }).then((r) => r.arrayBuffer());
 }
 
 const countersOf = (fault: FaultRecord) => (fault.revertPlan.counters ?? []) as StaleCounter[];

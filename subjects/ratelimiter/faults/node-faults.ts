@@ -6,7 +6,7 @@ import { isSameProcess, isStopped } from "../../../lib/process/identity.ts";
 import { signal } from "../../../lib/process/supervisor.ts";
 import { waitFor } from "../../../lib/process/wait.ts";
 import { nodePart, processOf, readAdminToken } from "../cluster-record.ts";
-import { adminHeaders, NODE_PATHS } from "../node-paths.ts";
+import { PATH } from "../wire.ts";
 import { identityOf, nodeSelector, selectNode } from "./targets.ts";
 
 /** The node recorded now (a restart may have given it a new pid since the fault was planned). */
@@ -18,7 +18,7 @@ const currentNode = (ctx: FaultContext, fault: FaultRecord) => {
 /** True when the node answers HTTP at all (any status: Redis may be down for other reasons). */
 async function nodeAnswers(url: string): Promise<boolean> {
   try {
-    const response = await fetch(`${url}${NODE_PATHS.health}`, { signal: AbortSignal.timeout(1000) });
+    const response = await fetch(`${url}${PATH.health}`, { signal: AbortSignal.timeout(1000) });
     await response.arrayBuffer();
     return true;
   } catch {
@@ -84,8 +84,10 @@ export const nodePause: FaultDefinition = {
   },
 };
 
+const adminHeaders = (token: string) => ({ authorization: `Bearer ${token}`, "content-type": "application/json" });
+
 async function setDrain(ctx: FaultContext, url: string, drain: boolean): Promise<void> {
-  const response = await fetch(`${url}${NODE_PATHS.drain}`, {
+  const response = await fetch(`${url}${PATH.drain}`, {
     method: "POST",
     headers: adminHeaders(readAdminToken(ctx.deployment)),
     body: JSON.stringify({ drain }),
@@ -103,7 +105,7 @@ export const nodeDrain: FaultDefinition = {
   options: { ...nodeSelector },
   async plan(ctx, params) {
     const { node, process } = selectNode(ctx, params);
-    return { target: { resource: `node:${node.id}`, identity: identityOf(process) }, revert: { node: node.id }, summary: `POST ${NODE_PATHS.drain} {"drain":true} on node ${node.id}` };
+    return { target: { resource: `node:${node.id}`, identity: identityOf(process) }, revert: { node: node.id }, summary: `POST ${PATH.drain} {"drain":true} on node ${node.id}` };
   },
   async inject(ctx, fault) {
     await setDrain(ctx, currentNode(ctx, fault).node.url, true);
@@ -115,7 +117,7 @@ export const nodeDrain: FaultDefinition = {
   },
   async isReverted(ctx, fault) {
     const { node } = currentNode(ctx, fault);
-    const info = await fetch(`${node.url}${NODE_PATHS.node}`, { signal: AbortSignal.timeout(1000) })
+    const info = await fetch(`${node.url}${PATH.node}`, { signal: AbortSignal.timeout(1000) })
       .then((r) => r.json() as Promise<{ draining?: boolean }>)
       .catch(() => undefined);
     return info?.draining === false;

@@ -21,66 +21,67 @@ const param = (fault: Fault, key: string): string => {
 };
 
 export const FAULT_NAMES = [
-  "store_stop",
-  "store_pause",
-  "store_disk_fill",
-  "pending_peers",
-  "leader_skew",
-  "pd_stop",
-  "pd_quorum_loss",
-  "pd_hang",
-  "store_slow",
-  "store_write_stall",
+  "store-stop",
+  "store-pause",
+  "store-disk-fill",
+  "pending-peers",
+  "leader-skew",
+  "pd-stop",
+  "pd-quorum-loss",
+  "pd-hang",
+  "store-slow",
+  "store-write-stall",
 ] as const;
 
 export async function injectFault(model: ClusterModel, effects: FaultEffects, fault: Fault): Promise<void> {
   const now = model.now();
   switch (fault.name) {
-    case "store_stop": {
+    case "store-stop": {
       const store = model.store(param(fault, "store"));
       store.stoppedAtMs = now;
       store.downAfterMs = model.maxStoreDownTimeMs;
       break;
     }
-    case "store_pause": {
+    case "store-pause": {
       const store = model.store(param(fault, "store"));
       store.stoppedAtMs = now;
       store.downAfterMs = Number.POSITIVE_INFINITY;
       break;
     }
-    case "store_disk_fill": {
+    case "store-disk-fill": {
       const store = model.store(param(fault, "store"));
       const ratio = Number(fault.params.available_ratio ?? 0.1);
       store.fillerBytes = 0;
       store.fillerBytes = Math.max(0, model.availableBytes(store) - ratio * store.capacityBytes);
       break;
     }
-    case "pending_peers": {
+    case "pending-peers": {
       const store = model.store(param(fault, "store"));
       const count = Number(fault.params.count ?? 20);
       const regions = model.regions.filter((r) => r.peers.some((p) => p.storeId === store.id) && r.leaderStoreId !== store.id);
       for (const region of regions.slice(0, count)) region.pendingStoreIds.add(store.id);
       break;
     }
-    case "leader_skew": {
+    case "leader-skew": {
+      // As the chaos does it through PD: balance-leader paused, then transfer-leader operators.
       const store = model.store(param(fault, "store"));
       model.paused.set(BALANCE_LEADER, now + 3_600_000);
       for (const region of model.regions) if (region.peers.some((p) => p.storeId === store.id)) region.leaderStoreId = store.id;
       break;
     }
-    case "pd_stop":
+    case "pd-stop":
       await effects.setMemberUp(param(fault, "member"), false);
       break;
-    case "pd_quorum_loss":
+    case "pd-quorum-loss":
       for (const member of model.members.slice(1)) await effects.setMemberUp(member.name, false);
       break;
-    case "pd_hang":
+    case "pd-hang":
       effects.setMemberHung(param(fault, "member"), true);
       break;
-    case "store_slow":
+    case "store-slow":
       model.store(param(fault, "store")).slow = true;
       break;
-    case "store_write_stall":
+    case "store-write-stall":
       model.store(param(fault, "store")).writeStall = true;
       break;
     default:
@@ -91,37 +92,37 @@ export async function injectFault(model: ClusterModel, effects: FaultEffects, fa
 
 export async function revertFault(model: ClusterModel, effects: FaultEffects, fault: Fault): Promise<void> {
   switch (fault.name) {
-    case "store_stop":
-    case "store_pause": {
+    case "store-stop":
+    case "store-pause": {
       const store = model.store(param(fault, "store"));
       store.stoppedAtMs = null;
       store.startedAtMs = model.now();
       break;
     }
-    case "store_disk_fill":
+    case "store-disk-fill":
       model.store(param(fault, "store")).fillerBytes = 0;
       break;
-    case "pending_peers": {
+    case "pending-peers": {
       const store = model.store(param(fault, "store"));
       for (const region of model.regions) region.pendingStoreIds.delete(store.id);
       break;
     }
-    case "leader_skew":
+    case "leader-skew":
       model.paused.delete(BALANCE_LEADER);
       break;
-    case "pd_stop":
+    case "pd-stop":
       await effects.setMemberUp(param(fault, "member"), true);
       break;
-    case "pd_quorum_loss":
+    case "pd-quorum-loss":
       for (const member of model.members.slice(1)) await effects.setMemberUp(member.name, true);
       break;
-    case "pd_hang":
+    case "pd-hang":
       effects.setMemberHung(param(fault, "member"), false);
       break;
-    case "store_slow":
+    case "store-slow":
       model.store(param(fault, "store")).slow = false;
       break;
-    case "store_write_stall":
+    case "store-write-stall":
       model.store(param(fault, "store")).writeStall = false;
       break;
     default:
