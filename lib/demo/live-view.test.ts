@@ -5,7 +5,7 @@ import { applyEvent, emptyModel, renderView, VIEW_HEIGHT, VIEW_WIDTH, wrap } fro
 const T0 = 1_000_000;
 
 function busyModel() {
-  const m = emptyModel("ratelimiter", "the operator on a rate-limiter cluster", T0);
+  const m = emptyModel("shop", "the operator on a shop", T0);
   const feed = (type: string, data: Record<string, unknown>, at = T0 + 5_000) => applyEvent(m, type, data, at);
   feed("chapter_passed", { chapter: "cluster-up", took_ms: 9_700 });
   feed("chapter_started", { index: 3, total: 10, title: "A counter loses its TTL", narration: "A client checks key stale-key 0.8 times a second. ".repeat(8) });
@@ -17,7 +17,7 @@ function busyModel() {
   feed("action_proposed", { action: { id: 7, name: "reset_counter", params: { key: "stale-key" }, risk: "low", status: "proposed", verification: null } });
   feed("action_approved", { action_id: 7 });
   for (let i = 1; i <= 6; i++) feed("step", { message: `step ${i}` });
-  m.parts = [{ name: "redis", healthy: true, detail: "answers PING" }, { name: "node-a", healthy: true, detail: "/health 200" }, { name: "node-b", healthy: false, detail: "not running" }];
+  m.parts = [{ name: "db", healthy: true, detail: "answers PING" }, { name: "node-a", healthy: true, detail: "/health 200" }, { name: "node-b", healthy: false, detail: "not running" }];
   m.prompt = "Press Enter to start chapter 4 of 10 · Ctrl-C stops and cleans up";
   return m;
 }
@@ -30,7 +30,7 @@ describe("live view", () => {
     const text = screen.join("\n");
     for (const shown of [
       "01:05 elapsed", "Chapter 3/10: A counter loses its TTL", "[running]", "A client checks key stale-key",
-      "redis ok  node-a ok  node-b DOWN", "node-b: not running",
+      "db ok  node-a ok  node-b DOWN", "node-b: not running",
       "background     sent   30/s  allowed   30  denied    0  errors   0  p99 4.2 ms",
       "Tickets open: 4", "#1 warning  stale_counter on key:k1  (60s)", "… and 2 more",
       "ticket #2: key:stale-key · stale_counter · confidence 0.95", "recommends reset_counter {\"key\":\"stale-key\"}",
