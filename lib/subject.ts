@@ -4,7 +4,7 @@ import type { FaultDefinition } from "./chaos/fault.ts";
 import type { OptionTable } from "./config.ts";
 import type { DeploymentDefinition } from "./deployment.ts";
 import type { WorkloadDefinition } from "./load/workload.ts";
-import type { DemoPlan } from "./scenario.ts";
+import type { DemoPlan, Scenario } from "./scenario.ts";
 
 export type Severity = "info" | "warning" | "critical";
 export type Risk = "low" | "medium" | "high";
@@ -133,4 +133,6 @@ export interface SubjectPlugin<O = any> {
   workloads?: WorkloadDefinition[];
   /** `operator demo <subject>`: its deployment and chapters (scenarios that eval reuses). */
   demo?: DemoPlan;
+  /** What `operator eval` runs, each on a fresh deployment (the demo's options, the scenario's own merged over them). */
+  scenarios?: Scenario[];
 }

@@ -1,6 +1,6 @@
 // The rate limiter's demo: a cluster, load underneath, and one chapter per fault the operator must
 // see, explain and (with permission) repair. Each fault chapter is a scenario eval reuses.
-import { CONTROL, type DemoPlan, type Scenario } from "../../lib/scenario.ts";
+import { CONTROL, kindOf, type DemoPlan, type Scenario } from "../../lib/scenario.ts";
 
 const SUBJECT = "ratelimiter";
 
@@ -175,3 +175,6 @@ export const demo: DemoPlan = {
   verifyWithinMs: 15_000,
   chapters,
 };
+
+/** Eval's scenarios: the demo's fault chapters, the same definitions. */
+export const scenarios: Scenario[] = chapters.filter((c) => kindOf(c) === "fault");

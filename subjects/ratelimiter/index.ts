@@ -11,7 +11,7 @@ import { rules } from "./rules.ts";
 import { deployment } from "./deployment.ts";
 import { faults } from "./faults/index.ts";
 import { workloads } from "./workloads.ts";
-import { demo } from "./chapters.ts";
+import { demo, scenarios } from "./chapters.ts";
 
 const NAME = "ratelimiter";
 
@@ -63,6 +63,7 @@ const plugin: SubjectPlugin<RatelimiterObservation> = {
   faults,
   workloads,
   demo,
+  scenarios,
 };
 
 export default plugin;
