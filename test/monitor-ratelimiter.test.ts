@@ -173,6 +173,17 @@ describe("ratelimiter subject on a real cluster", () => {
     expect(faults(keys)).toEqual(["hot_key:key:user:hot"]);
   });
 
+  test("a busy key among hundreds of light ones is not hot: its share counts every check the nodes decided, not only their reported top keys", async () => {
+    const { nodes, look } = await rig({ defaultLimit: 1000 });
+    await look();
+    await Promise.all([traffic(nodes, "user:busy", 150), ...Array.from({ length: 20 }, (_, i) => Promise.all(Array.from({ length: 20 }, (_, j) => traffic(nodes, `light:${i}:${j}`, 1))))]);
+    const busy = await look();
+    expect(busy.o.traffic.total).toBeGreaterThanOrEqual(500);
+    expect(faults(busy.keys)).toEqual([]);
+    await traffic(nodes, "user:busy", 1500);
+    expect(faults((await look()).keys)).toEqual(["hot_key:key:user:busy"]);
+  });
+
   test("a fixed-window edge burst (the limit at the end of one window, again at the start of the next) is over_admission", async () => {
     const { nodes, look } = await rig({ algorithm: "fixed-window", defaultLimit: 10, windowMs: 2_000 });
     const key = "user:edge";

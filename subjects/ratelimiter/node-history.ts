@@ -1,6 +1,6 @@
 // What one node's figures were over recent cycles, so each observation can report steady values:
 // the p99 of check latency over ~30 s (from /metrics deltas), its Redis latency without one-off
-// spikes, and its fallback decisions over the last minute.
+// spikes, its fallback decisions over the last minute, and how many checks it decided lately.
 import { bucketDelta, quantileSeconds, type Buckets } from "./metrics-text.ts";
 import type { NodeState } from "./observation.ts";
 
@@ -43,10 +43,22 @@ export class NodeHistory {
 
   /** Fallback decisions over the last minute, undefined on a first look; a restarted node (total going down) counts from zero. */
   recentFallbacks(id: string, total: number, at: number): number | undefined {
-    const history = (this.fallbacks.get(id) ?? []).filter((h) => h.at >= at - FALLBACK_SPAN_MS && h.total <= total);
-    const oldest = history[0];
-    history.push({ at, total });
-    this.fallbacks.set(id, history);
-    return oldest ? total - oldest.total : undefined;
+    return growth(this.fallbacks, id, total, at, FALLBACK_SPAN_MS);
   }
+
+  /** Checks the node decided (allowed and denied) over the last `spanMs`, undefined on a first look. */
+  recentChecks(id: string, total: number, at: number, spanMs: number): number | undefined {
+    return growth(this.decided, id, total, at, spanMs);
+  }
+
+  private readonly decided = new Map<string, { at: number; total: number }[]>();
+}
+
+/** How much a node's ever-growing counter grew since the oldest sample within `spanMs`; a restart (the total going down) counts from zero. */
+function growth(samples: Map<string, { at: number; total: number }[]>, id: string, total: number, at: number, spanMs: number): number | undefined {
+  const history = (samples.get(id) ?? []).filter((h) => h.at >= at - spanMs && h.total <= total);
+  const oldest = history[0];
+  history.push({ at, total });
+  samples.set(id, history);
+  return oldest ? total - oldest.total : undefined;
 }

@@ -27,6 +27,8 @@ export interface NodeState {
   checkP99Ms?: number;
   /** Checks behind that p99. */
   checkSamples?: number;
+  /** Checks it decided (allowed or denied) over the traffic span (~20 s); undefined on a first look. */
+  recentChecks?: number;
   /** Checks it decided without Redis (by its fail policy) over the last minute; undefined on a first look. */
   recentFallbacks?: number;
 }

@@ -79,7 +79,10 @@ export function createObserver(options: ObserverOptions): Observer {
       failPolicy: d.fail_policy, algorithm: d.algorithm, defaultLimit: d.default_limit, windowMs: d.window_ms, uptimeMs: d.uptime_ms,
       ...history.checkLatency(id, reading.metrics?.checkBuckets, at),
     };
-    if (d.decisions) state.recentFallbacks = history.recentFallbacks(id, d.decisions.fallback, at);
+    if (d.decisions) {
+      state.recentFallbacks = history.recentFallbacks(id, d.decisions.fallback, at);
+      state.recentChecks = history.recentChecks(id, d.decisions.allowed + d.decisions.denied, at, TRAFFIC_SPAN_MS);
+    }
     return state;
   }
 
@@ -141,9 +144,12 @@ export function createObserver(options: ObserverOptions): Observer {
       const reportedChecks = [...reported.values()].reduce((sum, r) => sum + r.checks, 0);
       const recent = ledger.checksByKey(TRAFFIC_SPAN_MS, at);
       const shares = recent.size > 0 ? recent : new Map([...reported].map(([key, r]) => [key, r.checks]));
+      // The reports list each node's heaviest keys only: many light keys are missing from them, while
+      // the nodes' own decision counts hold every check (the same span, when every live node has one).
+      const decided = live.every((n) => n.recentChecks !== undefined) ? live.reduce((sum, n) => sum + n.recentChecks!, 0) : 0;
       const traffic = {
         basis: recent.size > 0 ? ("recent" as const) : ("reported" as const),
-        total: [...shares.values()].reduce((sum, n) => sum + n, 0),
+        total: Math.max([...shares.values()].reduce((sum, n) => sum + n, 0), recent.size > 0 ? decided : 0),
         top: [...shares].sort(([, a], [, b]) => b - a).slice(0, 5).map(([key, checks]) => ({ key, checks })),
       };
       lastNodes = nodes.map((n) => ({ id: n.id, url: n.url, reachable: n.reachable }));
