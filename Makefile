@@ -5,7 +5,7 @@ BUN ?= $(shell command -v bun 2>/dev/null || echo bun)
 
 # command:debian-package pairs that the suite and the demo run for real.
 APT_TOOLS := redis-server:redis-server redis-sentinel:redis-sentinel redis-cli:redis-tools \
-             promtool:prometheus etcd:etcd-server etcdctl:etcd-client
+             promtool:prometheus etcd:etcd-server etcdctl:etcd-client tmux:tmux
 
 .PHONY: deps build test typecheck demo bench eval clean
 
@@ -39,10 +39,12 @@ test: deps typecheck
 demo: build
 	./operator demo ratelimiter --auto
 
-bench: build
+# stdout carries only the bench's JSON: the build's output goes to stderr.
+bench:
+	@$(MAKE) --no-print-directory build >&2
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
 	  || { echo "make bench: run: sudo apt-get install wrk" >&2; exit 1; }
-	bun bench/run.ts
+	@bun bench/run.ts
 
 eval: build
 	./operator eval --json

@@ -1,8 +1,7 @@
 // The servers a run measures: our node, one per algorithm, and the three HTTP peers. Each
 // prints a JSON line with its url first and answers POST /api/v1/check the same way.
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Algorithm, BenchSettings } from "./settings.ts";
+import { ALGORITHMS, type Algorithm, type BenchSettings } from "./settings.ts";
 
 export const PEERS = [
   { id: "http_ceiling", label: "(b) bare Bun.serve, no Redis", script: "http-ceiling.ts", runtime: "bun", openLoop: true },
@@ -17,18 +16,49 @@ export function peerCommand(peer: (typeof PEERS)[number], settings: BenchSetting
   return [peer.runtime, script, "--port", "0", "--redis-url", redisUrl, "--limit", String(settings.limit), "--window-ms", String(settings.windowMs)];
 }
 
+// A check that times out is decided by the fail policy without Redis: cheaper, so it would flatter
+// the figures. 1 s keeps every check on Redis even on a loaded machine (the default is 50 ms).
+export const NODE_REDIS_TIMEOUT = "1s";
+
 export function oursCommand(settings: BenchSettings, redisUrl: string, algorithm: Algorithm, nodeId: string): string[] {
   return [
     settings.binary, "ratelimiter", "serve", "--port", "0", "--json", "--redis-url", redisUrl, "--node-id", nodeId,
-    "--algorithm", algorithm, "--default-limit", String(settings.limit), "--window", `${settings.windowMs / 1000}s`,
+    "--algorithm", algorithm, "--default-limit", String(settings.limit), "--window", `${settings.windowMs / 1000}s`, "--redis-timeout", NODE_REDIS_TIMEOUT,
   ];
 }
 
-/** The source of our check script for `algorithm` (the prelude, then the algorithm's body), if the tree has it. */
-export function ourScriptSource(settings: BenchSettings, algorithm: Algorithm): string | undefined {
-  const dir = join(settings.repoDir, "ratelimiter", "algorithms");
-  const files = [join(dir, "prelude.lua"), join(dir, `${algorithm}.lua`)];
-  return files.every((file) => existsSync(file)) ? files.map((file) => readFileSync(file, "utf8")).join("") : undefined;
+// Read at run time, not type-checked: the bench keeps working while the node's module evolves.
+const SCRIPTS_MODULE = "../ratelimiter/algorithms/scripts.ts";
+
+/**
+ * Every Lua script our node defines, composed by the node's own code: each exported define*()
+ * of its scripts module is handed a stand-in client that records what it is asked to define,
+ * once per algorithm. Empty when the tree has no such module.
+ */
+export async function ourScriptSources(): Promise<string[]> {
+  const sources = new Set<string>();
+  const recorder: Record<string, unknown> = {
+    defineCommand(name: string, definition: { lua: string }) {
+      sources.add(definition.lua);
+      recorder[name] = async () => undefined;
+    },
+  };
+  try {
+    const module = (await import(SCRIPTS_MODULE)) as Record<string, unknown>;
+    for (const [name, define] of Object.entries(module)) {
+      if (typeof define !== "function" || !name.startsWith("define")) continue;
+      for (const algorithm of ALGORITHMS) {
+        try {
+          define(recorder, algorithm);
+        } catch {
+          // a define* with another shape: its scripts are simply not offered
+        }
+      }
+    }
+  } catch {
+    // no scripts module in this tree
+  }
+  return [...sources];
 }
 
 /** Whether the binary has `ratelimiter serve` yet (the node may not have landed). */

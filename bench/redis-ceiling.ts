@@ -9,7 +9,7 @@ export interface ScriptCall {
   commandsPerCheck: string[][];
   /** The EVALSHA among them with the probe key replaced by `k__rand_int__`; null if there was none. */
   evalsha: string[] | null;
-  /** Whether SCRIPT LOAD of the script's source gave the SHA the server sent (null: no source given). */
+  /** Whether one of the given sources, sent with SCRIPT LOAD, gave the SHA the server sent (null: no sources given). */
   shaMatchesSource: boolean | null;
 }
 
@@ -21,8 +21,8 @@ async function postCheck(serverUrl: string, key: string): Promise<void> {
   if (response.status !== 200 && response.status !== 429) throw new Error(`${serverUrl}/api/v1/check answered ${response.status} to a probe`);
 }
 
-/** Captures one check's Redis traffic; `source` is the script text the server should be running, loaded with SCRIPT LOAD. */
-export async function captureScriptCall(redisUrl: string, serverUrl: string, source?: string): Promise<ScriptCall> {
+/** Captures one check's Redis traffic; `sources` are the scripts the server may run, one of which is loaded with SCRIPT LOAD. */
+export async function captureScriptCall(redisUrl: string, serverUrl: string, sources: string[] = []): Promise<ScriptCall> {
   const client = new Redis(redisUrl, { lazyConnect: true });
   await client.connect();
   const monitor = await client.monitor();
@@ -46,12 +46,16 @@ export async function captureScriptCall(redisUrl: string, serverUrl: string, sou
   }
   const call = seen.find(isProbeScriptCall);
   let shaMatchesSource: boolean | null = null;
-  if (source !== undefined) {
-    const loader = new Redis(redisUrl);
-    try {
-      shaMatchesSource = (await loader.script("LOAD", source)) === call?.[1];
-    } finally {
-      loader.disconnect();
+  if (sources.length > 0) {
+    const source = sources.find((text) => new Bun.CryptoHasher("sha1").update(text).digest("hex") === call?.[1]);
+    shaMatchesSource = false;
+    if (source !== undefined) {
+      const loader = new Redis(redisUrl);
+      try {
+        shaMatchesSource = (await loader.script("LOAD", source)) === call?.[1];
+      } finally {
+        loader.disconnect();
+      }
     }
   }
   return { commandsPerCheck: seen, evalsha: call ? call.map((arg) => arg.replaceAll(PROBE_KEY, "k__rand_int__")) : null, shaMatchesSource };

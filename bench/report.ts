@@ -1,11 +1,11 @@
 // The bench's one JSON document: settings, references, our node per algorithm with same-run
 // ratios, open loop, memory, start time, binary size and the targets met or missed.
-import { PEERS } from "./contenders.ts";
+import { NODE_REDIS_TIMEOUT, PEERS } from "./contenders.ts";
 import type { Machine } from "./machine.ts";
 import type { ScriptCall } from "./redis-ceiling.ts";
 import type { Algorithm, BenchSettings } from "./settings.ts";
 import { median, round } from "./stats.ts";
-import { evaluateTargets, summarizeAlgorithm, summarizeOpenLoop, summarizeSaturation, type RunSample } from "./summary.ts";
+import { evaluateTargets, peakMemory, summarizeAlgorithm, summarizeOpenLoop, summarizeSaturation, type RunSample } from "./summary.ts";
 
 export interface ReportInputs {
   settings: BenchSettings;
@@ -14,9 +14,16 @@ export interface ReportInputs {
   oursAvailable: boolean;
   runs: RunSample[];
   scriptCalls: Map<Algorithm, ScriptCall>;
-  startSamples: number[];
+  startSamples: StartSamples;
   binaryBytes: number | null;
   notes: string[];
+}
+
+export interface StartSamples {
+  /** ms from spawning `ratelimiter serve` to its first 200 from /health */
+  healthy: number[];
+  /** ms of `operator --version`: what the binary costs before any node code runs */
+  version: number[];
 }
 
 export function buildReport(inputs: ReportInputs) {
@@ -32,15 +39,24 @@ export function buildReport(inputs: ReportInputs) {
       redis_ceiling_command: call?.evalsha ?? null,
       redis_ceiling_script_loaded: call?.shaMatchesSource ?? null,
     };
-    if (call?.shaMatchesSource === false) notes.push(`${algorithm}: SCRIPT LOAD of ratelimiter/algorithms/prelude.lua + ${algorithm}.lua gave another SHA than the node sends; (a) ran the node's SHA`);
+    if (call?.shaMatchesSource === false) notes.push(`${algorithm}: the SHA the node sends is none of the scripts ratelimiter/algorithms/scripts.ts defines in this tree (a binary built from another tree?); (a) ran the node's SHA`);
     if (summary.fallback_decisions > 0) notes.push(`${algorithm}: ${summary.fallback_decisions} checks were decided by the fail policy, not by Redis: its figures flatter it`);
     if (call && !call.evalsha) notes.push(`${algorithm}: no EVALSHA seen for one check, so no Redis ceiling (commands: ${JSON.stringify(call.commandsPerCheck).slice(0, 300)})`);
   }
-  const peers = Object.fromEntries(PEERS.map((peer) => [peer.id, { label: peer.label, ...summarizeSaturation(runs.flatMap((run) => run.peers[peer.id]?.saturation ?? [])) }]));
+  const peers = Object.fromEntries(
+    PEERS.map((peer) => [
+      peer.id,
+      {
+        label: peer.label,
+        ...summarizeSaturation(runs.flatMap((run) => run.peers[peer.id]?.saturation ?? [])),
+        memory_mb: peakMemory(runs.map((run) => run.peers[peer.id]?.memoryMb)),
+      },
+    ]),
+  );
   const peerOpenLoop = (id: "http_ceiling" | "bun_ioredis_gcra") => summarizeOpenLoop(runs.flatMap((run) => run.peers[id]?.openLoop ?? []));
   const memories = Object.values(results).flatMap((result) => (result?.memory_mb ? [result.memory_mb] : []));
   const memory = memories.length ? { rss: Math.max(...memories.map((m) => m.rss ?? 0)), hwm: Math.max(...memories.map((m) => m.hwm ?? 0)) } : null;
-  const startMedian = round(median(inputs.startSamples), 1);
+  const startMedian = round(median(inputs.startSamples.healthy), 1);
   return {
     machine: inputs.machine,
     runs: settings.runs,
@@ -58,12 +74,15 @@ export function buildReport(inputs: ReportInputs) {
       open_loop_duration_ms: settings.openLoopDurationMs,
       open_loop_client: inputs.openLoopClient,
       redis_benchmark_requests: settings.redisBenchmarkRequests,
+      node_redis_timeout: NODE_REDIS_TIMEOUT,
     },
     peers,
     results,
     open_loop: { rate: settings.openLoopRate, client: inputs.openLoopClient, client_floor: peerOpenLoop("http_ceiling"), bun_ioredis_gcra: peerOpenLoop("bun_ioredis_gcra") },
     memory_mb: memory,
-    start_ms: inputs.startSamples.length ? { median: startMedian, samples: inputs.startSamples } : null,
+    start_ms: inputs.startSamples.healthy.length
+      ? { median: startMedian, samples: inputs.startSamples.healthy, version_median: round(median(inputs.startSamples.version), 1), version_samples: inputs.startSamples.version }
+      : null,
     binary_bytes: inputs.binaryBytes,
     targets: evaluateTargets(results, memory?.hwm ?? null, startMedian),
     notes,

@@ -2,11 +2,12 @@
 // this machine, on one private redis-server. JSON on stdout (and bench/results/latest.json),
 // a table on stderr. BENCH_QUICK=1 for a smoke test; BENCH_RUNS (default 3), BENCH_DURATION
 // (seconds per wrk measurement), BENCH_ALGORITHMS (comma list), BENCH_BINARY (./operator),
-// BENCH_OPEN_LOOP=bench (use bench/open-loop.ts even when operator loadgen exists).
+// BENCH_OPEN_LOOP=bench (use bench/open-loop.ts even when operator loadgen exists), BENCH_EXTRAS=0
+// (skip bench/loadgen.ts and bench/monitor.ts).
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { startRedis, type RedisServer } from "../test/fixtures/redis.ts";
-import { fallbackDecisions, hasOurNode, ourScriptSource, oursCommand, peerCommand, PEERS } from "./contenders.ts";
+import { fallbackDecisions, hasOurNode, ourScriptSources, oursCommand, peerCommand, PEERS } from "./contenders.ts";
 import { runSidecars } from "./extras.ts";
 import { describeMachine } from "./machine.ts";
 import { benchOpenLoopClient, chooseOpenLoopClient, measureOpenLoop, measureSaturation, type OpenLoopClient } from "./measure.ts";
@@ -14,12 +15,13 @@ import { startServer, stopEverything, stopOnExit } from "./processes.ts";
 import { memoryMb } from "./proc-stats.ts";
 import { captureScriptCall, runRedisBenchmark, type ScriptCall } from "./redis-ceiling.ts";
 import { readSettings, type Algorithm, type BenchSettings } from "./settings.ts";
-import { buildReport } from "./report.ts";
+import { buildReport, type StartSamples } from "./report.ts";
 import { round } from "./stats.ts";
 import type { RunSample } from "./summary.ts";
 import { renderTable } from "./table.ts";
 
-const log = (message: string) => console.error(`bench: ${message}`);
+const benchStartedAt = performance.now();
+const log = (message: string) => console.error(`bench: [${Math.round((performance.now() - benchStartedAt) / 1000)}s] ${message}`);
 
 async function measurePeers(run: RunSample, settings: BenchSettings, redis: RedisServer, client: OpenLoopClient): Promise<void> {
   for (const peer of PEERS) {
@@ -27,8 +29,9 @@ async function measurePeers(run: RunSample, settings: BenchSettings, redis: Redi
     try {
       log(`${peer.label}: saturation`);
       const saturation = await measureSaturation(server, redis, settings);
+      const memory = memoryMb(server.pid);
       const openLoop = peer.openLoop ? await measureOpenLoop(server, redis, settings, client) : null;
-      run.peers[peer.id] = { saturation, openLoop };
+      run.peers[peer.id] = { saturation, openLoop, memoryMb: memory };
     } finally {
       await server.stop();
     }
@@ -38,7 +41,7 @@ async function measurePeers(run: RunSample, settings: BenchSettings, redis: Redi
 async function measureOurs(run: RunSample, settings: BenchSettings, redis: RedisServer, client: OpenLoopClient, algorithm: Algorithm, scriptCalls: Map<Algorithm, ScriptCall>): Promise<void> {
   const server = await startServer(`node ${algorithm}`, oursCommand(settings, redis.url, algorithm, `bench-${algorithm}`), { cwd: settings.repoDir });
   try {
-    if (!scriptCalls.has(algorithm)) scriptCalls.set(algorithm, await captureScriptCall(redis.url, server.url, ourScriptSource(settings, algorithm)));
+    if (!scriptCalls.has(algorithm)) scriptCalls.set(algorithm, await captureScriptCall(redis.url, server.url, await ourScriptSources()));
     log(`ours ${algorithm}: saturation`);
     const saturation = await measureSaturation(server, redis, settings);
     const memory = memoryMb(server.pid);
@@ -57,11 +60,15 @@ async function measureOurs(run: RunSample, settings: BenchSettings, redis: Redis
   }
 }
 
-async function measureStartMs(settings: BenchSettings, redis: RedisServer, algorithm: Algorithm): Promise<number[]> {
-  const samples: number[] = [];
+/** Start-to-healthy samples of our node, and of `operator --version` alone (the binary's own start). */
+async function measureStartMs(settings: BenchSettings, redis: RedisServer, algorithm: Algorithm): Promise<StartSamples> {
+  const samples: StartSamples = { healthy: [], version: [] };
   for (let index = 0; index < settings.startSamples; index++) {
+    const versionStartedAt = performance.now();
+    await Bun.spawn([settings.binary, "--version"], { stdout: "ignore", stderr: "ignore", stdin: "ignore" }).exited;
+    samples.version.push(round(performance.now() - versionStartedAt, 1)!);
     const server = await startServer("node start", oursCommand(settings, redis.url, algorithm, `bench-start-${index}`), { cwd: settings.repoDir });
-    samples.push(round(server.healthyMs, 1)!);
+    samples.healthy.push(round(server.healthyMs, 1)!);
     await server.stop();
   }
   return samples;
@@ -83,7 +90,7 @@ async function main(): Promise<void> {
   stopOnExit(() => redis.stop());
   const runs: RunSample[] = [];
   const scriptCalls = new Map<Algorithm, ScriptCall>();
-  let startSamples: number[] = [];
+  let startSamples: StartSamples = { healthy: [], version: [] };
   try {
     for (let index = 0; index < settings.runs; index++) {
       log(`run ${index + 1} of ${settings.runs}`);
@@ -96,7 +103,7 @@ async function main(): Promise<void> {
   } finally {
     await redis.stop();
   }
-  const sidecars = await runSidecars(settings);
+  const sidecars = process.env.BENCH_EXTRAS === "0" ? {} : await runSidecars(settings);
 
   let binaryBytes: number | null = null;
   try {

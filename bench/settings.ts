@@ -59,7 +59,7 @@ export function readSettings(env: Record<string, string | undefined>): BenchSett
     windowMs: 60_000,
     openLoopRate: 5_000,
     openLoopDurationMs: quick ? 2_000 : 6_000,
-    redisBenchmarkRequests: quick ? 30_000 : 200_000,
+    redisBenchmarkRequests: quick ? 30_000 : 100_000,
     startSamples: quick ? 3 : 7,
     binary: env.BENCH_BINARY ?? join(repoDir, "operator"),
     repoDir,

@@ -16,7 +16,7 @@ export interface OursSample {
 }
 
 export interface RunSample {
-  peers: Partial<Record<PeerId, { saturation: Saturation; openLoop: OpenLoopReport | null }>>;
+  peers: Partial<Record<PeerId, { saturation: Saturation; openLoop: OpenLoopReport | null; memoryMb: MemoryMb | null }>>;
   ours: Partial<Record<Algorithm, OursSample>>;
   redisCeiling: Partial<Record<Algorithm, RedisBenchmarkResult>>;
 }
@@ -43,6 +43,13 @@ export function summarizeSaturation(samples: Saturation[]) {
     server_cpu_us_per_request: round(at((s) => s.server_cpu_us_per_request), 0),
     rps_runs: samples.map((s) => s.rps),
   };
+}
+
+/** The largest VmRSS and VmHWM seen over runs, MB. */
+export function peakMemory(samples: Array<MemoryMb | null | undefined>): MemoryMb | null {
+  const seen = samples.filter((sample): sample is MemoryMb => !!sample);
+  if (seen.length === 0) return null;
+  return { rss: round(Math.max(...seen.map((m) => m.rss)), 1)!, hwm: round(Math.max(...seen.map((m) => m.hwm)), 1)! };
 }
 
 export function summarizeOpenLoop(reports: OpenLoopReport[]) {
@@ -78,7 +85,6 @@ function sameRunRatio(runs: RunSample[], algorithm: Algorithm, reference: (run: 
 export function summarizeAlgorithm(runs: RunSample[], algorithm: Algorithm) {
   const ours = pick(runs.map((run) => run.ours[algorithm]));
   const ceilings = pick(runs.map((run) => run.redisCeiling[algorithm]));
-  const memory = pick(ours.map((sample) => sample.memoryMb ?? undefined));
   return {
     ours: ours.length ? summarizeSaturation(ours.map((sample) => sample.saturation)) : null,
     redis_ceiling: ceilings.length
@@ -91,7 +97,7 @@ export function summarizeAlgorithm(runs: RunSample[], algorithm: Algorithm) {
       of_redis_ceiling: sameRunRatio(runs, algorithm, (run) => run.redisCeiling[algorithm]?.rps),
     },
     open_loop: summarizeOpenLoop(pick(ours.map((sample) => sample.openLoop ?? undefined))),
-    memory_mb: memory.length ? { rss: round(Math.max(...memory.map((m) => m.rss)), 1), hwm: round(Math.max(...memory.map((m) => m.hwm)), 1) } : null,
+    memory_mb: peakMemory(ours.map((sample) => sample.memoryMb)),
     fallback_decisions: ours.reduce((sum, sample) => sum + (sample.fallbackDecisions ?? 0), 0),
   };
 }

@@ -17,23 +17,23 @@ export function renderTable(report: BenchReport): string {
     `machine: ${report.machine.cores} cores ${report.machine.cpu}, bun ${report.machine.bun}, node ${report.machine.node}, redis ${report.machine.redis}, load ${report.machine.load_average.join(" ")}`,
     "",
   ];
-  const peerRows = [["reference", "req/s", "p50 ms", "p99 ms", "cpu%", "cpu µs/req", "redis cpu%", "open-loop p99"]];
+  const peerRows = [["reference", "req/s", "p50 ms", "p99 ms", "cpu%", "cpu µs/req", "redis cpu%", "VmHWM MB", "open-loop p99"]];
   for (const [id, peer] of Object.entries(report.peers)) {
     const openLoop = id === "http_ceiling" ? report.open_loop.client_floor : id === "bun_ioredis_gcra" ? report.open_loop.bun_ioredis_gcra : null;
-    peerRows.push([peer.label, number(peer.rps), number(peer.p50_ms, 2), number(peer.p99_ms, 2), number(peer.cpu_pct.server), number(peer.server_cpu_us_per_request), number(peer.cpu_pct.redis), openLoop ? `${number(openLoop.p99_ms, 2)} ms` : "-"]);
+    peerRows.push([peer.label, number(peer.rps), number(peer.p50_ms, 2), number(peer.p99_ms, 2), number(peer.cpu_pct.server), number(peer.server_cpu_us_per_request), number(peer.cpu_pct.redis), number(peer.memory_mb?.hwm, 1), openLoop ? `${number(openLoop.p99_ms, 2)} ms` : "-"]);
   }
   lines.push(grid(peerRows), "");
-  const rows = [["ours", "req/s", "p50 ms", "p99 ms", "cpu%", "cpu µs/req", "redis cpu%", "(a) redis ceiling", "vs (c)", "vs (d)", "of (b)", "open-loop p99", "cmds/check"]];
+  const rows = [["ours", "req/s", "p50 ms", "p99 ms", "cpu%", "cpu µs/req", "redis cpu%", "VmHWM MB", "(a) redis ceiling", "vs (c)", "vs (d)", "of (b)", "open-loop p99", "cmds/check"]];
   for (const [algorithm, result] of Object.entries(report.results)) {
     const ours = result.ours;
     rows.push([
-      algorithm, number(ours?.rps), number(ours?.p50_ms, 2), number(ours?.p99_ms, 2), number(ours?.cpu_pct.server), number(ours?.server_cpu_us_per_request), number(ours?.cpu_pct.redis),
+      algorithm, number(ours?.rps), number(ours?.p50_ms, 2), number(ours?.p99_ms, 2), number(ours?.cpu_pct.server), number(ours?.server_cpu_us_per_request), number(ours?.cpu_pct.redis), number(result.memory_mb?.hwm, 1),
       number(result.redis_ceiling?.rps), ratio(result.ratios.vs_node_flexible), ratio(result.ratios.vs_bun_ioredis_gcra), ratio(result.ratios.of_http_ceiling),
       result.open_loop ? `${number(result.open_loop.p99_ms, 2)} ms` : "-", number(result.redis_commands_per_check),
     ]);
   }
   lines.push(grid(rows), "");
-  lines.push(`memory at saturation: VmRSS ${number(report.memory_mb?.rss, 1)} MB, VmHWM ${number(report.memory_mb?.hwm, 1)} MB; start to healthy ${number(report.start_ms?.median, 0)} ms (median); binary ${number(report.binary_bytes === null ? null : report.binary_bytes / 2 ** 20, 1)} MiB`, "");
+  lines.push(`memory at saturation: VmRSS ${number(report.memory_mb?.rss, 1)} MB, VmHWM ${number(report.memory_mb?.hwm, 1)} MB; start to healthy ${number(report.start_ms?.median, 0)} ms (median; operator --version alone ${number(report.start_ms?.version_median, 0)} ms); binary ${number(report.binary_bytes === null ? null : report.binary_bytes / 2 ** 20, 1)} MiB`, "");
   for (const target of report.targets) {
     const measured = target.measured === null ? "not measured" : `${number(target.measured, target.unit === "x" ? 2 : 1)}${target.unit === "x" ? "x" : ` ${target.unit}`}`;
     lines.push(`${target.met ? "met   " : "MISSED"}  ${target.name}: ${measured} (target ${target.target})`);

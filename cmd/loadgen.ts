@@ -29,7 +29,7 @@ const options = defineOptions({
   burst: { env: "OPERATOR_LOADGEN_BURST", schema: BurstText, help: "bursts on top of the rate: FACTORx:LENGTH/EVERY, e.g. 10x:1s/5s" },
   ramp: { env: "OPERATOR_LOADGEN_RAMP", default: "0", schema: Duration, help: "climb linearly from 0 to --rate over this long" },
   maxInFlight: { env: "OPERATOR_LOADGEN_MAX_IN_FLIGHT", default: "512", schema: PositiveInt, help: "requests due while this many are open are dropped and counted" },
-  connections: { env: "OPERATOR_LOADGEN_CONNECTIONS", default: "64", schema: PositiveInt, help: "keep-alive connections per target at most; past them requests wait (their latency counts)" },
+  connections: { env: "OPERATOR_LOADGEN_CONNECTIONS", default: "256", schema: PositiveInt, help: "keep-alive connections per target at most; past them requests wait (their latency counts)" },
   timeout: { env: "OPERATOR_LOADGEN_TIMEOUT", default: "2s", schema: PositiveDuration, help: "a request open this long is a timeout error" },
   maxErrorRate: { env: "OPERATOR_LOADGEN_MAX_ERROR_RATE", schema: Ratio, help: "exit 1 when errors/requests is above this (0..1)" },
   maxP99: { env: "OPERATOR_LOADGEN_MAX_P99", schema: PositiveDuration, help: "exit 1 when the latency p99 is above this" },

@@ -59,7 +59,8 @@ async function main(rawArgs: string[]): Promise<number> {
   const debug = rawArgs.includes("--debug") || /^(1|true|yes)$/i.test(process.env.OPERATOR_DEBUG ?? "");
   const shutdown = new AbortController();
   let interrupts = 0;
-  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  // SIGHUP: the terminal went away (a closed window, tmux kill-server): stop as cleanly as on Ctrl-C.
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(sig, () => {
       interrupts += 1;
       if (interrupts > 1) process.exit(ExitCode.interrupted);

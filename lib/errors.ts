@@ -12,7 +12,7 @@ export const ExitCode = {
 
 export class OperatorError extends Error {
   /**
-   * @param code machine-readable, snake_case (`invalid_option`, `redis_unreachable`)
+   * @param code machine-readable, snake_case (`invalid_option`, `target_unreachable`)
    * @param exitCode 1 unhealthy, 2 usage/input, 3 unreachable target
    * @param status the HTTP status when this error answers a request (4xx)
    */

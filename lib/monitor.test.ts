@@ -144,6 +144,14 @@ describe("monitor loop", () => {
     expect(listTickets(state)).toEqual([{ ...before!, updatedAt: 11_000, occurrences: 3 }]);
   });
 
+  test("an episode a killed monitor left open without a ticket is ended by the next one", async () => {
+    const { state } = freshState();
+    await run(scriptedSubject([["a"]]), state, 1);
+    expect(recentEpisodes(state, "toy", 0).map((e) => e.endedAt)).toEqual([undefined]);
+    await run(scriptedSubject([[]]), state, 1, { now: () => 5_000 });
+    expect(recentEpisodes(state, "toy", 0).map((e) => e.endedAt)).toEqual([5_000]);
+  });
+
   test("a ticket a person resolved while the fault holds starts its grace again", async () => {
     const { state } = freshState();
     const subject = scriptedSubject([["a"]]);

@@ -7,7 +7,7 @@ import { failedObservation, observeWithin, OBSERVATION_FAILED, observationFailed
 import type { State } from "./state.ts";
 import { violationKey, type Subject, type Violation } from "./subject.ts";
 import { listTickets, ticketJson, type Ticket } from "./tickets.ts";
-import { pruneEpisodes } from "./violation-history.ts";
+import { endOrphanEpisodes, pruneEpisodes } from "./violation-history.ts";
 
 export interface MonitorOptions<O = unknown> {
   subject: Subject<O>;
@@ -50,6 +50,9 @@ export async function runMonitor<O>(options: MonitorOptions<O>): Promise<Monitor
 
   pruneEpisodes(state, now() - HISTORY_RETENTION_MS);
   let keys: Map<string, KeyState> = carriedKeys(state, subject.name);
+  // Episodes a killed monitor left open without a ticket are over; a live monitor sharing the
+  // state dir re-opens its own on its next write.
+  endOrphanEpisodes(state, subject.name, [...keys.values()].flatMap((k) => (k.ticketId !== undefined ? [k.ticketId] : [])), now());
   let summary: MonitorSummary = { cycles: 0, violations: [], observationFailure: undefined, openTickets: [] };
 
   const reportError = (source: string, error: unknown, extra: Record<string, unknown> = {}) => {

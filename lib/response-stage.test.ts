@@ -133,3 +133,21 @@ test("an action a dead monitor left executing is reported for review on start, a
   expect(subject.calls).toEqual([]);
   expect(events.map((e) => [e.type, e.data.action?.status])).toEqual([["action_finished", "needs_review"]]);
 });
+
+test("a remote engine diagnoses in the background: the cycle goes on, and close() waits for the diagnosis", async () => {
+  const { state, cycle, ticket, events } = setup();
+  const gate = Promise.withResolvers<void>();
+  const builtin = createBuiltinEngine(() => 0);
+  const slow = { name: "llm" as const, async diagnose(request: any, signal: AbortSignal) {
+    await gate.promise;
+    return { ...(await builtin.diagnose(request, signal)), engine: "llm" as const, model: "m" };
+  } };
+  const stage = createResponseStage({ diagnose: true, engine: slow, autoApprove: "none", actionTimeoutMs: 1_000, verifyWithinMs: 1_000, clock: () => 0 });
+  await stage.onTicketOpened(ticket, cycle([workerDown("a")]));
+  await stage.afterCycle(cycle([workerDown("a")]));
+  expect(events).toEqual([]);
+  gate.resolve();
+  await stage.close();
+  expect(events.map((e) => e.type)).toEqual(["diagnosis", "action_proposed"]);
+  expect(latestDiagnosis(state, 1)?.diagnosis.engine).toBe("llm");
+});

@@ -49,7 +49,7 @@ export interface Expectation {
   deadlineMs: number;
   /** Root-cause components the diagnosis must name (one per fault for compound scenarios). */
   components: string[];
-  /** Other names accepted for a component (`redis` for `redis:primary`). */
+  /** Other names accepted for a component (`db` for `db:primary`). */
   aliases?: Record<string, string[]>;
   /** From the subject's closed list of fault classes: that of the first component. */
   faultClass: string;
@@ -57,7 +57,8 @@ export interface Expectation {
   faultClasses?: Record<string, string>;
   /**
    * Tickets the fault may also open without the operator being wrong (its knock-on effects), as
-   * `invariant:resource` keys; any other ticket opened meanwhile is a false positive.
+   * `invariant:resource` keys (a trailing `*` stands for any rest: `counter_drift:key:*`); any other
+   * ticket opened meanwhile is a false positive.
    */
   tolerated?: string[];
 }
@@ -76,7 +77,8 @@ export interface Scenario {
   workload?: Workload;
   /** No faults: a control run, where every ticket is a false positive. */
   faults: FaultStep[];
-  expect?: Expectation;
+  /** What must be seen; a control (a setup, a teardown, eval's no-fault runs) expects nothing: `CONTROL`. */
+  expect: Expectation;
   /** Actions that count as a remedy, judged by end state: every invariant clear after they ran. */
   remedy?: RemedyStep[];
   /**
@@ -107,6 +109,9 @@ export const kindOf = (s: Scenario): ChapterKind => s.kind ?? "fault";
 
 /** The fault class a diagnosis naming `component` must give. */
 export const faultClassOf = (expect: Expectation, component: string): string => expect.faultClasses?.[component] ?? expect.faultClass;
+
+/** The expectation of a run without faults: no ticket at all. */
+export const CONTROL: Expectation = { detections: [], deadlineMs: 0, components: [], faultClass: "none" };
 
 /** Does `named` (a diagnosis's component) match `expected`, directly or through an alias? */
 export function isSameComponent(expected: string, named: string, aliases: Record<string, string[]> = {}): boolean {

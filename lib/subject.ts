@@ -10,8 +10,8 @@ export type Severity = "info" | "warning" | "critical";
 export type Risk = "low" | "medium" | "high";
 
 /**
- * A typed resource string: `node:<id>`, `redis`, `key:<key>`, `store:<id>`, `region:<id>`, `pd`,
- * `member:<name>`, `cluster`. The subject picks the vocabulary; the core only compares strings.
+ * A typed resource string, `<kind>:<id>` or a bare kind (`node:b`, `key:user:42`, `member:m1`,
+ * `cluster`): DESIGN.md lists each subject's kinds. The core only compares these strings.
  */
 export type Resource = string;
 
@@ -63,7 +63,7 @@ export interface RecommendedAction {
 
 /** What a diagnosis rule proposes: one root cause that explains some of the open violations. */
 export interface Hypothesis {
-  /** A resource string (`node:b`, `redis`, `store:4`). */
+  /** A resource string (`node:b`, `cluster`). */
   component: Resource;
   /** From the subject's closed list of fault classes (e.g. `process_down`, `network_latency`). */
   faultClass: string;
@@ -133,6 +133,6 @@ export interface SubjectPlugin<O = any> {
   workloads?: WorkloadDefinition[];
   /** `operator demo <subject>`: its deployment and chapters (scenarios that eval reuses). */
   demo?: DemoPlan;
-  /** `operator eval --subject <name>`: its fault scenarios (the demo's fault chapters among them). */
+  /** What `operator eval` runs, each on a fresh deployment (the demo's options, the scenario's own merged over them). */
   scenarios?: Scenario[];
 }

@@ -2,11 +2,8 @@
 // operator chaos: each fault shows as its own invariant on its own resource, and the rules name
 // the right component. The monitor finds the cluster from the state dir (no --targets).
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import type { Violation } from "../lib/subject.ts";
-import type { RatelimiterObservation } from "../subjects/ratelimiter/observation.ts";
-import { rules } from "../subjects/ratelimiter/rules.ts";
 import { downAll, startLocalCluster, type LocalCluster } from "./fixtures/local-cluster.ts";
-import { faults, watchLocalCluster, type Watch } from "./fixtures/watch.ts";
+import { blame, faults, watchLocalCluster, withFault as withFaultOn, type Watch } from "./fixtures/watch.ts";
 
 // Real servers on a shared 2-core machine: bun's 5 s default is too tight (bunfig's [test] timeout is not applied).
 setDefaultTimeout(60_000);
@@ -22,22 +19,7 @@ afterAll(async () => {
   await downAll();
 });
 
-async function inject(fault: string, ...args: string[]): Promise<void> {
-  const result = await cluster.cli(["chaos", fault, "--duration", "60s", "--json", ...args]);
-  expect(result.exitCode).toBe(0);
-}
-
-async function revertAll(): Promise<void> {
-  expect((await cluster.cli(["chaos", "revert", "--all"])).exitCode).toBe(0);
-  await watch.until((k) => faults(k).length === 0, "after revert");
-}
-
-/** The component and fault class of the strongest rule hypothesis that explains `key`. */
-function blame(violations: Violation[], observation: RatelimiterObservation, key: string): [string, string] | undefined {
-  const found = rules.flatMap((r) => r.evaluate({ violations, observation, history: [], now: Date.now() })).filter((h) => h.explains.includes(key));
-  const best = found.sort((a, b) => b.confidence - a.confidence)[0];
-  return best && [best.component, best.faultClass];
-}
+const withFault = (fault: string[], check: () => Promise<void>) => withFaultOn(cluster, watch, fault, check);
 
 const events = (stdout: string) => stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
 
@@ -51,54 +33,49 @@ describe("monitor under node and link faults", () => {
     expect(seen.at(-1)).toMatchObject({ type: "cycle", observed: true });
   });
 
-  test("node-kill: node_down (refused), a ticket and a diagnosis naming the node from monitor --once; gone after revert", async () => {
-    await inject("node-kill", "--node", "b");
-    const { keys, violations, o } = await watch.until((k) => k.includes("node_down:node:b"), "node-kill");
-    expect(faults(keys)).toEqual(["node_down:node:b"]);
-    expect(violations.find((v) => v.invariant === "node_down")!.evidence.failure).toBe("refused");
-    expect(blame(violations, o, "node_down:node:b")).toEqual(["node:b", "process_down"]);
+  test("node-kill: node_down (refused), a ticket and a diagnosis naming the node from monitor --once; gone after revert", () =>
+    withFault(["node-kill", "--node", "b"], async () => {
+      const { keys, violations, o } = await watch.until((k) => k.includes("node_down:node:b"), "node-kill");
+      expect(faults(keys)).toEqual(["node_down:node:b"]);
+      expect(violations.find((v) => v.invariant === "node_down")!.evidence.failure).toBe("refused");
+      expect(blame({ violations, o }, "node_down:node:b")).toEqual(["node:b", "process_down"]);
 
-    const once = await cluster.cli(["monitor", "--once", "--json"]);
-    expect(once.exitCode).toBe(1);
-    const seen = events(once.stdout);
-    const opened = seen.find((e) => e.type === "ticket_opened" && e.ticket.invariant === "node_down");
-    expect(opened?.ticket).toMatchObject({ resource: "node:b", status: "open" });
-    const diagnosis = seen.find((e) => e.type === "diagnosis" && e.diagnosis?.ticket_id === opened!.ticket.id);
-    expect(diagnosis?.diagnosis.root_cause.component).toBe("node:b");
-    await revertAll();
-  });
+      const once = await cluster.cli(["monitor", "--once", "--json"]);
+      expect(once.exitCode).toBe(1);
+      const seen = events(once.stdout);
+      const opened = seen.find((e) => e.type === "ticket_opened" && e.ticket.invariant === "node_down");
+      expect(opened?.ticket).toMatchObject({ resource: "node:b", status: "open" });
+      const diagnosis = seen.find((e) => e.type === "diagnosis" && e.diagnosis?.ticket_id === opened!.ticket.id);
+      expect(diagnosis?.diagnosis.root_cause.component).toBe("node:b");
+    }));
 
-  test("node-pause: node_down that times out, a paused process", async () => {
-    await inject("node-pause", "--node", "c");
-    const { keys, violations, o } = await watch.until((k) => k.includes("node_down:node:c"), "node-pause");
-    expect(faults(keys)).toEqual(["node_down:node:c"]);
-    expect(violations.find((v) => v.invariant === "node_down")!.evidence.failure).toBe("timeout");
-    expect(blame(violations, o, "node_down:node:c")).toEqual(["node:c", "process_paused"]);
-    await revertAll();
-  });
+  test("node-pause: node_down that times out, a paused process", () =>
+    withFault(["node-pause", "--node", "c"], async () => {
+      const { keys, violations, o } = await watch.until((k) => k.includes("node_down:node:c"), "node-pause");
+      expect(faults(keys)).toEqual(["node_down:node:c"]);
+      expect(violations.find((v) => v.invariant === "node_down")!.evidence.failure).toBe("timeout");
+      expect(blame({ violations, o }, "node_down:node:c")).toEqual(["node:c", "process_paused"]);
+    }));
 
-  test("node-drain: node_draining, not node_down", async () => {
-    await inject("node-drain", "--node", "a");
-    const { keys, violations, o } = await watch.until((k) => k.includes("node_draining:node:a"), "node-drain");
-    expect(faults(keys)).toEqual(["node_draining:node:a"]);
-    expect(blame(violations, o, "node_draining:node:a")).toEqual(["node:a", "drained"]);
-    await revertAll();
-  });
+  test("node-drain: node_draining, not node_down", () =>
+    withFault(["node-drain", "--node", "a"], async () => {
+      const { keys, violations, o } = await watch.until((k) => k.includes("node_draining:node:a"), "node-drain");
+      expect(faults(keys)).toEqual(["node_draining:node:a"]);
+      expect(blame({ violations, o }, "node_draining:node:a")).toEqual(["node:a", "drained"]);
+    }));
 
-  test("partition of one node's link to Redis: that node degraded, blamed on its link", async () => {
-    await inject("partition", "--node", "b");
-    const { keys, violations, o } = await watch.until((k) => k.includes("node_degraded:node:b"), "partition");
-    expect(faults(keys).filter((k) => !k.startsWith("counter_drift:") && !k.startsWith("over_admission:"))).toEqual(["node_degraded:node:b"]);
-    expect(blame(violations, o, "node_degraded:node:b")).toEqual(["node:b", "network_partition"]);
-    await revertAll();
-  });
+  test("partition of one node's link to Redis: that node degraded, blamed on its link", () =>
+    withFault(["partition", "--node", "b"], async () => {
+      const { keys, violations, o } = await watch.until((k) => k.includes("node_degraded:node:b"), "partition");
+      expect(faults(keys).filter((k) => !k.startsWith("counter_drift:") && !k.startsWith("over_admission:"))).toEqual(["node_degraded:node:b"]);
+      expect(blame({ violations, o }, "node_degraded:node:b")).toEqual(["node:b", "network_partition"]);
+    }));
 
-  test("redis-latency on one node's link: redis_latency on that node only, blamed on its link", async () => {
-    // 15 ms each way: a round trip over 10 ms, yet under the nodes' 50 ms Redis timeout (past it the node would fall back instead).
-    await inject("redis-latency", "--node", "c", "--latency", "15ms");
-    const onlyC = (k: string[]) => JSON.stringify(k.filter((x) => x.startsWith("redis_latency:"))) === JSON.stringify(["redis_latency:node:c"]);
-    const { violations, o } = await watch.until(onlyC, "redis-latency on node c only", 30_000);
-    expect(blame(violations, o, "redis_latency:node:c")).toEqual(["node:c", "network_latency"]);
-    await revertAll();
-  });
+  // 15 ms each way: a round trip over 10 ms, yet under the nodes' 50 ms Redis timeout (past it the node would fall back instead).
+  test("redis-latency on one node's link: redis_latency on that node only, blamed on its link", () =>
+    withFault(["redis-latency", "--node", "c", "--latency", "15ms"], async () => {
+      const onlyC = (k: string[]) => JSON.stringify(k.filter((x) => x.startsWith("redis_latency:"))) === JSON.stringify(["redis_latency:node:c"]);
+      const { violations, o } = await watch.until(onlyC, "redis-latency on node c only", 30_000);
+      expect(blame({ violations, o }, "redis_latency:node:c")).toEqual(["node:c", "network_latency"]);
+    }));
 });

@@ -57,12 +57,13 @@ describe("monitor process", () => {
 
     const second = spawnMonitor(args);
     await second.next((e) => e.type === "cycle" && e.cycle === 3);
-    expect(second.seen.filter((e) => e.type === "ticket_opened")).toEqual([]);
+    expect(second.seen.filter((e) => e.type === "ticket_opened" && e.ticket.invariant === "node_down")).toEqual([]);
     second.proc.kill("SIGTERM");
     expect(await second.proc.exited).toBe(0);
 
-    const listed = JSON.parse((await runCli(["tickets", "list", "--json", "--state-dir", dir])).stdout).tickets;
-    expect(listed.map((t: Event) => [t.id, t.invariant, t.status])).toEqual([[opened.ticket.id, "node_down", "open"]]);
+    // --grace-scale 0 tickets any latency spike of a busy machine too: the claim is about node_down.
+    const listed = JSON.parse((await runCli(["tickets", "list", "--json", "--state-dir", dir])).stdout).tickets.filter((t: Event) => t.invariant === "node_down");
+    expect(listed.map((t: Event) => [t.id, t.resource, t.status])).toEqual([[opened.ticket.id, `node:${dead.slice(7)}`, "open"]]);
     expect(listed[0].occurrences).toBeGreaterThanOrEqual(4);
   });
 });

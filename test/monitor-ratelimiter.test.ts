@@ -140,6 +140,21 @@ describe("ratelimiter subject on a real cluster", () => {
     expect(dead.o.redis?.failure?.kind).toBe("refused");
   });
 
+  test("Redis paused while fail-open nodes admit a key past its limit: the limit last read still judges it (over_admission)", async () => {
+    const { redis, nodes, look, until } = await rig({ defaultLimit: 10, redisTimeoutMs: 200 });
+    await traffic(nodes, "user:flood", 5);
+    await look();
+    process.kill(redis.pid, "SIGSTOP");
+    try {
+      await traffic(nodes, "user:flood", 30);
+      const { o, keys } = await until((k) => k.includes("over_admission:key:user:flood"), "over-admission while Redis is paused");
+      expect(o.redis?.reachable).toBe(false);
+      expect(faults(keys)).toContain("redis_unreachable:redis");
+    } finally {
+      process.kill(redis.pid, "SIGCONT");
+    }
+  });
+
   test("a counter without TTL stuck at its limit: stale_counter and over_throttling on that key only", async () => {
     const { redis, nodes, until } = await rig({ algorithm: "fixed-window", defaultLimit: 1000 });
     await traffic(nodes, "user:ok", 5);
@@ -156,6 +171,17 @@ describe("ratelimiter subject on a real cluster", () => {
     await Promise.all([traffic(nodes, "user:hot", 400), traffic(nodes, "user:a", 10), traffic(nodes, "user:b", 8)]);
     const { keys } = await until((k) => faults(k).length > 0, "hot key", 5_000);
     expect(faults(keys)).toEqual(["hot_key:key:user:hot"]);
+  });
+
+  test("a busy key among hundreds of light ones is not hot: its share counts every check the nodes decided, not only their reported top keys", async () => {
+    const { nodes, look } = await rig({ defaultLimit: 1000 });
+    await look();
+    await Promise.all([traffic(nodes, "user:busy", 150), ...Array.from({ length: 20 }, (_, i) => Promise.all(Array.from({ length: 20 }, (_, j) => traffic(nodes, `light:${i}:${j}`, 1))))]);
+    const busy = await look();
+    expect(busy.o.traffic.total).toBeGreaterThanOrEqual(500);
+    expect(faults(busy.keys)).toEqual([]);
+    await traffic(nodes, "user:busy", 1500);
+    expect(faults((await look()).keys)).toEqual(["hot_key:key:user:busy"]);
   });
 
   test("a fixed-window edge burst (the limit at the end of one window, again at the start of the next) is over_admission", async () => {

@@ -1,7 +1,10 @@
 // The rate limiter's HTTP API as a client sees it: two nodes on one private Redis.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { check, startTestNodes, type TestNode } from "./fixtures/node.ts";
 import { startRedis, type RedisServer } from "./fixtures/redis.ts";
+
+// Real servers on a shared, often loaded machine: a generous budget per test (make test passes the same).
+setDefaultTimeout(60_000);
 
 const TOKEN = "s3cret-admin-token";
 let redis: RedisServer;
@@ -13,11 +16,11 @@ beforeAll(async () => {
   redis = await startRedis();
   nodes = await startTestNodes(2, { redisUrl: redis.url, algorithm: "fixed-window", defaultLimit: 3, windowMs: 60_000, adminToken: TOKEN, heartbeatMs: 200 });
   [a, b] = nodes.map((n) => n.url) as [string, string];
-});
+}, 60_000);
 afterAll(async () => {
   await Promise.all(nodes.map((n) => n.stop()));
   await redis.stop();
-});
+}, 60_000);
 
 const admin = { Authorization: `Bearer ${TOKEN}` };
 // `any`: each test asserts the body it expects with toEqual.
@@ -177,7 +180,7 @@ describe("node, nodes, hot keys, drain, health, metrics", () => {
       algorithm: "fixed-window",
       default_limit: 3,
       window_ms: 60_000,
-      redis_timeout_ms: 50,
+      redis_timeout_ms: 1_000, // the fixture's budget for a loaded machine
       registered_nodes: 2,
     });
   });

@@ -1,10 +1,13 @@
 // Fail policies against the test's own Redis, paused (CLIENT PAUSE) and killed: each policy's
 // decisions, the node's mode everywhere it is shown, no request waiting much past the timeout,
 // and the return to Redis by itself.
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { FailPolicy } from "../ratelimiter/options.ts";
 import { check, startTestNodes } from "./fixtures/node.ts";
 import { startRedis } from "./fixtures/redis.ts";
+
+// Real servers on a shared, often loaded machine: a generous budget per test (make test passes the same).
+setDefaultTimeout(60_000);
 
 // Generous for a shared 2-core machine under a parallel suite: a 50 ms budget times out healthy Redis calls there.
 const TIMEOUT_MS = 250;

@@ -1,11 +1,14 @@
 // The node on a real 3-master Redis Cluster (every algorithm stays exact; lists span every master)
 // and behind a real Sentinel (including a failover to the replica).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { ALGORITHMS } from "../ratelimiter/options.ts";
 import { check, spawnServe, startTestNode, startTestNodes, type TestNode } from "./fixtures/node.ts";
 import { startRedisCluster, type RedisCluster } from "./fixtures/redis-cluster.ts";
 import { startTlsRedis } from "./fixtures/redis-tls.ts";
 import { startSentinel } from "./fixtures/sentinel.ts";
+
+// Real servers on a shared, often loaded machine: a generous budget per test (make test passes the same).
+setDefaultTimeout(60_000);
 
 const DAY_MS = 86_400_000;
 
@@ -20,11 +23,11 @@ describe("Redis Cluster (3 masters)", () => {
         await startTestNodes(3, { redisUrl: cluster.url, algorithm, defaultLimit: 100, windowMs: DAY_MS, redisTimeoutMs: 10_000, adminToken: "t" }, algorithm),
       );
     }
-  });
+  }, 60_000);
   afterAll(async () => {
     await Promise.all([...nodesByAlgorithm.values()].flat().map((n) => n.stop()));
     await cluster.stop();
-  });
+  }, 60_000);
 
   test.each(ALGORITHMS)("%s: 1,000 concurrent checks over 3 nodes admit exactly 100; cost 7 admits 14", async (algorithm) => {
     const urls = nodesByAlgorithm.get(algorithm)!.map((n) => n.url);

@@ -1,9 +1,12 @@
 // `operator ratelimiter serve` as a script runs it: the start line, graceful stop on signals,
 // deregistration, and no password in anything it prints.
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { runCli } from "./fixtures/cli.ts";
 import { check, spawnServe } from "./fixtures/node.ts";
 import { startRedis } from "./fixtures/redis.ts";
+
+// Real servers on a shared, often loaded machine: a generous budget per test (make test passes the same).
+setDefaultTimeout(60_000);
 
 describe("operator ratelimiter serve", () => {
   test("--json prints one start object first; SIGTERM finishes the in-flight check, deregisters, exits 0", async () => {

@@ -5,7 +5,6 @@ import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readFileSync } from "node:fs";
 import { runCli } from "./fixtures/cli.ts";
 import { downAll, startLocalCluster } from "./fixtures/local-cluster.ts";
 import { spawnMonitor, type MonitorEvent } from "./fixtures/monitor-process.ts";
@@ -127,14 +126,9 @@ test("restart_node on a local cluster: a killed node is restarted through the cl
   await using cluster = await startLocalCluster(["--nodes", "2"]);
   const victim = cluster.up.nodes[1]!;
   process.kill(victim.pid, "SIGKILL");
-  const env = {
-    OPERATOR_TARGETS: cluster.up.nodes.map((n) => n.url).join(","),
-    OPERATOR_REDIS_URL: cluster.up.redis.urls[0]!,
-    RATELIMITER_ADMIN_TOKEN: readFileSync(cluster.up.admin_token_file, "utf8").trim(),
-    OPERATOR_ACTOR: "alice",
-  };
+  // No --targets: the monitor finds the nodes, Redis and the admin token in the cluster's state dir.
   const once = async () => {
-    const result = await runCli(["monitor", "--once", "--json", "--mode", "execute"], { env: { OPERATOR_STATE_DIR: cluster.stateDir, ...env } });
+    const result = await cluster.cli(["monitor", "--once", "--json", "--mode", "execute"]);
     return result.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as MonitorEvent);
   };
   const first = await once();

@@ -115,7 +115,7 @@ const rule = (title: string, width: number) => `── ${title} ${"─".repeat(M
 const seconds = (ms: number) => `${Math.max(0, Math.round(ms / 1000))}s`;
 const clock = (ms: number) => `${String(Math.floor(ms / 60_000)).padStart(2, "0")}:${String(Math.floor((ms % 60_000) / 1000)).padStart(2, "0")}`;
 
-/** Words of `text` in lines of at most `width`, at most `lines` of them (the last one cut with …). */
+/** Words of `text` in lines of at most `width`, at most `lines` of them (the last takes the rest; the view cuts it with …). */
 export function wrap(text: string, width: number, lines: number): string[] {
   const out: string[] = [];
   let line = "";

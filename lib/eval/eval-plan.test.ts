@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import type { Scenario } from "../scenario.ts";
+import { CONTROL, type Scenario } from "../scenario.ts";
 import { planRuns, selectScenarios } from "./eval-plan.ts";
 
 const scenario = (name: string, over: Partial<Scenario> = {}): Scenario => ({
@@ -11,7 +11,7 @@ const all = [
   scenario("kill"),
   scenario("hot", { expect: { detections: [], deadlineMs: 25_000, components: [], faultClass: "x" } }),
   scenario("stale", { workload: { rate: 1, key: "k" } }),
-  scenario("setup", { kind: "setup", faults: [] }),
+  scenario("setup", { kind: "setup", faults: [], expect: CONTROL }),
 ];
 
 test("scenarios sharing a deployment and workload share one control, watched for their longest deadline; controls run first, per engine and repeat", () => {

@@ -2,7 +2,7 @@
 // deployment and workload (scenarios that share both share one control), for every engine and
 // repeat. Pure: names in, runs out.
 import { usageError } from "../errors.ts";
-import { kindOf, type Scenario } from "../scenario.ts";
+import { CONTROL, kindOf, type Scenario } from "../scenario.ts";
 
 export interface PlannedRun {
   scenario: Scenario;
@@ -44,6 +44,7 @@ export function controlsFor(scenarios: Scenario[]): { control: Scenario; pairedW
         ...(first.deployment ? { deployment: first.deployment } : {}),
         ...(first.workload ? { workload: first.workload } : {}),
         faults: [],
+        expect: CONTROL,
         quietMs: Math.max(...group.map((s) => s.expect?.deadlineMs ?? 0)),
       },
       pairedWith: group.map((s) => s.name),

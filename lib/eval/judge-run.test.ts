@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import type { Scenario } from "../scenario.ts";
+import { CONTROL, type Scenario } from "../scenario.ts";
 import type { RunEvent } from "../scenario-run/event-log.ts";
 import type { ScenarioOutcome } from "../scenario-run/outcome.ts";
 import { judgeRun, type RunContext } from "./judge-run.ts";
@@ -66,7 +66,7 @@ test("a ticket after the deadline is not a detection; a component ranked second 
 test("a scenario with no remedy is not scored on mitigation; a control counts every ticket", () => {
   const plain: Scenario = { ...compound, remedy: undefined };
   expect(judgeRun(plain, outcome({ remedies: [] }), [], context).mitigated).toBeNull();
-  const control: Scenario = { name: "control", subject: "s", title: "t", narration: "n", kind: "control", faults: [], quietMs: 10_000 };
+  const control: Scenario = { name: "control", subject: "s", title: "t", narration: "n", kind: "control", faults: [], expect: CONTROL, quietMs: 10_000 };
   const run = judgeRun(control, outcome({ faults: [], remedies: [], passed: false }), [opened(1, "latency", "node:a", 2)], context);
   expect([run.control, run.falsePositives, run.detected, run.mitigated, run.unexpected.map((t) => t.id)]).toEqual([true, 1, false, null, [1]]);
 });

@@ -39,7 +39,7 @@ export function judgeRun(scenario: Scenario, outcome: ScenarioOutcome, events: R
   const effort = { llmTurns: usage.reduce((n, u) => n + u.turns, 0), tokens: usage.reduce((n, u) => n + u.tokens, 0), wallMs };
   const base = { scenario: scenario.name, engine: context.engine, repeat: context.repeat, control, passed: outcome.passed, effort, ...(outcome.failure ? { failure: outcome.failure } : {}) };
   const expect = scenario.expect;
-  if (control || !expect) {
+  if (control || expect.detections.length === 0) {
     const unexpected = unexpectedTickets(events, []);
     return {
       ...base, detected: false, ttdMs: null, ttdMinusGraceMs: null, falsePositives: unexpected.length,

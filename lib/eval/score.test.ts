@@ -62,5 +62,5 @@ test("spread is the sample standard deviation, zero for one value, absent for no
 });
 
 test("rankOf gives the 1-based rank of the first match", () => {
-  expect([rankOf(["redis", "node:b"], (n) => n === "node:b"), rankOf(["x"], (n) => n === "y")]).toEqual([2, null]);
+  expect([rankOf(["db", "node:b"], (n) => n === "node:b"), rankOf(["x"], (n) => n === "y")]).toEqual([2, null]);
 });

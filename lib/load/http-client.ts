@@ -47,7 +47,7 @@ export class HttpPool {
   private open = 0;
   private readonly sweeper: ReturnType<typeof setInterval>;
 
-  constructor(baseUrl: string, private readonly timeoutMs: number, private readonly maxConnections = 64) {
+  constructor(baseUrl: string, private readonly timeoutMs: number, private readonly maxConnections = 256) {
     const url = new URL(baseUrl);
     this.tls = url.protocol === "https:";
     this.host = url.hostname.replace(/^\[|\]$/g, "");

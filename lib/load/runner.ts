@@ -15,7 +15,7 @@ export interface LoadPlan {
   nextKey: () => string;
   workload: Workload;
   maxInFlight: number;
-  /** Open connections per target at most; past them requests wait their turn (default 64). */
+  /** Open connections per target at most; past them requests wait their turn (default 256). */
   connectionsPerTarget?: number;
   timeoutMs: number;
   /** A request sent this much later than intended is counted late. */

@@ -125,10 +125,14 @@ export function judgeDiagnoses(diagnoses: DiagnosisSeen[], expect: Expectation):
 export const isProposalOf = (step: RemedyStep) => (e: RunEvent) =>
   e.type === "action_proposed" && e.data.action.name === step.action && Object.entries(step.params).every(([k, v]) => Bun.deepEquals(e.data.action.params[k], v));
 
+/** Is `key` (`invariant:resource`) among `tolerated`, where a trailing `*` stands for any rest (`counter_drift:key:*`)? */
+export const isTolerated = (key: string, tolerated: string[] = []) =>
+  tolerated.some((t) => (t.endsWith("*") ? key.startsWith(t.slice(0, -1)) : key === t));
+
 /** Tickets opened among `events` that neither an expected detection nor a tolerated key accounts for. */
 export function unexpectedTickets(events: RunEvent[], expected: Detection[], tolerated: string[] = []): TicketSeen[] {
-  const allowed = new Set([...expected.map(keyOf), ...tolerated]);
-  return events.filter((e) => e.type === "ticket_opened" && !allowed.has(keyOf(e.data.ticket))).map(ticketOf);
+  const allowed = [...expected.map(keyOf), ...tolerated];
+  return events.filter((e) => e.type === "ticket_opened" && !isTolerated(keyOf(e.data.ticket), allowed)).map(ticketOf);
 }
 
 export const describeTicket = (t: { id: number; invariant: string; resource: string }) => `#${t.id} ${t.invariant} on ${t.resource}`;

@@ -11,7 +11,7 @@ import { kindOf, type RemedyStep, type Scenario, type Workload } from "../scenar
 import type { RunEvent } from "./event-log.ts";
 import type { Harness } from "./harness.ts";
 import type { LoadHandle } from "./load-handle.ts";
-import { describeTicket, diagnosisOf, isProposalOf, isTicketFor, judgeDiagnoses, ticketOf, unexpectedTickets, type ScenarioOutcome } from "./outcome.ts";
+import { describeTicket, diagnosisOf, isProposalOf, isTicketFor, isTolerated, judgeDiagnoses, ticketOf, unexpectedTickets, type ScenarioOutcome } from "./outcome.ts";
 import { recordedWatchdog } from "../chaos/store.ts";
 
 export interface RunSettings {
@@ -34,6 +34,9 @@ export class Interrupted extends Error {
 }
 
 class Failure extends Error {}
+
+/** Monitor cycles a scenario's own load, or a deployment just brought up, runs before the faults. */
+const WARMUP_CYCLES = 2;
 
 export async function runScenario(h: Harness, scenario: Scenario, settings: RunSettings): Promise<ScenarioOutcome> {
   return new ScenarioRun(h, scenario, settings).run();
@@ -104,11 +107,16 @@ class ScenarioRun {
       this.load = this.h.startLoad(this.s.name, this.s.workload);
       this.step("load", `load of this scenario: ${describeLoad(this.s.workload)}`);
     }
+    if (this.s.workload || record !== before) {
+      // The operator sees the load (its keys, their limits) and a fresh deployment settle before anything breaks.
+      for (let n = 0; n < WARMUP_CYCLES; n++) {
+        await this.expectEvent("a monitor cycle with the load running", (e) => e.type === "cycle", Date.now() + 10 * this.h.options.intervalMs + this.h.options.observeTimeoutMs, this.h.events.mark());
+      }
+    }
   }
 
   private async fault(killSwitch: boolean): Promise<void> {
     const expect = this.s.expect;
-    if (!expect) throw new Failure(`scenario ${this.s.name} has faults but no expectation`);
     for (const step of this.s.faults) {
       const record = await this.h.inject(step);
       this.injected.push(record);
@@ -198,7 +206,7 @@ class ScenarioRun {
   /** No ticket (but tolerated ones) may open for `ms`: the baseline is clean, or the remedy holds. */
   private async quiet(ms: number, what: string, tolerated: string[] = []): Promise<void> {
     const mark = this.h.events.mark();
-    const opened = await this.h.events.next((e) => e.type === "ticket_opened" && !tolerated.includes(`${e.data.ticket.invariant}:${e.data.ticket.resource}`), { from: mark, deadlineAt: Date.now() + ms, signal: this.signal });
+    const opened = await this.h.events.next((e) => e.type === "ticket_opened" && !isTolerated(`${e.data.ticket.invariant}:${e.data.ticket.resource}`, tolerated), { from: mark, deadlineAt: Date.now() + ms, signal: this.signal });
     if (this.signal.aborted) throw new Interrupted();
     if (opened) {
       this.outcome.unexpected.push(ticketOf(opened));

@@ -1,9 +1,12 @@
 // The four algorithms through real nodes sharing one real Redis: exact under concurrency, weighted
 // cost, denied checks charge nothing, and retry hints that hold.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { check, startTestNodes, type TestNode } from "../../test/fixtures/node.ts";
 import { startRedis, type RedisServer } from "../../test/fixtures/redis.ts";
 import { ALGORITHMS } from "../options.ts";
+
+// Real servers on a shared, often loaded machine: a generous budget per test (make test passes the same).
+setDefaultTimeout(60_000);
 
 const DAY_MS = 86_400_000; // nothing refills during a test, and window edges are a day apart
 
@@ -16,12 +19,12 @@ beforeAll(async () => {
     // A generous timeout: 1,000 checks at once on a busy machine must be decided by Redis, not by the fail policy.
     nodesByAlgorithm.set(algorithm, await startTestNodes(3, { redisUrl: redis.url, algorithm, defaultLimit: 100, windowMs: DAY_MS, redisTimeoutMs: 10_000 }));
   }
-});
+}, 60_000);
 
 afterAll(async () => {
   await Promise.all([...nodesByAlgorithm.values()].flat().map((n) => n.stop()));
   await redis.stop();
-});
+}, 60_000);
 
 const urls = (algorithm: string) => nodesByAlgorithm.get(algorithm)!.map((n) => n.url);
 

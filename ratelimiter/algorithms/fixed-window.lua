@@ -1,8 +1,10 @@
 -- fixed-window: one INCRBY counter that gets its TTL when created. A counter whose TTL was removed
 -- from outside stays stuck (retry_after_ms -1): that fault is meant to be visible, not healed.
-local count = tonumber(redis.call('GET', state_key) or '0')
-local ttl = redis.call('PTTL', state_key)  -- ms; -2 no counter, -1 no expiry
-if ttl == -2 then ttl = window_ms end
+local values = redis.call('MGET', block_key, state_key)
+if values[1] then return blocked(values[1]) end
+local count = tonumber(values[2] or '0')
+local ttl = window_ms
+if values[2] then ttl = redis.call('PTTL', state_key) end  -- ms; -1: no expiry
 if cost > limit then
   return {0, limit, math.max(limit - count, 0), ttl, -1, window_ms, is_override}
 end

@@ -9,6 +9,9 @@ local cost = tonumber(ARGV[3])       -- units this check takes, >= 1
 -- Reply: {decision, limit, remaining, reset_ms, retry_after_ms, window_ms, is_override[, reason]}
 -- decision 1 allowed, 0 denied, 2 blocked; {3, algorithm} asks the caller to run another script.
 -- retry_after_ms is -1 when waiting cannot help (cost above the limit, a counter without expiry).
+-- Bodies read the block together with their counter (one MGET) and call `blocked` when it is set.
+-- Numbers past 14 digits lose precision through tostring: every large number written is
+-- formatted with string.format('%.0f').
 
 local override = redis.call('HMGET', limit_key, 'limit', 'window_ms', 'algorithm')
 local is_override = 0
@@ -19,14 +22,8 @@ if override[1] then
   if override[3] and override[3] ~= algorithm then return {3, override[3]} end
 end
 
-local block_ttl = redis.call('PTTL', block_key)
-if block_ttl ~= -2 then
-  return {2, limit, 0, block_ttl, block_ttl, window_ms, is_override, redis.call('GET', block_key) or ''}
+local function blocked(reason)
+  local ttl = redis.call('PTTL', block_key)  -- -1: until lifted
+  return {2, limit, 0, ttl, ttl, window_ms, is_override, reason}
 end
-
-local time = redis.call('TIME')
-local now_us = tonumber(time[1]) * 1000000 + tonumber(time[2])
-local window_us = window_ms * 1000
--- Numbers past 14 digits lose precision through tostring; every large number written is formatted.
-local function int(n) return string.format('%.0f', n) end
 

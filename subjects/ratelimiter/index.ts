@@ -2,8 +2,8 @@
 import { usageError } from "../../lib/errors.ts";
 import type { Subject, SubjectPlugin } from "../../lib/subject.ts";
 import { executeRatelimiterAction, ratelimiterActions } from "./actions.ts";
+import { localTargets } from "./local-targets.ts";
 import { DEFAULT_LATENCY_LIMITS, invariants, invariantsWithin } from "./invariants.ts";
-import { watchedFrom } from "./local-defaults.ts";
 import type { RatelimiterObservation } from "./observation.ts";
 import { createObserver } from "./observe.ts";
 import { subjectOptions, type SubjectOptions } from "./options.ts";
@@ -23,21 +23,23 @@ const plugin: SubjectPlugin<RatelimiterObservation> = {
   invariants,
   actionDefinitions: ratelimiterActions,
   async open(raw, context): Promise<Subject<RatelimiterObservation>> {
-    const watched = watchedFrom(raw as SubjectOptions, context.stateDir);
-    if (!watched) {
+    const options = raw as SubjectOptions;
+    const local = options.targets ? undefined : localTargets(context.stateDir);
+    if (!options.targets && !local) {
       throw usageError("no_targets", `no --targets and no local cluster in ${context.stateDir}: run operator cluster up, or pass --targets http://host:port,... (env OPERATOR_TARGETS)`);
     }
-    const { options, targets } = watched;
+    const redisUrl = options.redisUrl ?? local?.redisUrl;
+    const adminToken = options.adminToken ?? local?.adminToken();
+    const observer = createObserver({
+      targets: options.targets?.map((url) => ({ url })) ?? local!.nodes,
+      ...(redisUrl ? { redisUrl } : {}),
+      httpTimeoutMs: options.httpTimeout,
+      keySample: options.keySample,
+    });
     // Callers that build options by hand (tests, other commands) may leave the thresholds out.
     const watchedInvariants = invariantsWithin({
       checkP99Ms: options.checkP99Threshold ?? DEFAULT_LATENCY_LIMITS.checkP99Ms,
       redisLatencyMs: options.redisLatencyThreshold ?? DEFAULT_LATENCY_LIMITS.redisLatencyMs,
-    });
-    const observer = createObserver({
-      targets,
-      ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
-      httpTimeoutMs: options.httpTimeout,
-      keySample: options.keySample,
     });
     return {
       name: NAME,
@@ -48,9 +50,10 @@ const plugin: SubjectPlugin<RatelimiterObservation> = {
       execute: (name, params, signal) =>
         executeRatelimiterAction(name, params, {
           nodes: async () => observer.nodes(),
-          ...(options.adminToken ? { adminToken: options.adminToken } : {}),
-          ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+          ...(adminToken ? { adminToken } : {}),
+          ...(redisUrl ? { redisUrl } : {}),
           requestTimeoutMs: options.httpTimeout,
+          // Only parts of the local cluster recorded in the state dir restart (node ids matched by URL); the action says so otherwise.
           ...(context.restartPart ? { restartNode: context.restartPart, stateDir: context.stateDir } : {}),
         }, signal),
       diagnosisRules: rules,

@@ -35,6 +35,7 @@ function healthy(): RatelimiterObservation {
     },
     keys: [key("user:1", 40), key("user:2", 35), key("user:3", 30)],
     reportedChecks: 105,
+    traffic: { basis: "recent", total: 105, top: [{ key: "user:1", checks: 40 }, { key: "user:2", checks: 35 }, { key: "user:3", checks: 30 }] },
     problems: [],
   };
 }
@@ -131,10 +132,21 @@ describe("ratelimiter invariants", () => {
   });
 
   test("over_throttling: denied under the limit, unless blocked", () => {
-    const stuck = (o: RatelimiterObservation) => Object.assign(o.keys[2]!, { reported: { checks: 30, allowed: 0, denied: 30 }, recent: span(0, 4) });
+    const stuck = (o: RatelimiterObservation) => Object.assign(o.keys[2]!, { reported: { checks: 30, allowed: 0, denied: 30 }, lastWindow: span(0, 30), recent: span(0, 4) });
     expect(keysOf(mutate(stuck))).toEqual(["over_throttling:key:user:3"]);
     expect(keysOf(mutate((o) => { stuck(o); o.keys[2]!.blocked = true; }))).toEqual([]);
-    expect(keysOf(mutate((o) => { stuck(o); o.keys[2]!.reported.checks = 400; }))).toEqual([]);
+    expect(keysOf(mutate((o) => { stuck(o); o.keys[2]!.lastWindow = span(100, 300); }))).toEqual([]);
+  });
+
+  test("over_throttling counts per the key's own window: 5 s windows in minute-long hot-keys reports", () => {
+    const short = (o: RatelimiterObservation, perWindow: number) =>
+      Object.assign(o.keys[2]!, { windowMs: 5_000, limit: 10, reported: { checks: 48, allowed: 8, denied: 40 }, lastWindow: { ...span(0, perWindow), coveredMs: 4_400 }, recent: span(0, 2) });
+    expect(check(mutate((o) => short(o, 4))).map((v) => [violationKey(v), v.message])).toEqual([
+      ["over_throttling:key:user:3", "key user:3 is denied (2 recently) with only 4 checks per window against a limit of 10"],
+    ]);
+    expect(keysOf(mutate((o) => short(o, 40)))).toEqual([]);
+    // Before the ledger covers a whole window, the (longer) reports decide: 48 checks are not under 10.
+    expect(keysOf(mutate((o) => { short(o, 4); o.keys[2]!.lastWindow.coveredMs = 2_000; }))).toEqual([]);
   });
 
   test("stale_counter: no TTL on a heavy key's counter, or a TTL past its window in the Redis sample", () => {
@@ -150,13 +162,14 @@ describe("ratelimiter invariants", () => {
   });
 
   test("hot_key: one key far above the rest; a quiet system or an even spread has none", () => {
-    const hot = mutate((o) => {
-      o.keys[0]!.reported = { checks: 900, allowed: 100, denied: 800 };
-      o.reportedChecks = 965;
-    });
-    expect(keysOf(hot)).toEqual(["hot_key:key:user:1"]);
-    expect(keysOf(mutate((o) => { o.keys[0]!.reported = { checks: 900, allowed: 0, denied: 900 }; o.reportedChecks = 965; o.keys[0]!.blocked = true; }))).toEqual([]);
-    expect(keysOf(mutate((o) => { o.keys[0]!.reported.checks = 30; o.keys[1]!.reported.checks = 2; o.keys[2]!.reported.checks = 1; o.reportedChecks = 33; }))).toEqual([]);
+    const hot = mutate((o) => (o.traffic = { basis: "recent", total: 965, top: [{ key: "user:1", checks: 900 }, { key: "user:2", checks: 35 }, { key: "user:3", checks: 30 }] }));
+    expect(check(hot)).toMatchObject([{ invariant: "hot_key", resource: "key:user:1", message: "key user:1 takes 93% of checks (900 of 965, recent)" }]);
+    const quiet = mutate((o) => (o.traffic = { basis: "recent", total: 33, top: [{ key: "user:1", checks: 30 }, { key: "user:2", checks: 2 }, { key: "user:3", checks: 1 }] }));
+    expect(keysOf(quiet)).toEqual([]);
+    const alone = mutate((o) => (o.traffic = { basis: "reported", total: 900, top: [{ key: "user:1", checks: 900 }] }));
+    expect(keysOf(alone)).toEqual([]);
+    const blocked = mutate((o) => { o.traffic = hot.traffic; o.keys[0]!.blocked = true; });
+    expect(keysOf(blocked)).toEqual([]);
   });
 
   test("counter_drift: one node answering from its local share while the others read Redis", () => {

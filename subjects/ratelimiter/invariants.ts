@@ -123,14 +123,23 @@ export const overAdmission = invariant("over_admission", "critical", 0,
         nodes_falling_back: live(o).filter((n) => (n.recentFallbacks ?? 0) > 0 || n.mode !== "redis").map((n) => ({ node: n.id, mode: n.mode ?? null, fallbacks_last_minute: n.recentFallbacks ?? null })) })];
   }));
 
+/**
+ * Checks of a key over its own last window, when the traffic ledger covers most of one (its
+ * increments end a cycle short of a full window); else all the nodes reported (their hot-keys
+ * windows may be far longer than the key's: a conservative figure).
+ */
+const checksPerWindow = (k: RatelimiterObservation["keys"][number]) =>
+  k.windowMs !== undefined && k.lastWindow.coveredMs >= T.windowCoverage * k.windowMs ? k.lastWindow.checks : k.reported.checks;
+
 export const overThrottling = invariant("over_throttling", "warning", 20_000,
-  "A key is being denied although its traffic is within its limit (all checks reported for it over at least a window are no more than the " +
-  "limit) and it is not blocked: its counter is stuck (no TTL, or a count that does not drain), so clients are refused for nothing.",
+  "A key is being denied although its traffic is within its limit (its checks over its last window, or all reported when that is not " +
+  "known yet, are no more than the limit) and it is not blocked: its counter is stuck (no TTL, or a count that does not drain), so clients are refused for nothing.",
   (o) => o.keys.flatMap((k) => {
-    if (k.limit === undefined || k.blocked === true || k.recent.denied === 0 || k.reported.checks > k.limit) return [];
+    const checks = checksPerWindow(k);
+    if (k.limit === undefined || k.blocked === true || k.recent.denied === 0 || checks > k.limit) return [];
     return [violation("over_throttling", "warning", `key:${k.key}`,
-      `key ${k.key} is denied (${k.recent.denied} recently) with only ${k.reported.checks} checks against a limit of ${k.limit}`,
-      { denied_recently: k.recent.denied, checks_reported: k.reported.checks, limit: k.limit, window_ms: k.windowMs ?? null, algorithm: k.algorithm ?? null,
+      `key ${k.key} is denied (${k.recent.denied} recently) with only ${checks} checks per window against a limit of ${k.limit}`,
+      { denied_recently: k.recent.denied, checks_per_window: checks, checks_reported: k.reported.checks, limit: k.limit, window_ms: k.windowMs ?? null, algorithm: k.algorithm ?? null,
         blocked: k.blocked ?? null, counters: k.counters.map((c) => ({ node: c.node, count: c.count, ttl_ms: c.ttlMs, source: c.source })) })];
   }));
 
@@ -143,16 +152,18 @@ export const staleCounter = invariant("stale_counter", "warning", 10_000,
       { redis_key: s.redisKey ?? null, ttl_ms: s.ttlMs, window_ms: s.windowMs ?? null, algorithm: s.algorithm, count: s.count ?? null, found_by: s.foundBy })));
 
 export const hotKey = invariant("hot_key", "warning", 30_000,
-  `One key takes a share of traffic far above the rest: at least ${T.hotKeyShare * 100}% of the checks the nodes report, and ` +
+  `One key takes a share of current traffic far above the rest: at least ${T.hotKeyShare * 100}% of the checks of the last ~20 s, and ` +
   `${T.hotKeyDominance}× the next key. A hot key concentrates load on one Redis slot and usually means one abusive or broken client. ` +
   "A blocked key (block_key) is contained, its client refused outright: it is not reported while the block holds.",
   (o) => {
-    const [top, next] = o.keys;
-    if (!top || !next || o.reportedChecks < T.hotKeyMinChecks || top.blocked === true) return [];
-    const share = top.reported.checks / o.reportedChecks;
-    if (share < T.hotKeyShare || top.reported.checks < T.hotKeyDominance * next.reported.checks) return [];
-    return [violation("hot_key", "warning", `key:${top.key}`, `key ${top.key} takes ${Math.round(share * 100)}% of checks (${top.reported.checks} of ${o.reportedChecks})`,
-      { share: round(share), checks: top.reported.checks, denied: top.reported.denied, next_key: next.key, next_checks: next.reported.checks, limit: top.limit ?? null })];
+    const [top, next] = o.traffic.top;
+    if (!top || !next || o.traffic.total < T.hotKeyMinChecks) return [];
+    const share = top.checks / o.traffic.total;
+    if (share < T.hotKeyShare || top.checks < T.hotKeyDominance * next.checks) return [];
+    const known = o.keys.find((k) => k.key === top.key);
+    if (known?.blocked === true) return [];
+    return [violation("hot_key", "warning", `key:${top.key}`, `key ${top.key} takes ${Math.round(share * 100)}% of checks (${top.checks} of ${o.traffic.total}, ${o.traffic.basis})`,
+      { share: round(share), checks: top.checks, total: o.traffic.total, basis: o.traffic.basis, denied: known?.reported.denied ?? null, next_key: next.key, next_checks: next.checks, limit: known?.limit ?? null })];
   });
 
 export const counterDrift = invariant("counter_drift", "warning", 10_000,

@@ -65,12 +65,16 @@ export interface NodeReading {
 
 const shape = (path: string, what: string): HttpFailure => ({ kind: "not_json", message: `answered ${path} with JSON that is not ${what}` });
 
-/** Reads everything a cycle needs from the node at `url`, requests in parallel. */
-export async function readNode(url: string, limits: ReadLimits): Promise<NodeReading> {
+/**
+ * Reads everything a cycle needs from the node at `url`, requests in parallel. `withMetrics`:
+ * also scrape /metrics (rendering it costs the node a few ms of CPU: not every cycle).
+ */
+export async function readNode(url: string, limits: ReadLimits, withMetrics = true): Promise<NodeReading> {
   const json = (path: string) => getJson(url + path, { ...limits, maxBytes: MAX_JSON_BYTES, acceptStatus: (s) => s < 500 || s === 503 });
+  const skipped: HttpResult<string> = { ok: false, failure: { kind: "aborted", message: "not scraped this cycle" }, ms: 0 };
   const [node, metrics, hot, nodes] = await Promise.all([
     json(PATH.node),
-    getText(url + PATH.metrics, { ...limits, maxBytes: MAX_METRICS_BYTES }),
+    withMetrics ? getText(url + PATH.metrics, { ...limits, maxBytes: MAX_METRICS_BYTES }) : skipped,
     json(PATH.hotKeys(HOT_KEYS_PER_NODE)),
     json(PATH.nodes),
   ]);

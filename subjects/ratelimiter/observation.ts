@@ -27,6 +27,8 @@ export interface NodeState {
   checkP99Ms?: number;
   /** Checks behind that p99. */
   checkSamples?: number;
+  /** Checks it decided (allowed or denied) over the traffic span (~20 s); undefined on a first look. */
+  recentChecks?: number;
   /** Checks it decided without Redis (by its fail policy) over the last minute; undefined on a first look. */
   recentFallbacks?: number;
 }
@@ -69,8 +71,13 @@ export interface RatelimiterObservation {
   redis?: RedisObservation;
   /** The heaviest keys, heaviest first (bounded). */
   keys: KeyTraffic[];
-  /** Checks in all nodes' hot-keys reports together, the denominator of a key's share. */
+  /** Checks in all nodes' hot-keys reports together. */
   reportedChecks: number;
+  /**
+   * Who takes the traffic now, heaviest first: checks per key over the last ~20 s from the traffic
+   * ledger (`recent`), or, on a first look, the nodes' reports (`reported`, one or two windows).
+   */
+  traffic: { basis: "recent" | "reported"; total: number; top: { key: string; checks: number }[] };
   /** Parts that could not be read (garbage, oversized bodies): `error` events, not violations. */
   problems: string[];
 }

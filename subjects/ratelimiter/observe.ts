@@ -1,10 +1,10 @@
 // One observation of the rate limiter, from outside: read every node (configured or registered),
 // then the heaviest keys' counters on each node and Redis, both bounded in size and time. Keeps
-// what needs memory across cycles: node ids by URL, metrics baselines, the traffic ledger.
+// what needs memory across cycles: the roster, node ids by URL, each node's history, the traffic ledger.
 import { unreachableError } from "../../lib/errors.ts";
-import { bucketDelta, quantileSeconds, type Buckets } from "./metrics-text.ts";
 import { HOT_KEYS_PER_NODE, readCounters, readNode, type NodeReading } from "./node-reader.ts";
 import type { CounterView, KeyTraffic, NodeState, RatelimiterObservation } from "./observation.ts";
+import { NodeHistory } from "./node-history.ts";
 import { NodeRoster } from "./node-roster.ts";
 import { createRedisProbe, type RedisObservation } from "./redis-probe.ts";
 import { stalenessOf } from "./staleness.ts";
@@ -26,15 +26,13 @@ export interface ObserverOptions {
 
 /** Keys followed closely each cycle (counters on every node, blocks, traffic). */
 const FOCUS_KEYS = 8;
-/** How far back the check-latency p99 reaches. */
-const P99_SPAN_MS = 30_000;
-/** A p99 needs enough checks that one slow check (a script loading, a GC pause) is not the p99. */
-const P99_MIN_CHECKS = 100;
-/** A node's Redis latency is the least of its last few reports: a slow link is slow every time, a spike is not. */
-const LINK_SAMPLES = 3;
+/** A node's /metrics is scraped at most this often (the p99 spans ~30 s anyway), ms. */
+const METRICS_EVERY_MS = 5_000;
 const LEDGER_RETAIN_MS = 20 * 60_000;
-const FALLBACK_SPAN_MS = 60_000;
 const MAX_STALE_SUSPECTS = 100;
+const MAX_KNOWN_LIMITS = 1_000;
+/** The span of "who takes the traffic now" (hot keys). */
+const TRAFFIC_SPAN_MS = 20_000;
 
 export interface Observer {
   observe(signal: AbortSignal): Promise<RatelimiterObservation>;
@@ -49,9 +47,8 @@ const trim = (url: string) => url.replace(/\/+$/, "");
 export function createObserver(options: ObserverOptions): Observer {
   const roster = new NodeRoster(new Map(options.targets.map((t) => [trim(t.url), t.id])));
   const idsByUrl = new Map<string, string>();
-  const metricsHistory = new Map<string, { at: number; buckets: Buckets }[]>();
-  const linkLatency = new Map<string, number[]>();
-  const fallbackHistory = new Map<string, { at: number; total: number }[]>();
+  const history = new NodeHistory();
+  const scrapedAt = new Map<string, number>();
   const ledger = new TrafficLedger(LEDGER_RETAIN_MS);
   const probe = options.redisUrl
     ? createRedisProbe(options.redisUrl, { timeoutMs: options.httpTimeoutMs, scanCalls: 4, scanCount: 250, sampleSize: options.keySample })
@@ -60,6 +57,13 @@ export function createObserver(options: ObserverOptions): Observer {
   /** Counter keys the SCAN sample found stale: read again every cycle while they stay stale (bounded). */
   let staleSuspects: string[] = [];
   let lastNodes: { id: string; url: string; reachable: boolean }[] = [];
+  /** The last limit read for each key (bounded, oldest forgotten first). */
+  const knownLimits = new Map<string, { limit: number; windowMs: number; algorithm: string }>();
+  const remember = (key: string, limit: { limit: number; windowMs: number; algorithm: string }) => {
+    knownLimits.delete(key);
+    knownLimits.set(key, limit);
+    if (knownLimits.size > MAX_KNOWN_LIMITS) knownLimits.delete(knownLimits.keys().next().value!);
+  };
 
   const idOf = (url: string) => (roster.isConfigured(url) ? roster.knownId(url) : undefined) ?? idsByUrl.get(url) ?? roster.knownId(url) ?? hostPort(url);
 
@@ -71,38 +75,15 @@ export function createObserver(options: ObserverOptions): Observer {
     const id = idOf(url);
     const state: NodeState = {
       ...base, id, reachable: true, mode: d.mode, draining: d.draining ?? false,
-      redisConnected: d.redis?.connected, redisLatencyMs: steadyLatency(id, d.redis?.latency_ms ?? undefined),
+      redisConnected: d.redis?.connected, redisLatencyMs: history.redisLatency(id, d.redis?.latency_ms ?? undefined),
       failPolicy: d.fail_policy, algorithm: d.algorithm, defaultLimit: d.default_limit, windowMs: d.window_ms, uptimeMs: d.uptime_ms,
+      ...history.checkLatency(id, reading.metrics?.checkBuckets, at),
     };
-    if (reading.metrics) Object.assign(state, checkLatency(id, reading.metrics.checkBuckets, at));
-    if (d.decisions) state.recentFallbacks = recentFallbacks(id, d.decisions.fallback, at);
+    if (d.decisions) {
+      state.recentFallbacks = history.recentFallbacks(id, d.decisions.fallback, at);
+      state.recentChecks = history.recentChecks(id, d.decisions.allowed + d.decisions.denied, at, TRAFFIC_SPAN_MS);
+    }
     return state;
-  }
-
-  /** Fallback decisions over the last minute; a restarted node (total going down) counts from zero. */
-  function recentFallbacks(id: string, total: number, at: number): number | undefined {
-    const history = (fallbackHistory.get(id) ?? []).filter((h) => h.at >= at - FALLBACK_SPAN_MS && h.total <= total);
-    const oldest = history[0];
-    history.push({ at, total });
-    fallbackHistory.set(id, history);
-    return oldest ? total - oldest.total : undefined;
-  }
-
-  function steadyLatency(id: string, latest: number | undefined): number | undefined {
-    if (latest === undefined) return undefined;
-    const samples = [...(linkLatency.get(id) ?? []), latest].slice(-LINK_SAMPLES);
-    linkLatency.set(id, samples);
-    return Math.min(...samples);
-  }
-
-  function checkLatency(id: string, buckets: Buckets, at: number): Pick<NodeState, "checkP99Ms" | "checkSamples"> {
-    const history = (metricsHistory.get(id) ?? []).filter((s) => s.at >= at - P99_SPAN_MS);
-    const delta = bucketDelta(buckets, history[0]?.buckets);
-    history.push({ at, buckets });
-    metricsHistory.set(id, history);
-    const samples = Math.max(0, ...delta.values());
-    const p99 = quantileSeconds(delta, 0.99, P99_MIN_CHECKS);
-    return { checkSamples: samples, ...(p99 !== undefined ? { checkP99Ms: Math.round(p99 * 1_000_000) / 1_000 } : {}) };
   }
 
   return {
@@ -111,7 +92,11 @@ export function createObserver(options: ObserverOptions): Observer {
       const limits = { timeoutMs: options.httpTimeoutMs, signal };
       const readings = new Map<string, NodeReading>();
       const readAll = async (urls: string[]) => {
-        const results = await Promise.all(urls.map((url) => readNode(url, limits)));
+        const results = await Promise.all(urls.map((url) => {
+          const scrape = (scrapedAt.get(url) ?? -Infinity) <= at - METRICS_EVERY_MS;
+          if (scrape) scrapedAt.set(url, at);
+          return readNode(url, limits, scrape);
+        }));
         urls.forEach((url, i) => readings.set(url, results[i]!));
       };
       await readAll(roster.urls());
@@ -155,10 +140,20 @@ export function createObserver(options: ObserverOptions): Observer {
       lastAt = at;
       const defaultWindowMs = Math.max(0, ...live.map((n) => n.windowMs ?? 0)) || undefined;
       const counters = counterReads.flatMap((r) => r.counters);
-      const keys = focus.map((key) => keyTraffic(key, reported.get(key)!, counters.filter((c) => c.key === key), redis, { at, recentMs, defaultWindowMs }));
+      const keys = focus.map((key) => keyTraffic(key, reported.get(key)!, counters.filter((c) => c.key === key), redis, { at, recentMs, defaultWindowMs, nodeDefault: nodeDefaultOf(live) }));
       const reportedChecks = [...reported.values()].reduce((sum, r) => sum + r.checks, 0);
+      const recent = ledger.checksByKey(TRAFFIC_SPAN_MS, at);
+      const shares = recent.size > 0 ? recent : new Map([...reported].map(([key, r]) => [key, r.checks]));
+      // The reports list each node's heaviest keys only: many light keys are missing from them, while
+      // the nodes' own decision counts hold every check (the same span, when every live node has one).
+      const decided = live.every((n) => n.recentChecks !== undefined) ? live.reduce((sum, n) => sum + n.recentChecks!, 0) : 0;
+      const traffic = {
+        basis: recent.size > 0 ? ("recent" as const) : ("reported" as const),
+        total: Math.max([...shares.values()].reduce((sum, n) => sum + n, 0), recent.size > 0 ? decided : 0),
+        top: [...shares].sort(([, a], [, b]) => b - a).slice(0, 5).map(([key, checks]) => ({ key, checks })),
+      };
       lastNodes = nodes.map((n) => ({ id: n.id, url: n.url, reachable: n.reachable }));
-      const observation: RatelimiterObservation = { at, nodes, ...(redis ? { redis } : {}), keys, reportedChecks, problems };
+      const observation: RatelimiterObservation = { at, nodes, ...(redis ? { redis } : {}), keys, reportedChecks, traffic, problems };
       if (redis?.reachable) staleSuspects = stalenessOf(observation).flatMap((s) => (s.redisKey ? [s.redisKey] : [])).slice(0, MAX_STALE_SUSPECTS);
       return observation;
     },
@@ -176,13 +171,17 @@ export function createObserver(options: ObserverOptions): Observer {
     reportedTotals: KeyTraffic["reported"],
     views: CounterView[],
     redis: RedisObservation | undefined,
-    context: { at: number; recentMs: number; defaultWindowMs: number | undefined },
+    context: { at: number; recentMs: number; defaultWindowMs: number | undefined; nodeDefault: { limit: number; windowMs: number; algorithm: string } | undefined },
   ): KeyTraffic {
     const authority = views.find((c) => c.source === "redis") ?? views[0];
-    const windowMs = authority?.windowMs ?? context.defaultWindowMs;
+    if (authority) remember(key, { limit: authority.limit, windowMs: authority.windowMs, algorithm: authority.algorithm });
+    // No node could read the counter (Redis away): the limit last seen still says what the key may
+    // take; for a key never seen, the nodes' own default (what they apply to it without Redis too).
+    const known = authority ?? knownLimits.get(key) ?? context.nodeDefault;
+    const windowMs = known?.windowMs ?? context.defaultWindowMs;
     return {
       key,
-      ...(authority ? { limit: authority.limit, algorithm: authority.algorithm } : {}),
+      ...(known ? { limit: known.limit, algorithm: known.algorithm } : {}),
       ...(windowMs ? { windowMs } : {}),
       reported: reportedTotals,
       lastWindow: ledger.totals(key, windowMs ?? 0, context.at),
@@ -191,4 +190,12 @@ export function createObserver(options: ObserverOptions): Observer {
       counters: views,
     };
   }
+}
+
+/** The default limit every live node applies (limit, window, algorithm), or undefined when they differ or do not say. */
+function nodeDefaultOf(nodes: NodeState[]): { limit: number; windowMs: number; algorithm: string } | undefined {
+  const [first] = nodes;
+  if (!first || first.defaultLimit === undefined || first.windowMs === undefined || first.algorithm === undefined) return undefined;
+  const same = nodes.every((n) => n.defaultLimit === first.defaultLimit && n.windowMs === first.windowMs && n.algorithm === first.algorithm);
+  return same ? { limit: first.defaultLimit, windowMs: first.windowMs, algorithm: first.algorithm } : undefined;
 }

@@ -2,10 +2,12 @@
 // rules see those violations, and the strongest hypothesis that explains the ticket must name the
 // right component and fault class.
 import { describe, expect, test } from "bun:test";
+import { diagnoseWithRules } from "../../lib/diagnosis/builtin-engine.ts";
 import { violationKey, type Hypothesis } from "../../lib/subject.ts";
 import { invariants } from "./invariants.ts";
 import type { NodeState, RatelimiterObservation } from "./observation.ts";
 import { rules } from "./rules.ts";
+import { ratelimiterActions } from "./actions.ts";
 
 const span = (allowed: number, denied = 0) => ({ checks: allowed + denied, allowed, denied, coveredMs: 60_000 });
 const node = (id: string, extra: Partial<NodeState> = {}): NodeState => ({
@@ -21,7 +23,7 @@ function observation(change: (o: RatelimiterObservation) => void): RatelimiterOb
       key, limit: 100, windowMs: 60_000, algorithm: "sliding-log", reported: { checks: 20, allowed: 20, denied: 0 }, lastWindow: span(20), recent: span(2), blocked: false,
       counters: ["a", "b", "c"].map((n) => ({ key, node: n, count: 20, limit: 100, windowMs: 60_000, ttlMs: 50_000, algorithm: "sliding-log", source: "redis" })),
     })),
-    reportedChecks: 60, problems: [],
+    reportedChecks: 60, traffic: { basis: "recent", total: 60, top: [{ key: "k1", checks: 20 }, { key: "k2", checks: 20 }, { key: "k3", checks: 20 }] }, problems: [],
   };
   change(o);
   return o;
@@ -84,7 +86,7 @@ describe("ratelimiter diagnosis rules", () => {
     expect(diagnose(stale, "stale_counter:key:k2").confidence).toBe(0.95);
     const hot = observation((o) => {
       Object.assign(o.keys[0]!, { reported: { checks: 2_000, allowed: 100, denied: 1_900 } });
-      o.reportedChecks = 2_040;
+      o.traffic = { basis: "recent", total: 2_040, top: [{ key: "k1", checks: 2_000 }, { key: "k2", checks: 20 }, { key: "k3", checks: 20 }] };
     });
     expect(named(diagnose(hot, "hot_key:key:k1"))).toEqual({ component: "key:k1", faultClass: "hot_key", actions: [["block_key", { key: "k1", ttl_ms: 60_000 }]] });
   });
@@ -98,5 +100,22 @@ describe("ratelimiter diagnosis rules", () => {
     expect(diagnose(failOpen, "over_admission:key:k1").component).toBe("node:a");
     const fellBack = observation((o) => { Object.assign(o.keys[0]!, { lastWindow: span(190) }); o.nodes[1]!.recentFallbacks = 42; });
     expect(named(diagnose(fellBack, "over_admission:key:k1"))).toEqual({ component: "node:b", faultClass: "fail_open_fallback", actions: [] });
+  });
+});
+
+describe("the built-in engine with these rules", () => {
+  /** The engine's answer for `ticket`, weighing every rule's hypothesis over every open violation. */
+  const engine = (o: RatelimiterObservation, ticket: string) => {
+    const violations = invariants.flatMap((i) => i.check(o, 0));
+    const [invariant, ...rest] = ticket.split(":");
+    const subject = { name: "ratelimiter", invariants, diagnosisRules: rules, actions: () => ratelimiterActions, execute: async () => ({ ok: true, message: "", retryable: false }) };
+    const d = diagnoseWithRules({ ticket: { id: 1, invariant: invariant!, resource: rest.join(":"), severity: "info" }, subject, violations, observation: o, history: [], now: 0 }, 0, () => 0);
+    return { component: d.rootCause.component, faultClass: d.faultClass };
+  };
+
+  test("a drained node whose link also blips slow is diagnosed drained: the link's rule claims only link symptoms", () => {
+    const o = observation((x) => Object.assign(x.nodes[1]!, { draining: true, redisLatencyMs: 16 }));
+    expect(engine(o, "node_draining:node:b")).toEqual({ component: "node:b", faultClass: "drained" });
+    expect(engine(o, "redis_latency:node:b")).toEqual({ component: "node:b", faultClass: "network_latency" });
   });
 });

@@ -55,6 +55,8 @@ const redisSlow = rule("redis_slow", "Redis itself is slow when the operator's o
   }];
 });
 
+const LINK_SYMPTOMS = new Set(["redis_latency", "node_degraded", "high_check_latency"]);
+
 /** A node whose own link to Redis is bad while Redis answers the operator (and the other nodes) fine. */
 const slowLink = rule("node_redis_link", "One node slow to Redis or cut off from it while the operator reaches Redis quickly: the fault is that node's link.", (input) => {
   const o = input.observation;
@@ -65,7 +67,8 @@ const slowLink = rule("node_redis_link", "One node slow to Redis or cut off from
   return [...suspects].map((resource) => {
     const node = idOf(resource);
     const cutOff = of(input, "node_degraded").some((v) => v.resource === resource);
-    const own = input.violations.filter((v) => v.resource === resource).map(violationKey);
+    // Only the link's own symptoms on that node: a drain or a crash there is another cause.
+    const own = input.violations.filter((v) => v.resource === resource && LINK_SYMPTOMS.has(v.invariant)).map(violationKey);
     const keys = cutOff ? [...keysOf(input, "over_admission"), ...keysOf(input, "counter_drift")] : [];
     const others = liveNodes(o).filter((n) => n.id !== node);
     return {

@@ -1,19 +1,16 @@
 // The rate limiter's eval scenarios: the demo's fault chapters as they are (one definition, see
 // chapters.ts), the kill-switch chapter's drain with its remedy approved, and the faults the demo
 // leaves out, alone and two at once (the diagnosis must then name both components).
-import { kindOf, type Scenario } from "../../lib/scenario.ts";
-import { demo } from "./chapters.ts";
+import type { Scenario } from "../../lib/scenario.ts";
+import { demo, scenarios as demoScenarios } from "./chapters.ts";
 
 const SUBJECT = "ratelimiter";
 const LEASE_MS = 60_000;
 
-/** The demo's fault chapters; its kill-switch drill becomes a plain drain whose remedy is approved. */
-const fromDemo: Scenario[] = demo.chapters.flatMap((c): Scenario[] => {
-  const kind = kindOf(c);
-  if (kind === "fault") return [c];
-  if (kind !== "kill_switch") return [];
-  return [{ ...c, name: "node-drain", kind: "fault", title: "A node left drained", narration: "Node a is drained and nobody undrains it. Expect node_draining on node:a and undrain_node, approved.", quietMs: 3_000 }];
-});
+/** The demo's kill-switch drill, as a plain drain whose remedy is approved. */
+const nodeDrain: Scenario[] = demo.chapters.filter((c) => c.kind === "kill_switch").map((c) => ({
+  ...c, name: "node-drain", kind: "fault", title: "A node left drained", narration: "Node a is drained and nobody undrains it. Expect node_draining on node:a and undrain_node, approved.", quietMs: 3_000,
+}));
 
 const more: Scenario[] = [
   {
@@ -98,4 +95,4 @@ const more: Scenario[] = [
   },
 ];
 
-export const scenarios: Scenario[] = [...fromDemo, ...more];
+export const scenarios: Scenario[] = [...demoScenarios, ...nodeDrain, ...more];

@@ -23,6 +23,8 @@ export const THRESHOLDS = {
   admissionFactor: { "fixed-window": 1, "sliding-log": 1, "sliding-window": 2, gcra: 2 } satisfies Record<Algorithm, number>,
   /** Nodes reading one key from one Redis may differ by the checks between their reads. */
   driftTolerance: (limit: number) => Math.max(2, Math.ceil(limit * 0.1)),
+  /** The traffic ledger speaks for a key's window once its increments cover this share of it (they end up to a cycle short). */
+  windowCoverage: 0.8,
   /** A counter TTL may exceed its bound by this much (clock reads around PTTL), ms. */
   ttlSlackMs: 1_000,
 } as const;

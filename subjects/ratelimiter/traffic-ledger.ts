@@ -88,6 +88,16 @@ export class TrafficLedger {
     return totals;
   }
 
+  /** Checks per key over `(now - spanMs, now]`, for every key with an increment inside the span. */
+  checksByKey(spanMs: number, now: number): Map<string, number> {
+    const found = new Map<string, number>();
+    for (const key of this.increments.keys()) {
+      const inside = (this.increments.get(key) ?? []).filter((i) => i.fromMs >= now - spanMs && i.toMs <= now);
+      if (inside.length > 0) found.set(key, inside.reduce((sum, i) => sum + i.checks, 0));
+    }
+    return found;
+  }
+
   private prune(now: number): void {
     for (const [key, list] of this.increments) {
       const kept = list.filter((i) => i.toMs > now - this.retainMs);

@@ -1,0 +1,64 @@
+// What one node's figures were over recent cycles, so each observation can report steady values:
+// the p99 of check latency over ~30 s (from /metrics deltas), its Redis latency without one-off
+// spikes, its fallback decisions over the last minute, and how many checks it decided lately.
+import { bucketDelta, quantileSeconds, type Buckets } from "./metrics-text.ts";
+import type { NodeState } from "./observation.ts";
+
+/** How far back the check-latency p99 reaches. */
+const P99_SPAN_MS = 30_000;
+/** A p99 needs enough checks that one slow check (a script loading, a GC pause) is not the p99. */
+const P99_MIN_CHECKS = 100;
+/** A node's Redis latency is the least of its last few reports: a slow link is slow every time, a spike is not. */
+const LINK_SAMPLES = 3;
+const FALLBACK_SPAN_MS = 60_000;
+
+export type CheckLatency = Pick<NodeState, "checkP99Ms" | "checkSamples">;
+
+export class NodeHistory {
+  private readonly buckets = new Map<string, { at: number; buckets: Buckets }[]>();
+  private readonly lastLatency = new Map<string, CheckLatency>();
+  private readonly link = new Map<string, number[]>();
+  private readonly fallbacks = new Map<string, { at: number; total: number }[]>();
+
+  /** The p99 of checks since ~30 s ago; `buckets` from this cycle's scrape, or undefined to reuse the last one. */
+  checkLatency(id: string, buckets: Buckets | undefined, at: number): CheckLatency {
+    if (!buckets) return this.lastLatency.get(id) ?? {};
+    const history = (this.buckets.get(id) ?? []).filter((s) => s.at >= at - P99_SPAN_MS);
+    const delta = bucketDelta(buckets, history[0]?.buckets);
+    history.push({ at, buckets });
+    this.buckets.set(id, history);
+    const p99 = quantileSeconds(delta, 0.99, P99_MIN_CHECKS);
+    const latency = { checkSamples: Math.max(0, ...delta.values()), ...(p99 !== undefined ? { checkP99Ms: Math.round(p99 * 1_000_000) / 1_000 } : {}) };
+    this.lastLatency.set(id, latency);
+    return latency;
+  }
+
+  /** The least of the node's last few Redis latency reports (ms). */
+  redisLatency(id: string, latest: number | undefined): number | undefined {
+    if (latest === undefined) return undefined;
+    const samples = [...(this.link.get(id) ?? []), latest].slice(-LINK_SAMPLES);
+    this.link.set(id, samples);
+    return Math.min(...samples);
+  }
+
+  /** Fallback decisions over the last minute, undefined on a first look; a restarted node (total going down) counts from zero. */
+  recentFallbacks(id: string, total: number, at: number): number | undefined {
+    return growth(this.fallbacks, id, total, at, FALLBACK_SPAN_MS);
+  }
+
+  /** Checks the node decided (allowed and denied) over the last `spanMs`, undefined on a first look. */
+  recentChecks(id: string, total: number, at: number, spanMs: number): number | undefined {
+    return growth(this.decided, id, total, at, spanMs);
+  }
+
+  private readonly decided = new Map<string, { at: number; total: number }[]>();
+}
+
+/** How much a node's ever-growing counter grew since the oldest sample within `spanMs`; a restart (the total going down) counts from zero. */
+function growth(samples: Map<string, { at: number; total: number }[]>, id: string, total: number, at: number, spanMs: number): number | undefined {
+  const history = (samples.get(id) ?? []).filter((h) => h.at >= at - spanMs && h.total <= total);
+  const oldest = history[0];
+  history.push({ at, total });
+  samples.set(id, history);
+  return oldest ? total - oldest.total : undefined;
+}
