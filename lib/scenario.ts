@@ -117,3 +117,35 @@ export const CONTROL: Expectation = { detections: [], deadlineMs: 0, components:
 export function isSameComponent(expected: string, named: string, aliases: Record<string, string[]> = {}): boolean {
   return named === expected || (aliases[expected] ?? []).includes(named);
 }
+
+const PLACEHOLDER = /\{([a-z0-9_-]+)\}/gi;
+const hasPlaceholder = (text: string) => /\{[a-z0-9_-]+\}/i.test(text);
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Some scenarios name what only the running deployment knows as `{name}` (`member:{leader}`: the
+ * member a fault hit). Each expected resource with a placeholder is matched against the targets
+ * the faults actually hit (`member:etcd-2`), and every `{name}` so bound is filled in throughout
+ * the expectation and the remedy. Unbound placeholders stay as they are.
+ */
+export function bindPlaceholders(scenario: Scenario, targets: string[]): Scenario {
+  const bound = new Map<string, string>();
+  const patterns = [...scenario.expect.detections.map((d) => d.resource), ...scenario.expect.components].filter(hasPlaceholder);
+  for (const pattern of patterns) {
+    const names = [...pattern.matchAll(PLACEHOLDER)].map((m) => m[1]!);
+    // split() with the capturing group alternates literal text (even) and placeholder names (odd).
+    const regex = new RegExp(`^${pattern.split(PLACEHOLDER).map((part, i) => (i % 2 ? "([^,:]+)" : escapeRegExp(part))).join("")}$`);
+    for (const target of targets) {
+      const match = regex.exec(target);
+      if (match) names.forEach((name, i) => bound.has(name) || bound.set(name, match[i + 1]!));
+    }
+  }
+  if (bound.size === 0) return scenario;
+  const fill = (value: unknown): unknown => {
+    if (typeof value === "string") return value.replace(PLACEHOLDER, (whole, name: string) => bound.get(name) ?? whole);
+    if (Array.isArray(value)) return value.map(fill);
+    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [fill(k) as string, fill(v)]));
+    return value;
+  };
+  return { ...scenario, expect: fill(scenario.expect) as Expectation, ...(scenario.remedy ? { remedy: fill(scenario.remedy) as RemedyStep[] } : {}) };
+}

@@ -7,7 +7,7 @@ import { getMode } from "../actions/settings.ts";
 import type { FaultRecord } from "../chaos/fault.ts";
 import { isSameProcess, type ProcessIdentity } from "../process/identity.ts";
 import { waitFor } from "../process/wait.ts";
-import { kindOf, type RemedyStep, type Scenario, type Workload } from "../scenario.ts";
+import { bindPlaceholders, kindOf, type RemedyStep, type Scenario, type Workload } from "../scenario.ts";
 import type { RunEvent } from "./event-log.ts";
 import type { Harness } from "./harness.ts";
 import type { LoadHandle } from "./load-handle.ts";
@@ -48,9 +48,13 @@ class ScenarioRun {
   private readonly injected: FaultRecord[] = [];
   private load: LoadHandle | undefined;
 
-  constructor(private readonly h: Harness, private readonly s: Scenario, private readonly settings: RunSettings) {
+  /** The scenario; its `{placeholders}` are bound once the faults are in. */
+  private s: Scenario;
+
+  constructor(private readonly h: Harness, scenario: Scenario, private readonly settings: RunSettings) {
+    this.s = scenario;
     this.from = h.events.mark();
-    this.outcome = { scenario: s.name, kind: kindOf(s), passed: false, startedAt: Date.now(), finishedAt: 0, faults: [], detections: [], unexpected: [], diagnoses: [], remedies: [], remedyHeld: null, allClearAt: null };
+    this.outcome = { scenario: scenario.name, kind: kindOf(scenario), passed: false, startedAt: Date.now(), finishedAt: 0, faults: [], detections: [], unexpected: [], diagnoses: [], remedies: [], remedyHeld: null, allClearAt: null };
   }
 
   private get signal() {
@@ -116,13 +120,15 @@ class ScenarioRun {
   }
 
   private async fault(killSwitch: boolean): Promise<void> {
-    const expect = this.s.expect;
     for (const step of this.s.faults) {
       const record = await this.h.inject(step);
       this.injected.push(record);
       this.outcome.faults.push({ id: record.id, fault: record.fault, target: record.target, injectedAt: record.injectedAt, revertedAt: null });
       this.step("injected", `injected ${record.fault} on ${record.target} for ${Math.round(record.durationMs / 1000)} s`);
     }
+    // What only the running deployment knew (`member:{leader}`) is known now: the faults' targets.
+    this.s = bindPlaceholders(this.s, this.outcome.faults.map((f) => f.target));
+    const expect = this.s.expect;
     const injectedAt = this.outcome.faults[0]?.injectedAt ?? Date.now();
 
     const tickets = [];
