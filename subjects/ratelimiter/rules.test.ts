@@ -68,6 +68,12 @@ describe("ratelimiter diagnosis rules", () => {
     expect(diagnose(cut, "counter_drift:key:k1").component).toBe("node:c");
   });
 
+  test("a node answering from its local share while the others read Redis is cut off, before its own mode says so", () => {
+    // Found by eval at grace 0: the drift ticket opens a cycle before node_degraded does.
+    const early = observation((o) => Object.assign(o.keys[0]!.counters[2]!, { count: 4, source: "local" }));
+    expect(named(diagnose(early, "counter_drift:key:k1"))).toEqual({ component: "node:c", faultClass: "network_partition", actions: [["drain_node", { node: "c" }]] });
+  });
+
   test("a dead node and a drained node are told apart", () => {
     const dead = observation((o) => (o.nodes[0] = { id: "a", url: "http://127.0.0.1:808a", origin: "configured", reachable: false, failure: { kind: "refused", message: "refused" } }));
     const hung = observation((o) => (o.nodes[0] = { id: "a", url: "http://127.0.0.1:808a", origin: "configured", reachable: false, failure: { kind: "timeout", message: "no answer" } }));

@@ -57,16 +57,26 @@ const redisSlow = rule("redis_slow", "Redis itself is slow when the operator's o
 
 const LINK_SYMPTOMS = new Set(["redis_latency", "node_degraded", "high_check_latency"]);
 
+/**
+ * Nodes that answer a key's count from their own share while other nodes read it from Redis: they
+ * decide without Redis, which the drift shows before their mode (the breaker) says so.
+ */
+const localDeciders = (input: Input) => new Set(of(input, "counter_drift").flatMap((v) => {
+  const counters = (Array.isArray(v.evidence.counters) ? v.evidence.counters : []) as { node: string; source: string }[];
+  return counters.some((c) => c.source === "redis") ? counters.filter((c) => c.source !== "redis").map((c) => `node:${c.node}`) : [];
+}));
+
 /** A node whose own link to Redis is bad while Redis answers the operator (and the other nodes) fine. */
 const slowLink = rule("node_redis_link", "One node slow to Redis or cut off from it while the operator reaches Redis quickly: the fault is that node's link.", (input) => {
   const o = input.observation;
   // Redis itself is fine when the operator reaches it without a latency violation of its own (whatever the deployment's threshold).
   const redisFine = o?.redis ? o.redis.reachable && !of(input, "redis_latency").some((v) => v.resource === "redis") : liveNodes(o).some((n) => n.mode === "redis" && n.redisConnected);
   if (!redisFine) return [];
-  const suspects = new Set([...of(input, "redis_latency"), ...of(input, "node_degraded")].filter((v) => v.resource.startsWith("node:")).map((v) => v.resource));
+  const deciding = localDeciders(input);
+  const suspects = new Set([...[...of(input, "redis_latency"), ...of(input, "node_degraded")].filter((v) => v.resource.startsWith("node:")).map((v) => v.resource), ...deciding]);
   return [...suspects].map((resource) => {
     const node = idOf(resource);
-    const cutOff = of(input, "node_degraded").some((v) => v.resource === resource);
+    const cutOff = of(input, "node_degraded").some((v) => v.resource === resource) || deciding.has(resource);
     // Only the link's own symptoms on that node: a drain or a crash there is another cause.
     const own = input.violations.filter((v) => v.resource === resource && LINK_SYMPTOMS.has(v.invariant)).map(violationKey);
     const keys = cutOff ? [...keysOf(input, "over_admission"), ...keysOf(input, "counter_drift")] : [];
