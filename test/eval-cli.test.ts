@@ -2,7 +2,7 @@
 // --json prints one document whose scores a CI job can read, saves it for `eval compare`, and
 // leaves nothing running; the LLM engine is scored against a stand-in model on the real wire format.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "./fixtures/cli.ts";
@@ -99,5 +99,12 @@ describe("operator eval", () => {
       const lines = r.stderr.trim().split("\n");
       expect([args.join(" "), r.exitCode, lines.length, lines[0]!.includes(hint)]).toEqual([args.join(" "), 2, 1, true]);
     }
+  });
+
+  test("a deployment that cannot come up here stops the eval at its first run, saying why", async () => {
+    const bin = newDir();
+    symlinkSync(process.execPath, join(bin, "bun"));
+    const r = await runCli(["eval", "--scenarios", "node-kill", "--state-dir", join(newDir(), "state")], { env: { PATH: bin } });
+    expect([r.exitCode, r.stdout, r.stderr.trim().split("\n").at(-1)!.includes("redis-server not found")]).toEqual([2, "", true]);
   });
 });

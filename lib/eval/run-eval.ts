@@ -4,7 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DiagnosisEngine } from "../diagnosis/diagnosis.ts";
-import { isOperatorError } from "../errors.ts";
+import { isOperatorError, unreachableError } from "../errors.ts";
 import type { EmitEvent } from "../monitor-stage.ts";
 import type { Scenario } from "../scenario.ts";
 import { Harness } from "../scenario-run/harness.ts";
@@ -113,9 +113,13 @@ async function play(o: EvalOptions, planned: PlannedRun, stateDir: string, grace
     return { interrupted: false, outcome, events: harness.events.events };
   } catch (error) {
     if (error instanceof Interrupted || o.signal.aborted) return { interrupted: true };
-    // A usage error (a cluster already up there, a missing tool) would fail every run alike.
-    if (isOperatorError(error) && error.exitCode === 2) throw error;
     const message = error instanceof Error ? error.message : String(error);
+    // A usage error, or a deployment that cannot come up on this machine (a missing tool, no
+    // Docker), would fail every run alike: the eval stops and says why.
+    if (isOperatorError(error) && error.exitCode === 2) throw error;
+    if (isOperatorError(error) && !harness.events.events.some((e) => e.type === "deployed")) {
+      throw unreachableError("deployment_unavailable", `eval stopped: the ${o.plugin.name} deployment does not come up on this machine, so no scenario can run: ${message}`, { cause: error });
+    }
     writeEvents(stateDir, harness.events.events);
     return { interrupted: false, outcome: crashed(planned.scenario, message, startedAt), events: harness.events.events };
   } finally {

@@ -83,7 +83,8 @@ export async function compose(project: ComposeProject, args: string[], options: 
   if (exitCode === 0) return stdout;
   const said = (stderr || stdout).trim().split("\n").slice(-3).join(" / ");
   const shown = `${project.cli.join(" ")} ${args.join(" ")}`;
-  if (/Cannot connect to the Docker daemon|Is the docker daemon running|error during connect/i.test(said)) {
+  // docker compose v2 and docker-compose v1 (Python: "Error while fetching server API version") say it their own way.
+  if (/Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|Error while fetching server API version/i.test(said)) {
     throw unreachableError("docker_unreachable", `${shown}: Docker is not running here (${said}); start it, then retry`);
   }
   throw new OperatorError("compose_failed", `${shown} failed (exit ${exitCode}): ${said || "no output"}`, 1);
