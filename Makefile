@@ -46,8 +46,9 @@ bench:
 	  || { echo "make bench: run: sudo apt-get install wrk" >&2; exit 1; }
 	@bun bench/run.ts
 
+# The full eval (about 7 minutes here); e.g. make eval EVAL_FLAGS="--engine both --save eval.json".
 eval: build
-	./operator eval --json
+	./operator eval --json $(EVAL_FLAGS)
 
 clean:
-	rm -rf operator node_modules .operator
+	rm -rf operator node_modules .operator .operator-eval

@@ -70,3 +70,14 @@ test("a scenario with no remedy is not scored on mitigation; a control counts ev
   const run = judgeRun(control, outcome({ faults: [], remedies: [], passed: false }), [opened(1, "latency", "node:a", 2)], context);
   expect([run.control, run.falsePositives, run.detected, run.mitigated, run.unexpected.map((t) => t.id)]).toEqual([true, 1, false, null, [1]]);
 });
+
+test("a scenario's {placeholders} are judged as bound to what its faults hit", () => {
+  const leaderKill: Scenario = {
+    name: "leader-kill", subject: "s", title: "t", narration: "n", faults: [{ fault: "leader-kill", params: {}, durationMs: 60_000 }],
+    expect: { detections: [{ invariant: "member_down", resource: "member:{leader}" }], deadlineMs: 20_000, components: ["member:{leader}"], faultClass: "process_down" },
+  };
+  const ticket = { id: 1, invariant: "member_down", resource: "member:etcd-2" };
+  const played = outcome({ faults: [{ id: 1, fault: "leader-kill", target: "member:etcd-2", injectedAt: at(0), revertedAt: at(30) }], remedies: [] });
+  const run = judgeRun(leaderKill, played, [opened(1, "member_down", "member:etcd-2", 4), diagnosed(ticket, 4.1, "member:etcd-2", "process_down")], context);
+  expect([run.detected, run.ttdMs, run.localizedAt, run.diagnosisExact]).toEqual([true, 4_000, 1, true]);
+});

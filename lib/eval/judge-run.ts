@@ -1,7 +1,7 @@
 // Judges one eval run from what it saw: the scenario runner's outcome and every event of the run
 // (one harness per run, so the log holds nothing else). Pure: the scores come from timestamps and
 // exact matches, never from an LLM.
-import { isSameComponent, type Scenario } from "../scenario.ts";
+import { bindPlaceholders, isSameComponent, type Scenario } from "../scenario.ts";
 import type { RunEvent } from "../scenario-run/event-log.ts";
 import { diagnosisOf, judgeDiagnoses, ticketOf, unexpectedTickets, type DiagnosisSeen, type ScenarioOutcome, type TicketSeen } from "../scenario-run/outcome.ts";
 import { rankOf, type RunOutcome } from "./score.ts";
@@ -32,7 +32,9 @@ export interface JudgedRun extends RunOutcome {
 
 const keyOf = (d: { invariant: string; resource: string }) => `${d.invariant}:${d.resource}`;
 
-export function judgeRun(scenario: Scenario, outcome: ScenarioOutcome, events: RunEvent[], context: RunContext): JudgedRun {
+export function judgeRun(planned: Scenario, outcome: ScenarioOutcome, events: RunEvent[], context: RunContext): JudgedRun {
+  // Judged as the runner played it: `{placeholders}` bound to what the faults hit.
+  const scenario = bindPlaceholders(planned, outcome.faults.map((f) => f.target));
   const control = scenario.kind === "control";
   const wallMs = outcome.finishedAt - outcome.startedAt;
   const usage = events.filter((e) => e.type === "diagnosis" && e.data.diagnosis.usage).map((e) => e.data.diagnosis.usage as { turns: number; tokens: number });
@@ -64,7 +66,8 @@ export function judgeRun(scenario: Scenario, outcome: ScenarioOutcome, events: R
 
   const remedy = scenario.remedy ?? [];
   const verified = outcome.remedies.filter((r) => r.verification === "verified");
-  const mitigated = remedy.length === 0 ? null : verified.length >= remedy.length && outcome.remedyHeld === true;
+  // The runner required every step it ran to succeed and each ticket's last step to clear it; remedyHeld says it got through.
+  const mitigated = remedy.length === 0 ? null : outcome.remedies.length >= remedy.length && outcome.remedyHeld === true;
   const approvals = outcome.remedies.flatMap((r) => (r.approvedAt === null ? [] : [r.approvedAt]));
   const clears = verified.flatMap((r) => (r.verifiedAt === null ? [] : [r.verifiedAt]));
   const unexpected = unexpectedTickets(events, expect.detections, expect.tolerated);

@@ -151,7 +151,7 @@ class ScenarioRun {
     const remedy = this.s.remedy ?? [];
     if (killSwitch) await this.cancelByKillSwitch(remedy[0]);
     else {
-      for (const step of remedy) await this.applyRemedy(step);
+      for (const [i, step] of remedy.entries()) await this.applyRemedy(step, remedy.slice(i + 1));
       if (remedy.length) {
         this.outcome.remedyHeld = false;
         if (this.s.quietMs) await this.quiet(this.s.quietMs, "the remedy", expect.tolerated);
@@ -174,8 +174,10 @@ class ScenarioRun {
     return event;
   }
 
-  private async applyRemedy(step: RemedyStep): Promise<void> {
-    const id = (await this.proposal(step)).data.action.id as number;
+  /** Approves and runs one step; it must clear its ticket unless a `later` step was proposed for that same ticket. */
+  private async applyRemedy(step: RemedyStep, later: RemedyStep[]): Promise<void> {
+    const proposed = (await this.proposal(step)).data.action;
+    const id = proposed.id as number;
     const seen = this.outcome.remedies.at(-1)!;
     const mark = this.h.events.mark();
     this.h.approve(id, `scenario ${this.s.name}: the proposed remedy`);
@@ -187,6 +189,9 @@ class ScenarioRun {
     seen.status = finished.data.action.status;
     if (seen.status !== "succeeded") throw new Failure(`action #${id} ${step.action} ${seen.status}: ${finished.data.action.result?.message ?? ""}`);
     this.step("executed", `action #${id} ran: ${finished.data.action.result?.message ?? "ok"}`, { action_id: id });
+    // A remedy in steps for one ticket (compact, defragment, then disarm): only its last step has to clear it.
+    const sameTicketLater = proposed.ticket_id !== null && later.some((next) => this.h.events.since(this.from, isProposalOf(next)).some((e) => e.data.action.ticket_id === proposed.ticket_id));
+    if (sameTicketLater) return;
     const verified = await this.expectEvent(`the verification of action #${id}`, (e) => e.type === "action_verified" && e.data.action.id === id, Date.now() + verifyWithinMs + 5 * intervalMs, mark);
     seen.verification = verified.data.verification;
     seen.verifiedAt = verified.at;
