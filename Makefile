@@ -50,4 +50,4 @@ eval: build
 	./operator eval --json
 
 clean:
-	rm -rf operator node_modules .operator
+	rm -rf operator node_modules .operator .operator-demo

@@ -40,7 +40,7 @@ async function spawnInjected(args: string[]) {
 describe("chaos: node faults", () => {
   test("list names every fault; --dry-run prints the plan and touches nothing", async () => {
     const list = JSON.parse((await cluster.cli(["chaos", "list", "--json"])).stdout);
-    expect(list.faults.map((f: { name: string }) => f.name)).toEqual(["node-kill", "node-pause", "node-drain", "redis-pause", "redis-kill", "redis-latency", "partition", "redis-oom", "stale-key", "hot-key"]);
+    expect(list.faults.map((f: { name: string }) => f.name)).toEqual(["node-kill", "node-pause", "node-drain", "redis-pause", "redis-kill", "redis-latency", "partition", "redis-oom", "stale-key", "hot-key", "edge-burst"]);
     const dry = await cluster.cli(["chaos", "node-kill", "--node", "b", "--dry-run", "--json"]);
     expect(JSON.parse(dry.stdout)).toMatchObject({ dry_run: true, fault: "node-kill", target: "node:b", duration_ms: 10_000 });
     const random = await cluster.cli(["chaos", "node-pause", "--random", "--dry-run", "--json"]);
