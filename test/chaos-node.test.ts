@@ -69,7 +69,7 @@ describe("chaos: node faults", () => {
   }, 40_000);
 
   test("node-drain: 503 while draining, named by loadgen's progress, 200 after", async () => {
-    const record = JSON.parse((await cluster.cli(["chaos", "node-drain", "--node", "c", "--duration", "3s", "--json"])).stdout);
+    const record = JSON.parse((await cluster.cli(["chaos", "node-drain", "--node", "c", "--duration", "8s", "--json"])).stdout);
     expect(await health("c")).toBe(503);
     const load = await cluster.cli(["loadgen", "--rate", "30", "--duration", "1s", "--progress"]);
     const events = load.stdout.trim().split("\n").map((l) => JSON.parse(l));

@@ -46,7 +46,7 @@ async function rig(nodeOptions: Record<string, unknown> = {}, count = 3, redisAr
   // otherwise be decided by the fail policy (fail-open admits it), a fault the suite injects on purpose only.
   const nodes = await startTestNodes(count, { redisUrl: redis.url, adminToken: TOKEN, redisTimeoutMs: 2_000, ...nodeOptions }, "n");
   cleanup.push(() => Promise.all(nodes.map((n) => n.stop())));
-  const subject = await plugin.open({ targets: nodes.map((n) => n.url), redisUrl: redis.url, httpTimeout: 500, keySample: 200 }, { stateDir: "/nonexistent" });
+  const subject = await plugin.open({ targets: nodes.map((n) => n.url), redisUrl: redis.url, httpTimeout: 1_500, keySample: 200 }, { stateDir: "/nonexistent" });
   cleanup.push(() => subject.close());
   const look = async () => {
     const o = await subject.observe(AbortSignal.timeout(5_000));

@@ -25,6 +25,12 @@ export const THRESHOLDS = {
   driftTolerance: (limit: number) => Math.max(2, Math.ceil(limit * 0.1)),
   /** The traffic ledger speaks for a key's window once its increments cover this share of it (they end up to a cycle short). */
   windowCoverage: 0.8,
+  /**
+   * A stuck counter refuses (nearly) every check of its key; a key whose traffic honestly brushes
+   * its limit is mostly admitted. Below this share of recent checks denied, it is not over-throttling
+   * (the per-window counts from the nodes' sketches are lower bounds, so they alone cannot say).
+   */
+  stuckDeniedShare: 0.9,
   /** A counter TTL may exceed its bound by this much (clock reads around PTTL), ms. */
   ttlSlackMs: 1_000,
 } as const;
