@@ -51,6 +51,12 @@ describe("live view", () => {
     expect(text).not.toContain("key:k5");
   });
 
+  test("a smaller terminal: narrower lines, and the bottom sections go before the results and the prompt", () => {
+    const screen = renderView(busyModel(), T0 + 65_000, 80, 20);
+    expect([screen.length, screen.every((l) => l.length === 80)]).toEqual([20, true]);
+    expect(screen.slice(-2).map((l) => l.trimEnd())).toEqual(["✓ cluster-up 10s", "Press Enter to start chapter 4 of 10 · Ctrl-C stops and cleans up"]);
+  });
+
   test("wrap keeps words whole and cuts the last line it may use", () => {
     expect(wrap("one two three four five", 9, 2)).toEqual(["one two", "three four five"]);
     expect(wrap("one two", 20, 3)).toEqual(["one two"]);

@@ -164,7 +164,9 @@ export function renderView(m: ViewModel, now: number, width = VIEW_WIDTH, height
     m.results.map((r) => `${r.passed ? "✓" : "✗"} ${r.name} ${seconds(r.tookMs)}`).join("  ") || "no chapter finished yet",
     m.prompt,
   ];
-  return lines.slice(0, height).map((l) => fit(l, width));
+  // A shorter terminal loses the bottom sections, never the chapter results and the prompt.
+  const shown = lines.length > height ? [...lines.slice(0, Math.max(0, height - 2)), ...lines.slice(-2)] : lines;
+  return shown.slice(0, height).map((l) => fit(l, width));
 }
 
 function clusterLines(parts: PartView[], width: number): string[] {
