@@ -36,8 +36,10 @@ typecheck: deps
 test: deps typecheck
 	bun test --parallel=2 --timeout=60000
 
-demo: build
-	./operator demo ratelimiter --auto
+# On a terminal the live view; piped, stdout carries only the demo's NDJSON (the build's output goes to stderr).
+demo:
+	@$(MAKE) --no-print-directory build >&2
+	@./operator demo ratelimiter --auto
 
 # stdout carries only the bench's JSON: the build's output goes to stderr.
 bench:
