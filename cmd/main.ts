@@ -21,6 +21,7 @@ const commands: Record<string, () => Promise<CommandDef<any>>> = {
   chaos: () => import("./chaos.ts").then((m) => m.default),
   "link-proxy": () => import("./link-proxy.ts").then((m) => m.default),
   demo: () => import("./demo.ts").then((m) => m.default),
+  eval: () => import("./eval.ts").then((m) => m.default),
 };
 
 const root: CommandDef<any> = {

@@ -39,8 +39,9 @@ export interface RemedyStep {
  * load, and see nothing open. `fault` (the default): inject, detect, diagnose, remedy, all clear.
  * `kill_switch`: like `fault`, but the pending remedy is cancelled by the kill switch instead of
  * approved. `teardown`: stop everything that was started and check that nothing is left running.
+ * `control`: an eval's no-fault run: the deployment and load for `quietMs`, every ticket counted.
  */
-export type ChapterKind = "setup" | "fault" | "kill_switch" | "teardown";
+export type ChapterKind = "setup" | "fault" | "kill_switch" | "teardown" | "control";
 
 export interface Expectation {
   /** Every one of these must be opened as a ticket within `deadlineMs` of the injection. */
@@ -50,8 +51,10 @@ export interface Expectation {
   components: string[];
   /** Other names accepted for a component (`db` for `db:primary`). */
   aliases?: Record<string, string[]>;
-  /** From the subject's closed list of fault classes. */
+  /** From the subject's closed list of fault classes: that of the first component. */
   faultClass: string;
+  /** Compound scenarios: the fault class of each component whose class differs from `faultClass`. */
+  faultClasses?: Record<string, string>;
   /**
    * Tickets the fault may also open without the operator being wrong (its knock-on effects), as
    * `invariant:resource` keys (a trailing `*` stands for any rest: `counter_drift:key:*`); any other
@@ -104,10 +107,45 @@ export interface DemoPlan {
 
 export const kindOf = (s: Scenario): ChapterKind => s.kind ?? "fault";
 
+/** The fault class a diagnosis naming `component` must give. */
+export const faultClassOf = (expect: Expectation, component: string): string => expect.faultClasses?.[component] ?? expect.faultClass;
+
 /** The expectation of a run without faults: no ticket at all. */
 export const CONTROL: Expectation = { detections: [], deadlineMs: 0, components: [], faultClass: "none" };
 
 /** Does `named` (a diagnosis's component) match `expected`, directly or through an alias? */
 export function isSameComponent(expected: string, named: string, aliases: Record<string, string[]> = {}): boolean {
   return named === expected || (aliases[expected] ?? []).includes(named);
+}
+
+const PLACEHOLDER = /\{([a-z0-9_-]+)\}/gi;
+const hasPlaceholder = (text: string) => /\{[a-z0-9_-]+\}/i.test(text);
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Some scenarios name what only the running deployment knows as `{name}` (`member:{leader}`: the
+ * member a fault hit). Each expected resource with a placeholder is matched against the targets
+ * the faults actually hit (`member:etcd-2`), and every `{name}` so bound is filled in throughout
+ * the expectation and the remedy. Unbound placeholders stay as they are.
+ */
+export function bindPlaceholders(scenario: Scenario, targets: string[]): Scenario {
+  const bound = new Map<string, string>();
+  const patterns = [...scenario.expect.detections.map((d) => d.resource), ...scenario.expect.components].filter(hasPlaceholder);
+  for (const pattern of patterns) {
+    const names = [...pattern.matchAll(PLACEHOLDER)].map((m) => m[1]!);
+    // split() with the capturing group alternates literal text (even) and placeholder names (odd).
+    const regex = new RegExp(`^${pattern.split(PLACEHOLDER).map((part, i) => (i % 2 ? "([^,:]+)" : escapeRegExp(part))).join("")}$`);
+    for (const target of targets) {
+      const match = regex.exec(target);
+      if (match) names.forEach((name, i) => bound.has(name) || bound.set(name, match[i + 1]!));
+    }
+  }
+  if (bound.size === 0) return scenario;
+  const fill = (value: unknown): unknown => {
+    if (typeof value === "string") return value.replace(PLACEHOLDER, (whole, name: string) => bound.get(name) ?? whole);
+    if (Array.isArray(value)) return value.map(fill);
+    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [fill(k) as string, fill(v)]));
+    return value;
+  };
+  return { ...scenario, expect: fill(scenario.expect) as Expectation, ...(scenario.remedy ? { remedy: fill(scenario.remedy) as RemedyStep[] } : {}) };
 }

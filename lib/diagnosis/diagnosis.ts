@@ -38,6 +38,14 @@ export interface Diagnosis {
   tookMs: number;
   /** Set when the requested engine failed and another answered: what failed and who answered. */
   fallback?: string;
+  /** What the LLM spent on it (also when it failed and another engine answered); absent for the built-in engine. */
+  usage?: LlmUsage;
+}
+
+/** Model turns (requests) and tokens (input plus output) of one LLM investigation. */
+export interface LlmUsage {
+  turns: number;
+  tokens: number;
 }
 
 /** What a subject must offer to be diagnosed: its checks, rules, actions and read-only tools. */
@@ -74,6 +82,7 @@ export interface DiagnosisJson {
   recommended_actions: RecommendedAction[];
   took_ms: number;
   fallback?: string;
+  usage?: LlmUsage;
 }
 
 export const diagnosisJson = (d: Diagnosis): DiagnosisJson => ({
@@ -93,6 +102,7 @@ export const diagnosisJson = (d: Diagnosis): DiagnosisJson => ({
   recommended_actions: d.recommendedActions,
   took_ms: d.tookMs,
   ...(d.fallback ? { fallback: d.fallback } : {}),
+  ...(d.usage ? { usage: d.usage } : {}),
 });
 
 export const diagnosisFromJson = (j: DiagnosisJson): Diagnosis => ({
@@ -112,6 +122,7 @@ export const diagnosisFromJson = (j: DiagnosisJson): Diagnosis => ({
   recommendedActions: j.recommended_actions,
   tookMs: j.took_ms,
   ...(j.fallback ? { fallback: j.fallback } : {}),
+  ...(j.usage ? { usage: j.usage } : {}),
 });
 
 /** Human rendering for the terminal. */

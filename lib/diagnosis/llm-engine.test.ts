@@ -47,6 +47,7 @@ describe.each(["anthropic", "openai"] as const)("the LLM engine over %s", (api) 
       alternatives: [{ component: "store", fault_class: "process_down", summary: "the store is down", confidence: 0, why_ruled_out: "worker b uses it fine" }],
       recommended_actions: goodSubmission.recommended_actions,
       took_ms: 0,
+      usage: { turns: 2, tokens: 240 },
     });
     expect((req.subject as ReturnType<typeof shopSubject>).calls).toEqual([{ name: "worker_stats", params: { worker: "a" } }]);
     expect(stub.requests).toHaveLength(2);
@@ -136,6 +137,8 @@ describe.each(["anthropic", "openai"] as const)("the LLM engine over %s", (api) 
     expect(stub.requests).toHaveLength(2);
     expect(sentText(stub.requests[1]!.body)).toContain("You must finish by calling submit_diagnosis");
     expect(d.fallback).toContain("answered without calling submit_diagnosis");
+    // What the LLM spent is counted even when its answer was not used.
+    expect(d.usage).toEqual({ turns: 2, tokens: 240 });
   });
 
   test("an invalid diagnosis is sent back with the reason once, and a fixed one is accepted", async () => {

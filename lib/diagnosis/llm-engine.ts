@@ -5,7 +5,7 @@ import * as v from "valibot";
 import { checkCall, describeIssue } from "../actions/action-call.ts";
 import { log } from "../log.ts";
 import type { ActionDefinition } from "../subject.ts";
-import { diagnosisJson, SubmittedDiagnosis, type Diagnosis, type DiagnosisEngine, type DiagnosisRequest } from "./diagnosis.ts";
+import { diagnosisJson, SubmittedDiagnosis, type Diagnosis, type DiagnosisEngine, type DiagnosisRequest, type LlmUsage } from "./diagnosis.ts";
 import { toJsonSchema } from "./json-schema.ts";
 import { LlmError, type ChatClient, type ChatMessage, type ChatTurn, type ToolOutcome, type ToolSpec } from "./llm-chat.ts";
 import { fence, firstMessage, SUBMIT_TOOL, systemPrompt } from "./llm-prompt.ts";
@@ -73,13 +73,12 @@ export function createLlmEngine(options: LlmEngineOptions): DiagnosisEngine {
   const { client } = options;
   const who = `${client.provider} ${client.model} at ${redactText(client.endpoint, secrets)}`;
 
-  async function investigate(request: DiagnosisRequest<unknown>, hints: Diagnosis, signal: AbortSignal, startedAt: number): Promise<Diagnosis> {
+  async function investigate(request: DiagnosisRequest<unknown>, hints: Diagnosis, signal: AbortSignal, startedAt: number, spent: LlmUsage): Promise<Diagnosis> {
     const definitions = request.subject.actions();
     const tools = redactDeep(toolSpecs(definitions), secrets);
     const system = redactText(systemPrompt(request), secrets);
     const messages: ChatMessage[] = [{ role: "user", text: redactText(firstMessage(request, diagnosisJson(hints)), secrets) }];
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(limits.timeoutMs)]);
-    let tokens = 0;
     let secondChances = 0;
     const giveAnotherChance = (reason: string) => {
       secondChances += 1;
@@ -88,13 +87,14 @@ export function createLlmEngine(options: LlmEngineOptions): DiagnosisEngine {
 
     for (let turn = 1; turn <= limits.maxTurns; turn += 1) {
       if (deadline.aborted) throw new Failure(`no diagnosis within ${limits.timeoutMs} ms`);
-      if (tokens >= limits.maxTokens) throw new Failure(`token budget of ${limits.maxTokens} spent without a diagnosis`);
+      if (spent.tokens >= limits.maxTokens) throw new Failure(`token budget of ${limits.maxTokens} spent without a diagnosis`);
       const last = turn === limits.maxTurns;
       const answer = await sendWithRetry(
         { system, messages: redactDeep(messages, secrets), tools, maxTokens: limits.maxOutputTokens, ...(last ? { forceTool: SUBMIT_TOOL } : {}) },
         deadline,
       );
-      tokens += answer.usage.inputTokens + answer.usage.outputTokens;
+      spent.turns += 1;
+      spent.tokens += answer.usage.inputTokens + answer.usage.outputTokens;
       messages.push({ role: "assistant", text: answer.text, toolCalls: answer.toolCalls });
       if (answer.toolCalls.length === 0) {
         giveAnotherChance(`the model answered without calling ${SUBMIT_TOOL} (stop reason ${answer.stopReason})`);
@@ -105,7 +105,7 @@ export function createLlmEngine(options: LlmEngineOptions): DiagnosisEngine {
       for (const call of answer.toolCalls) {
         if (call.name === SUBMIT_TOOL) {
           const submission = call.malformed ? { ok: false as const, reason: call.malformed } : readSubmission(call.input, definitions);
-          if (submission.ok) return fromSubmission(request, submission.value, clock() - startedAt);
+          if (submission.ok) return { ...fromSubmission(request, submission.value, clock() - startedAt), usage: spent };
           giveAnotherChance(`the model's diagnosis was invalid twice; last: ${submission.reason}`);
           results.push({ callId: call.id, name: call.name, content: `${submission.reason}. Fix it and call ${SUBMIT_TOOL} again.`, isError: true });
           continue;
@@ -168,13 +168,14 @@ export function createLlmEngine(options: LlmEngineOptions): DiagnosisEngine {
     async diagnose(request, signal) {
       const startedAt = clock();
       const hints = await options.fallback.diagnose(request, signal);
+      const spent: LlmUsage = { turns: 0, tokens: 0 };
       try {
-        return await investigate(request as DiagnosisRequest<unknown>, hints, signal, startedAt);
+        return await investigate(request as DiagnosisRequest<unknown>, hints, signal, startedAt, spent);
       } catch (error) {
         if (!(error instanceof Failure) && !(error instanceof LlmError)) throw error;
         const reason = redactText(error.message, secrets);
         log.warn(`LLM diagnosis failed, using the built-in engine: ${reason}`);
-        return { ...hints, tookMs: clock() - startedAt, fallback: `the LLM (${who}) gave no usable diagnosis: ${reason}; this is the built-in engine's answer` };
+        return { ...hints, tookMs: clock() - startedAt, usage: spent, fallback: `the LLM (${who}) gave no usable diagnosis: ${reason}; this is the built-in engine's answer` };
       }
     },
   };

@@ -1,7 +1,7 @@
 // What one scenario run produced, with the time of every step, and the pure judgments made of the
 // run's events: which ticket answers which expected detection, which diagnosis localizes the
 // fault, which proposal is the expected remedy, which tickets nobody expected.
-import { isSameComponent, type Detection, type Expectation, type RemedyStep } from "../scenario.ts";
+import { faultClassOf, isSameComponent, type Detection, type Expectation, type RemedyStep } from "../scenario.ts";
 import type { RunEvent } from "./event-log.ts";
 
 export interface TicketSeen {
@@ -22,6 +22,8 @@ export interface DiagnosisSeen {
   alternatives: string[];
   tookMs: number;
   fallback?: string;
+  /** LLM turns and tokens it took (LLM engine only). */
+  usage?: { turns: number; tokens: number };
 }
 
 export interface RemedySeen {
@@ -62,6 +64,11 @@ export interface ScenarioOutcome {
   /** Diagnoses of the expected tickets, in the order they came. */
   diagnoses: DiagnosisSeen[];
   remedies: RemedySeen[];
+  /**
+   * Whether nothing new opened for `quietMs` after the remedy was verified (true also when the
+   * scenario asks for no quiet time); null when no remedy ran to the end.
+   */
+  remedyHeld: boolean | null;
   /** The first cycle with no violation and no open ticket after the faults were reverted. */
   allClearAt: number | null;
   /** For a teardown: every process that was stopped and whether it is gone. */
@@ -72,7 +79,9 @@ const keyOf = (d: { invariant: string; resource: string }) => `${d.invariant}:${
 
 export function ticketOf(event: RunEvent): TicketSeen {
   const t = event.data.ticket;
-  return { id: t.id, invariant: t.invariant, resource: t.resource, openedAt: event.at };
+  // The monitor's own time of opening; the event is emitted a moment later.
+  const openedAt = typeof t.opened_at === "string" ? Date.parse(t.opened_at) : Number.NaN;
+  return { id: t.id, invariant: t.invariant, resource: t.resource, openedAt: Number.isNaN(openedAt) ? event.at : openedAt };
 }
 
 export const isTicketFor = (d: Detection) => (e: RunEvent) => e.type === "ticket_opened" && keyOf(e.data.ticket) === keyOf(d);
@@ -88,20 +97,27 @@ export function diagnosisOf(event: RunEvent): DiagnosisSeen {
     alternatives: (d.alternatives ?? []).map((a: { component: string }) => a.component),
     tookMs: d.took_ms,
     ...(d.fallback ? { fallback: d.fallback } : {}),
+    ...(d.usage ? { usage: { turns: d.usage.turns, tokens: d.usage.tokens } } : {}),
   };
 }
 
-/** Whether the diagnoses name every expected component as a root cause, the first one with the expected fault class. */
+/**
+ * Whether the diagnoses name every expected component as a root cause, the first diagnosis one of
+ * them, and the first diagnosis naming each component that component's fault class.
+ */
 export function judgeDiagnoses(diagnoses: DiagnosisSeen[], expect: Expectation): string | undefined {
   const [first] = diagnoses;
   if (!first) return "no diagnosis of the expected tickets";
-  const named = (c: string) => diagnoses.some((d) => isSameComponent(c, d.component, expect.aliases));
   if (!expect.components.some((c) => isSameComponent(c, first.component, expect.aliases))) {
     return `the diagnosis names ${first.component} (${first.faultClass}), not ${expect.components.join(" or ")}`;
   }
-  const missing = expect.components.filter((c) => !named(c));
+  const namings = expect.components.map((c) => ({ component: c, by: diagnoses.find((d) => isSameComponent(c, d.component, expect.aliases)) }));
+  const missing = namings.filter((n) => !n.by).map((n) => n.component);
   if (missing.length) return `no diagnosis names ${missing.join(", ")}`;
-  if (first.faultClass !== expect.faultClass) return `the diagnosis names ${first.component} but as ${first.faultClass}, not ${expect.faultClass}`;
+  for (const { component, by } of namings) {
+    const faultClass = faultClassOf(expect, component);
+    if (by!.faultClass !== faultClass) return `the diagnosis names ${by!.component} but as ${by!.faultClass}, not ${faultClass}`;
+  }
   return undefined;
 }
 
@@ -137,11 +153,15 @@ export function outcomeJson(o: ScenarioOutcome) {
     faults: o.faults.map((f) => ({ id: f.id, fault: f.fault, target: f.target, injected_at: iso(f.injectedAt), reverted_at: iso(f.revertedAt) })),
     detections: o.detections.map((d) => ({ invariant: d.expected.invariant, resource: d.expected.resource, ticket: d.ticket ? ticket(d.ticket) : null })),
     unexpected: o.unexpected.map(ticket),
-    diagnoses: o.diagnoses.map((d) => ({ ticket_id: d.ticketId, at: iso(d.at), engine: d.engine, component: d.component, fault_class: d.faultClass, alternatives: d.alternatives, took_ms: d.tookMs, ...(d.fallback ? { fallback: d.fallback } : {}) })),
+    diagnoses: o.diagnoses.map((d) => ({
+      ticket_id: d.ticketId, at: iso(d.at), engine: d.engine, component: d.component, fault_class: d.faultClass, alternatives: d.alternatives, took_ms: d.tookMs,
+      ...(d.fallback ? { fallback: d.fallback } : {}), ...(d.usage ? { usage: d.usage } : {}),
+    })),
     remedies: o.remedies.map((r) => ({
       action: r.action, action_id: r.actionId, params: r.params, status: r.status, verification: r.verification,
       proposed_at: iso(r.proposedAt), approved_at: iso(r.approvedAt), finished_at: iso(r.finishedAt), verified_at: iso(r.verifiedAt),
     })),
+    remedy_held: o.remedyHeld,
     all_clear_at: iso(o.allClearAt),
     ...(o.stopped ? { stopped: o.stopped } : {}),
   };

@@ -7,7 +7,7 @@ import { getMode } from "../actions/settings.ts";
 import type { FaultRecord } from "../chaos/fault.ts";
 import { isSameProcess, type ProcessIdentity } from "../process/identity.ts";
 import { waitFor } from "../process/wait.ts";
-import { kindOf, type RemedyStep, type Scenario, type Workload } from "../scenario.ts";
+import { bindPlaceholders, kindOf, type RemedyStep, type Scenario, type Workload } from "../scenario.ts";
 import type { RunEvent } from "./event-log.ts";
 import type { Harness } from "./harness.ts";
 import type { LoadHandle } from "./load-handle.ts";
@@ -35,7 +35,7 @@ export class Interrupted extends Error {
 
 class Failure extends Error {}
 
-/** Monitor cycles a scenario's own load runs before its faults. */
+/** Monitor cycles a scenario's own load, or a deployment just brought up, runs before the faults. */
 const WARMUP_CYCLES = 2;
 
 export async function runScenario(h: Harness, scenario: Scenario, settings: RunSettings): Promise<ScenarioOutcome> {
@@ -48,9 +48,13 @@ class ScenarioRun {
   private readonly injected: FaultRecord[] = [];
   private load: LoadHandle | undefined;
 
-  constructor(private readonly h: Harness, private readonly s: Scenario, private readonly settings: RunSettings) {
+  /** The scenario; its `{placeholders}` are bound once the faults are in. */
+  private s: Scenario;
+
+  constructor(private readonly h: Harness, scenario: Scenario, private readonly settings: RunSettings) {
+    this.s = scenario;
     this.from = h.events.mark();
-    this.outcome = { scenario: s.name, kind: kindOf(s), passed: false, startedAt: Date.now(), finishedAt: 0, faults: [], detections: [], unexpected: [], diagnoses: [], remedies: [], allClearAt: null };
+    this.outcome = { scenario: scenario.name, kind: kindOf(scenario), passed: false, startedAt: Date.now(), finishedAt: 0, faults: [], detections: [], unexpected: [], diagnoses: [], remedies: [], remedyHeld: null, allClearAt: null };
   }
 
   private get signal() {
@@ -84,6 +88,7 @@ class ScenarioRun {
       else {
         await this.deploy();
         if (kind === "setup") await this.quiet(this.s.quietMs ?? 0, "the baseline");
+        else if (kind === "control") await this.control(this.s.quietMs ?? 0);
         else await this.fault(kind === "kill_switch");
       }
       this.outcome.passed = true;
@@ -114,7 +119,9 @@ class ScenarioRun {
     if (this.s.workload) {
       this.load = this.h.startLoad(this.s.name, this.s.workload);
       this.step("load", `load of this scenario: ${describeLoad(this.s.workload)}`);
-      // The operator sees the load (its keys, their limits) before anything breaks.
+    }
+    if (this.s.workload || record !== before) {
+      // The operator sees the load (its keys, their limits) and a fresh deployment settle before anything breaks.
       for (let n = 0; n < WARMUP_CYCLES; n++) {
         await this.expectEvent("a monitor cycle with the load running", (e) => e.type === "cycle", Date.now() + 10 * this.h.options.intervalMs + this.h.options.observeTimeoutMs, this.h.events.mark());
       }
@@ -122,13 +129,15 @@ class ScenarioRun {
   }
 
   private async fault(killSwitch: boolean): Promise<void> {
-    const expect = this.s.expect;
     for (const step of this.s.faults) {
       const record = await this.h.inject(step);
       this.injected.push(record);
       this.outcome.faults.push({ id: record.id, fault: record.fault, target: record.target, injectedAt: record.injectedAt, revertedAt: null });
       this.step("injected", `injected ${record.fault} on ${record.target} for ${Math.round(record.durationMs / 1000)} s`);
     }
+    // What only the running deployment knew (`member:{leader}`) is known now: the faults' targets.
+    this.s = bindPlaceholders(this.s, this.outcome.faults.map((f) => f.target));
+    const expect = this.s.expect;
     const injectedAt = this.outcome.faults[0]?.injectedAt ?? Date.now();
 
     // Every expected ticket is awaited (until the one deadline) and recorded, found or not: eval scores partial detection.
@@ -153,7 +162,11 @@ class ScenarioRun {
     if (killSwitch) await this.cancelByKillSwitch(remedy[0]);
     else {
       for (const step of remedy) await this.applyRemedy(step);
-      if (remedy.length && this.s.quietMs) await this.quiet(this.s.quietMs, "the remedy", expect.tolerated);
+      if (remedy.length) {
+        this.outcome.remedyHeld = false;
+        if (this.s.quietMs) await this.quiet(this.s.quietMs, "the remedy", expect.tolerated);
+        this.outcome.remedyHeld = true;
+      }
     }
 
     await this.revertFaults();
@@ -213,6 +226,17 @@ class ScenarioRun {
     if (this.signal.aborted) throw new Interrupted();
     if (opened) throw new Failure(`${what} did not hold: ticket ${describeTicket(ticketOf(opened))} opened`);
     this.step("quiet", `nothing opened for ${Math.round(ms / 1000)} s: ${what} holds`);
+  }
+
+  /** A control: the deployment and load with no fault for `ms`; every ticket opened meanwhile is a false positive. */
+  private async control(ms: number): Promise<void> {
+    await this.h.events.next(() => false, { from: this.h.events.mark(), deadlineAt: Date.now() + ms, signal: this.signal });
+    if (this.signal.aborted) throw new Interrupted();
+    await this.load?.stop();
+    this.load = undefined;
+    this.outcome.unexpected = unexpectedTickets(this.h.events.since(this.from), []);
+    if (this.outcome.unexpected.length) throw new Failure(`tickets with no fault injected: ${this.outcome.unexpected.map(describeTicket).join(", ")}`);
+    this.step("quiet", `no fault, and nothing opened for ${Math.round(ms / 1000)} s`);
   }
 
   private async revertFaults(): Promise<void> {

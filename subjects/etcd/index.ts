@@ -31,8 +31,7 @@ export const options = defineOptions({
   etcdTimeout: { env: "OPERATOR_ETCD_TIMEOUT", default: "1s", schema: PositiveDuration, help: "deadline of each request to a member: a hung member costs at most this per observation" },
 });
 
-// `scenarios` is not (yet) a field of the protocol: the demo and eval runners read it from here.
-const plugin: SubjectPlugin<EtcdObservation> & { scenarios: typeof scenarios } = {
+const plugin: SubjectPlugin<EtcdObservation> = {
   name: "etcd",
   description: "an etcd v3 cluster (Raft): members, leader, alarms and backend quota, through the JSON gateway and /metrics of every member",
   options,

@@ -12,8 +12,8 @@ describe("etcd scenarios", () => {
     const known = new Set(invariants.map((i) => i.name));
     for (const s of scenarios) {
       expect(s.subject).toBe("etcd");
-      for (const d of s.expect.detections) expect(known.has(d.invariant)).toBe(true);
-      expect(Object.values(FAULT_CLASS)).toContain(s.expect.faultClass as never);
+      for (const d of s.expect!.detections) expect(known.has(d.invariant)).toBe(true);
+      expect(Object.values(FAULT_CLASS)).toContain(s.expect!.faultClass as never);
       for (const key of Object.keys(s.deployment ?? {})) expect(Object.keys(plugin.deployment!.options)).toContain(key);
       for (const step of s.faults) {
         const fault = plugin.faults!.find((f) => f.name === step.fault);
@@ -31,7 +31,7 @@ describe("etcd scenarios", () => {
 
   test("{leader} is bound to the member leader-kill hit", () => {
     const bound = bindScenario(scenarios.find((s) => s.name === "etcd-leader-kill")!, { leader: "etcd-1" });
-    expect([bound.expect.detections, bound.expect.components, bound.remedy]).toEqual([
+    expect([bound.expect!.detections, bound.expect!.components, bound.remedy]).toEqual([
       [{ invariant: "member_down", resource: "member:etcd-1" }],
       ["member:etcd-1"],
       [{ action: "restart_member", params: { member: "etcd-1" } }],

@@ -11,7 +11,8 @@ import { rules } from "./rules.ts";
 import { deployment } from "./deployment.ts";
 import { faults } from "./faults/index.ts";
 import { workloads } from "./workloads.ts";
-import { demo, scenarios } from "./chapters.ts";
+import { demo } from "./chapters.ts";
+import { scenarios } from "./scenarios.ts";
 
 const NAME = "ratelimiter";
 

@@ -80,7 +80,7 @@ function withLocalCluster(given: ReturnType<typeof readOptions>, stateDir: strin
   };
 }
 
-const plugin: SubjectPlugin<TikvObservation> & { scenarios: typeof scenarios } = {
+const plugin: SubjectPlugin<TikvObservation> = {
   name: "tikv",
   description: "a TiKV cluster, observed and acted on through PD's HTTP API (and Prometheus, when given)",
   options,

@@ -31,7 +31,7 @@ for (const scenario of tikvScenarios.filter((s) => !s.needsPrometheus)) {
     await standIn.inject(s.fault);
     const seen = await diagnosis(subject);
     expect(seen.violations).toEqual(expect.arrayContaining(expectedKeys(s)));
-    expect([seen.top?.component, seen.top?.faultClass]).toEqual([s.expect.component, s.expect.faultClass]);
+    expect([seen.top?.component, seen.top?.faultClass]).toEqual([s.expect.component, s.expect!.faultClass]);
     expect([...seen.top!.explains].sort()).toEqual(seen.violations.filter((k) => !k.startsWith("pd_unhealthy") || s.expect.component === "pd"));
 
     if (s.remedy) {
@@ -64,7 +64,7 @@ test("the Prometheus scenarios, with Prometheus scraping the stand-in's TiKV sto
   expect(seen.violations).toEqual(wanted);
   const { observation, violations } = await look(subject);
   const hypotheses = subject.diagnosisRules.flatMap((r) => r.evaluate({ violations, observation, history: [], now: observation.observedAtMs }));
-  expect(hypotheses.map((h) => [h.component, h.faultClass])).toEqual(played.map((s) => [s.expect.component, s.expect.faultClass]));
+  expect(hypotheses.map((h) => [h.component, h.faultClass])).toEqual(played.map((s) => [s.expect.component, s.expect!.faultClass]));
   const slow = played.find((s) => s.remedy)!;
   expect(await run(subject, slow.remedy!.action, slow.remedy!.params)).toMatchObject({ ok: true });
   expect((await look(subject)).observation.stores!.find((st) => st.id === slow.remedy!.params.store_id)!.leaderCount).toBe(0);
@@ -101,8 +101,8 @@ test("the shared-shape scenarios (lib/scenario.ts) as the eval would run them: d
     const subject = await openLocalSubject(standIn);
     for (const step of s.faults) await standIn.inject({ name: step.fault, params: step.params });
     const seen = await diagnosis(subject);
-    expect([s.name, s.expect.detections.every((d) => seen.violations.includes(`${d.invariant}:${d.resource}`))]).toEqual([s.name, true]);
-    expect([s.name, s.expect.components.includes(seen.top!.component), seen.top!.faultClass]).toEqual([s.name, true, s.expect.faultClass]);
+    expect([s.name, s.expect!.detections.every((d) => seen.violations.includes(`${d.invariant}:${d.resource}`))]).toEqual([s.name, true]);
+    expect([s.name, s.expect!.components.includes(seen.top!.component), seen.top!.faultClass]).toEqual([s.name, true, s.expect!.faultClass]);
     for (const step of s.remedy ?? []) expect(await run(subject, step.action, step.params)).toMatchObject({ ok: true });
     if (s.remedy) expect([s.name, (await diagnosis(subject)).violations]).toEqual([s.name, []]);
   }

@@ -1,0 +1,149 @@
+// The eval: every planned run on a fresh deployment in its own state dir, played by the same
+// scenario runner as the demo (harness, monitor in this process, chaos leases, a person's approvals),
+// then judged. Runs go one after another: a shared machine gives each the same conditions.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { DiagnosisEngine } from "../diagnosis/diagnosis.ts";
+import { isOperatorError } from "../errors.ts";
+import type { EmitEvent } from "../monitor-stage.ts";
+import type { Scenario } from "../scenario.ts";
+import { Harness } from "../scenario-run/harness.ts";
+import { Interrupted, runScenario, type RunSettings } from "../scenario-run/run-scenario.ts";
+import type { RunEvent } from "../scenario-run/event-log.ts";
+import type { ScenarioOutcome } from "../scenario-run/outcome.ts";
+import type { SubjectPlugin } from "../subject.ts";
+import { runDirOf } from "./eval-dir.ts";
+import type { PlannedRun } from "./eval-plan.ts";
+import { judgeRun, type JudgedRun } from "./judge-run.ts";
+
+/** Every event of a run, NDJSON, in its state dir. */
+export const RUN_EVENTS_FILE = "events.ndjson";
+
+/** A subject with no demo plan is run with these. */
+const DEFAULTS = { intervalMs: 1_000, verifyWithinMs: 30_000, graceScale: 1 };
+
+export interface EvalOptions {
+  plugin: SubjectPlugin;
+  runs: PlannedRun[];
+  engines: Record<string, DiagnosisEngine>;
+  /** `--grace-scale`; default the subject's demo plan's (1 without one). */
+  graceScale?: number;
+  /** After a ticket opens, how long its diagnosis and proposal may take (an LLM needs longer), ms. */
+  diagnosisDeadlineMs: number;
+  /** The eval's state dir, prepared: each run gets a directory in it. */
+  stateDir: string;
+  env: Record<string, string | undefined>;
+  selfCommand: string[];
+  signal: AbortSignal;
+  note(text: string): void;
+  /** Eval's own events (`run_started`, `run_finished`) and each run's steps. */
+  emit: EmitEvent;
+}
+
+export interface FinishedRun extends JudgedRun {
+  stateDir: string;
+  controlOf?: string[];
+}
+
+export interface EvalResult {
+  subject: string;
+  graceScale: number;
+  runs: FinishedRun[];
+  interrupted: boolean;
+  startedAt: number;
+  tookMs: number;
+}
+
+export const graceScaleOf = (plugin: SubjectPlugin, given: number | undefined) => given ?? plugin.demo?.graceScale ?? DEFAULTS.graceScale;
+
+export async function runEval(o: EvalOptions): Promise<EvalResult> {
+  const startedAt = Date.now();
+  const graceScale = graceScaleOf(o.plugin, o.graceScale);
+  const graces = new Map(o.plugin.invariants.map((i) => [i.name, i.graceMs]));
+  const runs: FinishedRun[] = [];
+  let interrupted = false;
+  for (const [index, planned] of o.runs.entries()) {
+    if (o.signal.aborted) {
+      interrupted = true;
+      break;
+    }
+    const { scenario, engine, repeat } = planned;
+    const stateDir = runDirOf(o.stateDir, index, scenario.name, engine, repeat);
+    const position = { run: index + 1, of: o.runs.length, scenario: scenario.name, engine, repeat, control: scenario.kind === "control" };
+    o.emit("run_started", { ...position, state_dir: stateDir, ...(planned.controlOf ? { control_of: planned.controlOf } : {}) },
+      `[${index + 1}/${o.runs.length}] ${scenario.name} (${engine}, repeat ${repeat}) in ${stateDir}`);
+    const played = await play(o, planned, stateDir, graceScale);
+    if (played.interrupted) {
+      interrupted = true;
+      break;
+    }
+    const judged = judgeRun(scenario, played.outcome, played.events, { engine, repeat, graceScale, graceMsOf: (name) => graces.get(name) ?? 0 });
+    const run: FinishedRun = { ...judged, stateDir, ...(planned.controlOf ? { controlOf: planned.controlOf } : {}) };
+    runs.push(run);
+    o.emit("run_finished", { ...position, passed: run.passed, ...(run.failure ? { failure: run.failure } : {}), took_ms: run.effort.wallMs }, `  ${verdictLine(run)}`);
+  }
+  return { subject: o.plugin.name, graceScale, runs, interrupted, startedAt, tookMs: Date.now() - startedAt };
+}
+
+type Played = { interrupted: true } | { interrupted: false; outcome: ScenarioOutcome; events: RunEvent[] };
+
+/** One run on its own harness; whatever happens, everything it started is stopped before the next. */
+async function play(o: EvalOptions, planned: PlannedRun, stateDir: string, graceScale: number): Promise<Played> {
+  const plan = o.plugin.demo;
+  const engine = o.engines[planned.engine];
+  if (!engine) throw new Error(`no engine ${planned.engine} was made for this eval`);
+  const harness = new Harness({
+    plugin: o.plugin, stateDir, env: o.env, selfCommand: o.selfCommand, signal: o.signal, note: o.note, engine, graceScale,
+    emit: (type, data, human) => {
+      if (type === "step" || type === "error") o.emit(type, { run: planned.scenario.name, engine: planned.engine, repeat: planned.repeat, ...data }, human);
+    },
+    intervalMs: plan?.intervalMs ?? DEFAULTS.intervalMs, observeTimeoutMs: 5_000, watch: plan?.watch ?? {}, actor: "eval",
+    verifyWithinMs: plan?.verifyWithinMs ?? DEFAULTS.verifyWithinMs, actionTimeoutMs: 30_000,
+  });
+  const settings: RunSettings = {
+    deployment: plan?.deployment ?? {},
+    ...(plan?.background ? { background: plan.background } : {}),
+    diagnosisDeadlineMs: o.diagnosisDeadlineMs,
+    clearDeadlineMs: 45_000,
+  };
+  const startedAt = Date.now();
+  try {
+    const outcome = await runScenario(harness, planned.scenario, settings);
+    writeEvents(stateDir, harness.events.events);
+    return { interrupted: false, outcome, events: harness.events.events };
+  } catch (error) {
+    if (error instanceof Interrupted || o.signal.aborted) return { interrupted: true };
+    // A usage error (a cluster already up there, a missing tool) would fail every run alike.
+    if (isOperatorError(error) && error.exitCode === 2) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    writeEvents(stateDir, harness.events.events);
+    return { interrupted: false, outcome: crashed(planned.scenario, message, startedAt), events: harness.events.events };
+  } finally {
+    await harness.close().catch((error) => o.note(`eval: cleaning up ${stateDir} failed: ${error instanceof Error ? error.message : String(error)}`));
+  }
+}
+
+/** The run's timeline beside its state, for a person finding out why it failed: one event per line, as `--progress` prints them. */
+function writeEvents(stateDir: string, events: RunEvent[]): void {
+  const lines = events.map((e) => JSON.stringify({ type: e.type, ts: new Date(e.at).toISOString(), ...e.data }));
+  writeFileSync(join(stateDir, RUN_EVENTS_FILE), lines.length ? `${lines.join("\n")}\n` : "");
+}
+
+/** The outcome of a run whose runner failed outright (the deployment did not come up, say). */
+function crashed(scenario: Scenario, message: string, startedAt: number): ScenarioOutcome {
+  return {
+    scenario: scenario.name, kind: scenario.kind ?? "fault", passed: false, failure: `the run broke off: ${message}`, startedAt, finishedAt: Date.now(),
+    faults: [], detections: [], unexpected: [], diagnoses: [], remedies: [], remedyHeld: null, allClearAt: null,
+  };
+}
+
+const seconds = (ms: number | null) => (ms === null ? "-" : `${(ms / 1000).toFixed(1)} s`);
+
+/** One line per finished run, for the person watching. */
+export function verdictLine(run: FinishedRun): string {
+  const verdict = run.passed ? "passed" : `FAILED: ${run.failure ?? "see the scores"}`;
+  if (run.control) return `${verdict} (${run.falsePositives} false positive${run.falsePositives === 1 ? "" : "s"}) in ${seconds(run.effort.wallMs)}`;
+  const diagnosis = run.diagnoses[0] ? `${run.diagnoses[0].component} (${run.diagnoses[0].faultClass})` : "no diagnosis";
+  return `${verdict}; detected ${run.detected ? `in ${seconds(run.ttdMs)}` : "no"}, diagnosis ${diagnosis}, ` +
+    `mitigated ${run.mitigated === null ? "n/a" : run.mitigated ? `in ${seconds(run.ttmMs)}` : "no"}; run took ${seconds(run.effort.wallMs)}`;
+}
