@@ -139,6 +139,8 @@ describe("ratelimiter invariants", () => {
     // Uniform load brushing the limit: a few denials among mostly admitted checks, while the
     // sketches undercount the window (a lower bound). Not a stuck counter.
     expect(keysOf(mutate((o) => { stuck(o); o.keys[2]!.recent = span(9, 2); }))).toEqual([]);
+    // The last cycles saw only a denial or two, but over the whole reports the key was mostly admitted.
+    expect(keysOf(mutate((o) => { stuck(o); o.keys[2]!.recent = span(0, 1); o.keys[2]!.reported = { checks: 14, allowed: 11, denied: 3 }; }))).toEqual([]);
   });
 
   test("over_throttling counts per the key's own window: 5 s windows in minute-long hot-keys reports", () => {

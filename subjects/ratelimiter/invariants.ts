@@ -137,7 +137,7 @@ export const overThrottling = invariant("over_throttling", "warning", 20_000,
   (o) => o.keys.flatMap((k) => {
     const checks = checksPerWindow(k);
     if (k.limit === undefined || k.blocked === true || k.recent.denied === 0 || checks > k.limit) return [];
-    if (k.recent.denied < T.stuckDeniedShare * k.recent.checks) return [];
+    if (k.recent.denied < T.stuckDeniedShare * k.recent.checks || k.reported.denied < T.stuckReportedDeniedShare * k.reported.checks) return [];
     return [violation("over_throttling", "warning", `key:${k.key}`,
       `key ${k.key} is denied (${k.recent.denied} recently) with only ${checks} checks per window against a limit of ${k.limit}`,
       { denied_recently: k.recent.denied, checks_per_window: checks, checks_reported: k.reported.checks, limit: k.limit, window_ms: k.windowMs ?? null, algorithm: k.algorithm ?? null,

@@ -31,6 +31,12 @@ export const THRESHOLDS = {
    * (the per-window counts from the nodes' sketches are lower bounds, so they alone cannot say).
    */
   stuckDeniedShare: 0.9,
+  /**
+   * …and over the nodes' whole hot-keys reports (more checks, so less noise than the last cycles)
+   * at least this share is refused: under uniform load a key that brushes its limit is denied a few
+   * checks in a window, a stuck one nearly all of them.
+   */
+  stuckReportedDeniedShare: 0.5,
   /** A counter TTL may exceed its bound by this much (clock reads around PTTL), ms. */
   ttlSlackMs: 1_000,
 } as const;
