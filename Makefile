@@ -27,7 +27,7 @@ node_modules/.installed: package.json bun.lock
 	@touch $@
 
 build: deps
-	bun build --compile --minify --sourcemap cmd/main.ts --outfile operator
+	bun build --compile --minify --sourcemap --bytecode --format=esm cmd/main.ts --outfile operator
 
 typecheck: deps
 	bun x tsc --noEmit -p tsconfig.json
