@@ -27,7 +27,7 @@ node_modules/.installed: package.json bun.lock
 	@touch $@
 
 build: deps
-	bun build --compile --minify --sourcemap cmd/main.ts --outfile operator
+	bun build --compile --minify --sourcemap --bytecode --format=esm cmd/main.ts --outfile operator
 
 typecheck: deps
 	bun x tsc --noEmit -p tsconfig.json
@@ -36,8 +36,10 @@ typecheck: deps
 test: deps typecheck
 	bun test --parallel=2 --timeout=60000
 
-demo: build
-	./operator demo ratelimiter --auto
+# On a terminal the live view; piped, stdout carries only the demo's NDJSON (the build's output goes to stderr).
+demo:
+	@$(MAKE) --no-print-directory build >&2
+	@./operator demo ratelimiter --auto
 
 # stdout carries only the bench's JSON: the build's output goes to stderr.
 bench:
@@ -51,4 +53,4 @@ eval: build
 	./operator eval --json $(EVAL_FLAGS)
 
 clean:
-	rm -rf operator node_modules .operator .operator-eval
+	rm -rf operator node_modules .operator .operator-demo .operator-eval

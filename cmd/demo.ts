@@ -36,7 +36,7 @@ export default defineOperatorCommand({
     const stream = live ? undefined : createOutput({ json: true });
     const stateDir = await prepareDemoDir(options.stateDir, { env, selfCommand: selfCommand(), signal, note: out.note });
 
-    const screen = live ? new LiveScreen((text) => void process.stdout.write(text), plugin.name, plan.title) : undefined;
+    const screen = live ? new LiveScreen((text) => void process.stdout.write(text), plugin.name, plan.title, () => ({ columns: process.stdout.columns, rows: process.stdout.rows })) : undefined;
     let enter: (() => void) | undefined;
     const stopKeys = live && process.stdin.isTTY ? listenForKeys(process.stdin, { onEnter: () => enter?.(), onInterrupt: () => process.kill(process.pid, "SIGINT") }) : undefined;
     if (screen) {

@@ -40,7 +40,7 @@ async function spawnInjected(args: string[]) {
 describe("chaos: node faults", () => {
   test("list names every fault; --dry-run prints the plan and touches nothing", async () => {
     const list = JSON.parse((await cluster.cli(["chaos", "list", "--json"])).stdout);
-    expect(list.faults.map((f: { name: string }) => f.name)).toEqual(["node-kill", "node-pause", "node-drain", "redis-pause", "redis-kill", "redis-latency", "partition", "redis-oom", "stale-key", "hot-key"]);
+    expect(list.faults.map((f: { name: string }) => f.name)).toEqual(["node-kill", "node-pause", "node-drain", "redis-pause", "redis-kill", "redis-latency", "partition", "redis-oom", "stale-key", "hot-key", "edge-burst"]);
     const dry = await cluster.cli(["chaos", "node-kill", "--node", "b", "--dry-run", "--json"]);
     expect(JSON.parse(dry.stdout)).toMatchObject({ dry_run: true, fault: "node-kill", target: "node:b", duration_ms: 10_000 });
     const random = await cluster.cli(["chaos", "node-pause", "--random", "--dry-run", "--json"]);
@@ -69,7 +69,7 @@ describe("chaos: node faults", () => {
   }, 40_000);
 
   test("node-drain: 503 while draining, named by loadgen's progress, 200 after", async () => {
-    const record = JSON.parse((await cluster.cli(["chaos", "node-drain", "--node", "c", "--duration", "3s", "--json"])).stdout);
+    const record = JSON.parse((await cluster.cli(["chaos", "node-drain", "--node", "c", "--duration", "8s", "--json"])).stdout);
     expect(await health("c")).toBe(503);
     const load = await cluster.cli(["loadgen", "--rate", "30", "--duration", "1s", "--progress"]);
     const events = load.stdout.trim().split("\n").map((l) => JSON.parse(l));

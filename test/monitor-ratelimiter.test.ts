@@ -46,7 +46,7 @@ async function rig(nodeOptions: Record<string, unknown> = {}, count = 3, redisAr
   // otherwise be decided by the fail policy (fail-open admits it), a fault the suite injects on purpose only.
   const nodes = await startTestNodes(count, { redisUrl: redis.url, adminToken: TOKEN, redisTimeoutMs: 2_000, ...nodeOptions }, "n");
   cleanup.push(() => Promise.all(nodes.map((n) => n.stop())));
-  const subject = await plugin.open({ targets: nodes.map((n) => n.url), redisUrl: redis.url, httpTimeout: 500, keySample: 200 }, { stateDir: "/nonexistent" });
+  const subject = await plugin.open({ targets: nodes.map((n) => n.url), redisUrl: redis.url, httpTimeout: 1_500, keySample: 200 }, { stateDir: "/nonexistent" });
   cleanup.push(() => subject.close());
   const look = async () => {
     const o = await subject.observe(AbortSignal.timeout(5_000));
@@ -235,7 +235,7 @@ describe("ratelimiter subject on a real cluster", () => {
     const controller = new AbortController();
     const opened: string[] = [];
     await runMonitor({
-      subject, state, intervalMs: 100, graceScale: 0.05, observeTimeoutMs: 3_000, once: false, signal: AbortSignal.any([controller.signal, AbortSignal.timeout(30_000)]),
+      subject, state, intervalMs: 100, graceScale: 0.05, observeTimeoutMs: 3_000, once: false, signal: AbortSignal.any([controller.signal, AbortSignal.timeout(100_000)]),
       emit: (type, data) => {
         if (type !== "ticket_opened") return;
         const ticket = data.ticket as { invariant: string; resource: string };
@@ -245,5 +245,5 @@ describe("ratelimiter subject on a real cluster", () => {
     });
     expect(faults(opened)).toEqual(["stale_counter:key:cold:7"]);
     expect(listTickets(state)[0]!.lastEvidence).toMatchObject({ redis_key: "ratelimit:{cold:7}:sl", ttl_ms: -1, found_by: "redis_scan" });
-  });
+  }, 120_000);
 });

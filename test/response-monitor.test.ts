@@ -27,6 +27,9 @@ function stateDir() {
   return dir;
 }
 
+// These tests are about the gate, not latency: a loaded machine's latency noise on a node must not
+// turn a drained node into a slow link.
+const QUIET_LATENCY = { OPERATOR_CHECK_P99_THRESHOLD: "500ms", OPERATOR_REDIS_LATENCY_THRESHOLD: "250ms" };
 const cli = (dir: string, ...args: string[]) => runCli(args, { env: { OPERATOR_STATE_DIR: dir, OPERATOR_ACTOR: "alice" } });
 const drain = (url: string, drain: boolean) =>
   fetch(`${url}/api/v1/node/drain`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify({ drain }) });
@@ -40,7 +43,7 @@ test("observe mode never runs an approved action; in execute mode it runs once, 
   await using nodes = await startTestNodes(2, { redisUrl: redis.url, adminToken: TOKEN, redisTimeoutMs: 2_000 }, "n");
   const dir = stateDir();
   await drain(nodes[1]!.url, true);
-  await using monitor = spawnMonitor(["--interval", "200ms", "--grace-scale", "0", "--auto-approve", "medium", "--targets", nodes.map((n) => n.url).join(","), "--redis-url", redis.url, "--state-dir", dir], { RATELIMITER_ADMIN_TOKEN: TOKEN });
+  await using monitor = spawnMonitor(["--interval", "200ms", "--grace-scale", "0", "--auto-approve", "medium", "--targets", nodes.map((n) => n.url).join(","), "--redis-url", redis.url, "--state-dir", dir], { RATELIMITER_ADMIN_TOKEN: TOKEN, ...QUIET_LATENCY });
 
   const diagnosis = await monitor.next((e) => e.type === "diagnosis" && e.ticket.resource === "node:n-2");
   expect(diagnosis.diagnosis).toMatchObject({ engine: "builtin", root_cause: { component: "node:n-2" }, recommended_actions: [{ name: "undrain_node", params: { node: "n-2" } }] });
@@ -69,7 +72,7 @@ test("the kill switch cancels pending actions, and the running monitor obeys it 
   await using redis = await startRedis();
   await using nodes = await startTestNodes(2, { redisUrl: redis.url, adminToken: TOKEN, redisTimeoutMs: 2_000 }, "n");
   const dir = stateDir();
-  await using monitor = spawnMonitor(["--interval", "200ms", "--grace-scale", "0", "--mode", "execute", "--targets", nodes.map((n) => n.url).join(","), "--redis-url", redis.url, "--state-dir", dir], { RATELIMITER_ADMIN_TOKEN: TOKEN });
+  await using monitor = spawnMonitor(["--interval", "200ms", "--grace-scale", "0", "--mode", "execute", "--targets", nodes.map((n) => n.url).join(","), "--redis-url", redis.url, "--state-dir", dir], { RATELIMITER_ADMIN_TOKEN: TOKEN, ...QUIET_LATENCY });
 
   await drain(nodes[0]!.url, true);
   const first = await monitor.next(proposedUndrain("n-1"));
@@ -97,7 +100,7 @@ test("a monitor killed while an action executes never runs it again: the restart
   // Long per-request deadlines: the undrain sent to the stopped node hangs instead of failing fast.
   const args = ["--interval", "300ms", "--grace-scale", "0", "--http-timeout", "60s", "--observe-timeout", "1s", "--action-timeout", "60s", "--targets", url, "--redis-url", redis.url, "--state-dir", dir];
   await drain(url, true);
-  const first = spawnMonitor(args, { RATELIMITER_ADMIN_TOKEN: TOKEN });
+  const first = spawnMonitor(args, { RATELIMITER_ADMIN_TOKEN: TOKEN, ...QUIET_LATENCY });
   const proposed = await first.next(proposedUndrain("solo"));
   const id = String(proposed.action.id);
   expect((await cli(dir, "actions", "approve", id, "--why", "undrain it")).exitCode).toBe(0);
@@ -109,7 +112,7 @@ test("a monitor killed while an action executes never runs it again: the restart
     first.proc.kill("SIGKILL");
     await first.proc.exited;
 
-    await using second = spawnMonitor(args, { RATELIMITER_ADMIN_TOKEN: TOKEN });
+    await using second = spawnMonitor(args, { RATELIMITER_ADMIN_TOKEN: TOKEN, ...QUIET_LATENCY });
     const reviewed = await second.next((e) => e.type === "action_finished" && e.action.id === proposed.action.id);
     expect(reviewed.action).toMatchObject({ id: proposed.action.id, status: "needs_review" });
     await second.cycles(3);

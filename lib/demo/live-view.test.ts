@@ -10,7 +10,7 @@ function busyModel() {
   feed("chapter_passed", { chapter: "cluster-up", took_ms: 9_700 });
   feed("chapter_started", { index: 3, total: 10, title: "A counter loses its TTL", narration: "A client checks key stale-key 0.8 times a second. ".repeat(8) });
   feed("traffic", { load: "background", sent: 30, allowed: 30, denied: 0, errors: 0, p99_ms: 4.2 });
-  feed("traffic", { load: "stale-counter", sent: 1, allowed: 0, denied: 1, errors: 0, p99_ms: 3 });
+  feed("traffic", { load: "stale-counter", sent: 1, allowed: 0, denied: 1, errors: 0, p99_ms: 1012.425 });
   for (let id = 1; id <= 5; id++) feed("ticket_opened", { ticket: { id, invariant: "stale_counter", resource: `key:k${id}`, severity: "warning" } });
   feed("ticket_resolved", { ticket: { id: 5 } });
   feed("diagnosis", { ticket: { id: 2 }, diagnosis: { root_cause: { component: "key:stale-key", summary: "the counter of stale-key has no TTL", confidence: 0.95 }, fault_class: "stale_counter", recommended_actions: [{ name: "reset_counter", params: { key: "stale-key" } }] } });
@@ -30,8 +30,9 @@ describe("live view", () => {
     const text = screen.join("\n");
     for (const shown of [
       "01:05 elapsed", "Chapter 3/10: A counter loses its TTL", "[running]", "A client checks key stale-key",
-      "db ok  node-a ok  node-b DOWN", "node-b: not running",
+      "db ok  node-a ok  node-b FAILING", "node-b: not running",
       "background     sent   30/s  allowed   30  denied    0  errors   0  p99 4.2 ms",
+      "stale-counter  sent    1/s  allowed    0  denied    1  errors   0  p99 1012 ms",
       "Tickets open: 4", "#1 warning  stale_counter on key:k1  (60s)", "… and 2 more",
       "ticket #2: key:stale-key · stale_counter · confidence 0.95", "recommends reset_counter {\"key\":\"stale-key\"}",
       "#7 approved: reset_counter {\"key\":\"stale-key\"} · low risk",
@@ -48,6 +49,12 @@ describe("live view", () => {
     expect(text).toContain("FAILED: a ticket over_throttling on key:stale-key did not come within 32 s");
     expect(text).toContain("✗ stale-counter 40s");
     expect(text).not.toContain("key:k5");
+  });
+
+  test("a smaller terminal: narrower lines, and the bottom sections go before the results and the prompt", () => {
+    const screen = renderView(busyModel(), T0 + 65_000, 80, 20);
+    expect([screen.length, screen.every((l) => l.length === 80)]).toEqual([20, true]);
+    expect(screen.slice(-2).map((l) => l.trimEnd())).toEqual(["✓ cluster-up 10s", "Press Enter to start chapter 4 of 10 · Ctrl-C stops and cleans up"]);
   });
 
   test("wrap keeps words whole and cuts the last line it may use", () => {

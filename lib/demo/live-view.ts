@@ -113,6 +113,7 @@ export function applyEvent(m: ViewModel, type: string, data: Record<string, any>
 const fit = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width));
 const rule = (title: string, width: number) => `── ${title} ${"─".repeat(Math.max(0, width - title.length - 4))}`;
 const seconds = (ms: number) => `${Math.max(0, Math.round(ms / 1000))}s`;
+const milliseconds = (ms: number) => `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
 const clock = (ms: number) => `${String(Math.floor(ms / 60_000)).padStart(2, "0")}:${String(Math.floor((ms % 60_000) / 1000)).padStart(2, "0")}`;
 
 /** Words of `text` in lines of at most `width`, at most `lines` of them (the last takes the rest; the view cuts it with …). */
@@ -151,7 +152,7 @@ export function renderView(m: ViewModel, now: number, width = VIEW_WIDTH, height
     rule("Cluster", width),
     ...clusterLines(m.parts, width),
     rule("Traffic, last second", width),
-    ...block([...m.traffic], 2, ([name, t]) => `${name.padEnd(14)} sent ${String(t.sent).padStart(4)}/s  allowed ${String(t.allowed).padStart(4)}  denied ${String(t.denied).padStart(4)}  errors ${String(t.errors).padStart(3)}  p99 ${t.p99Ms} ms`, "no load yet"),
+    ...block([...m.traffic], 2, ([name, t]) => `${name.padEnd(14)} sent ${String(t.sent).padStart(4)}/s  allowed ${String(t.allowed).padStart(4)}  denied ${String(t.denied).padStart(4)}  errors ${String(t.errors).padStart(3)}  p99 ${milliseconds(t.p99Ms)}`, "no load yet"),
     rule(`Tickets open: ${m.tickets.size}`, width),
     ...block([...m.tickets.values()], 3, (t) => `#${t.id} ${t.severity.padEnd(8)} ${t.invariant} on ${t.resource}  (${seconds(now - t.openedAt)})`, "none"),
     rule("Latest diagnosis", width),
@@ -163,12 +164,14 @@ export function renderView(m: ViewModel, now: number, width = VIEW_WIDTH, height
     m.results.map((r) => `${r.passed ? "✓" : "✗"} ${r.name} ${seconds(r.tookMs)}`).join("  ") || "no chapter finished yet",
     m.prompt,
   ];
-  return lines.slice(0, height).map((l) => fit(l, width));
+  // A shorter terminal loses the bottom sections, never the chapter results and the prompt.
+  const shown = lines.length > height ? [...lines.slice(0, Math.max(0, height - 2)), ...lines.slice(-2)] : lines;
+  return shown.slice(0, height).map((l) => fit(l, width));
 }
 
 function clusterLines(parts: PartView[], width: number): string[] {
   if (parts.length === 0) return ["not up yet", ""];
-  const summary = parts.map((p) => `${p.name} ${p.healthy ? "ok" : "DOWN"}`).join("  ");
+  const summary = parts.map((p) => `${p.name} ${p.healthy ? "ok" : "FAILING"}`).join("  ");
   const sick = parts.filter((p) => !p.healthy).map((p) => `${p.name}: ${p.detail}`).join("; ");
   return [summary, sick ? fit(sick, width) : "every part healthy"];
 }

@@ -2,7 +2,7 @@
 // times a second, the deployment's health polled every two seconds, and keys read in raw mode
 // (Enter advances, Ctrl-C interrupts, since raw mode turns off the terminal's own SIGINT).
 import type { PartStatus } from "../deployment.ts";
-import { applyEvent, emptyModel, renderView, type ViewModel } from "./live-view.ts";
+import { applyEvent, emptyModel, renderView, VIEW_HEIGHT, VIEW_WIDTH, type ViewModel } from "./live-view.ts";
 
 const REDRAW_MS = 250;
 const HEALTH_MS = 2_000;
@@ -21,7 +21,16 @@ export class LiveScreen {
   private redraw: ReturnType<typeof setInterval> | undefined;
   private health: ReturnType<typeof setInterval> | undefined;
 
-  constructor(private readonly write: (text: string) => void, subject: string, title: string, private readonly now: () => number = Date.now) {
+  /**
+   * @param size the terminal's size now (it may change); the view uses at most 100×30 of it
+   */
+  constructor(
+    private readonly write: (text: string) => void,
+    subject: string,
+    title: string,
+    private readonly size: () => { columns?: number; rows?: number } = () => ({}),
+    private readonly now: () => number = Date.now,
+  ) {
     this.model = emptyModel(subject, title, now());
   }
 
@@ -55,7 +64,9 @@ export class LiveScreen {
 
   draw(): void {
     // "\r\n": in raw mode a bare "\n" does not return the cursor to the first column.
-    this.write(`\u001b[H${renderView(this.model, this.now()).map((l) => `${l}\u001b[K`).join("\r\n")}\u001b[J`);
+    const { columns, rows } = this.size();
+    const lines = renderView(this.model, this.now(), Math.min(VIEW_WIDTH, columns || VIEW_WIDTH), Math.min(VIEW_HEIGHT, rows || VIEW_HEIGHT));
+    this.write(`\u001b[H${lines.map((l) => `${l}\u001b[K`).join("\r\n")}\u001b[J`);
   }
 
   /** Leaves the alternate screen (what was drawn there goes with it). */

@@ -65,6 +65,13 @@ class ScenarioRun {
     this.h.emit("step", { scenario: this.s.name, step, message, ...extra }, `  ${message}`);
   }
 
+  /** The first matching event from `from` on, or undefined once `deadlineAt` passes. */
+  private async awaitEvent(match: (e: RunEvent) => boolean, deadlineAt: number, from = this.from): Promise<RunEvent | undefined> {
+    const event = await this.h.events.next(match, { from, deadlineAt, signal: this.signal });
+    if (this.signal.aborted) throw new Interrupted();
+    return event;
+  }
+
   /** The first matching event from `from` on, or a failure naming `what` once `deadlineAt` passes. */
   private async expectEvent(what: string, match: (e: RunEvent) => boolean, deadlineAt: number, from = this.from): Promise<RunEvent> {
     const waitedFrom = Date.now();
@@ -92,6 +99,8 @@ class ScenarioRun {
     } finally {
       await this.cleanUp();
       this.outcome.finishedAt = Date.now();
+      // Every ticket of the run that neither a detection nor a tolerated key accounts for (eval's false positives).
+      if (this.outcome.kind !== "teardown") this.outcome.unexpected = unexpectedTickets(this.h.events.since(this.from), this.s.expect.detections, this.s.expect.tolerated);
     }
     return this.outcome;
   }
@@ -131,18 +140,19 @@ class ScenarioRun {
     const expect = this.s.expect;
     const injectedAt = this.outcome.faults[0]?.injectedAt ?? Date.now();
 
-    const tickets = [];
+    // Every expected ticket is awaited (until the one deadline) and recorded, found or not: eval scores partial detection.
     for (const detection of expect.detections) {
-      const event = await this.expectEvent(`a ticket ${detection.invariant} on ${detection.resource}`, isTicketFor(detection), injectedAt + expect.deadlineMs);
-      const ticket = ticketOf(event);
-      tickets.push(ticket);
+      const event = await this.awaitEvent(isTicketFor(detection), injectedAt + expect.deadlineMs);
+      const ticket = event ? ticketOf(event) : null;
       this.outcome.detections.push({ expected: detection, ticket });
-      this.step("detected", `ticket ${describeTicket(ticket)} after ${((ticket.openedAt - injectedAt) / 1000).toFixed(1)} s`, { ticket_id: ticket.id });
+      if (ticket) this.step("detected", `ticket ${describeTicket(ticket)} after ${((ticket.openedAt - injectedAt) / 1000).toFixed(1)} s`, { ticket_id: ticket.id });
     }
-
-    const diagnosed = await Promise.all(tickets.map((t) =>
-      this.expectEvent(`the diagnosis of ticket #${t.id}`, (e) => e.type === "diagnosis" && e.data.ticket.id === t.id, Date.now() + this.settings.diagnosisDeadlineMs)));
-    this.outcome.diagnoses = diagnosed.sort((a, b) => a.at - b.at).map(diagnosisOf);
+    const tickets = this.outcome.detections.flatMap((d) => (d.ticket ? [d.ticket] : []));
+    const diagnosed = [];
+    for (const t of tickets) diagnosed.push(await this.awaitEvent((e) => e.type === "diagnosis" && e.data.ticket.id === t.id, Date.now() + this.settings.diagnosisDeadlineMs));
+    this.outcome.diagnoses = diagnosed.flatMap((e) => (e ? [e] : [])).sort((a, b) => a.at - b.at).map(diagnosisOf);
+    const missed = this.outcome.detections.filter((d) => !d.ticket).map((d) => `${d.expected.invariant} on ${d.expected.resource}`);
+    if (missed.length) throw new Failure(`no ticket ${missed.join(", ")} within ${Math.round(expect.deadlineMs / 1000)} s of the fault`);
     const verdict = judgeDiagnoses(this.outcome.diagnoses, expect);
     const first = this.outcome.diagnoses[0]!;
     if (verdict) throw new Failure(verdict);
@@ -161,8 +171,8 @@ class ScenarioRun {
 
     await this.revertFaults();
     await this.awaitAllClear();
-    this.outcome.unexpected = unexpectedTickets(this.h.events.since(this.from), expect.detections, expect.tolerated);
-    if (this.outcome.unexpected.length) throw new Failure(`tickets nobody expected: ${this.outcome.unexpected.map(describeTicket).join(", ")}`);
+    const unexpected = unexpectedTickets(this.h.events.since(this.from), expect.detections, expect.tolerated);
+    if (unexpected.length) throw new Failure(`tickets nobody expected: ${unexpected.map(describeTicket).join(", ")}`);
     if (killSwitch) this.h.setMode("execute", `scenario ${this.s.name}: the kill switch was a drill; back to execute`);
   }
 
@@ -219,10 +229,7 @@ class ScenarioRun {
     const mark = this.h.events.mark();
     const opened = await this.h.events.next((e) => e.type === "ticket_opened" && !isTolerated(`${e.data.ticket.invariant}:${e.data.ticket.resource}`, tolerated), { from: mark, deadlineAt: Date.now() + ms, signal: this.signal });
     if (this.signal.aborted) throw new Interrupted();
-    if (opened) {
-      this.outcome.unexpected.push(ticketOf(opened));
-      throw new Failure(`${what} did not hold: ticket ${describeTicket(ticketOf(opened))} opened`);
-    }
+    if (opened) throw new Failure(`${what} did not hold: ticket ${describeTicket(ticketOf(opened))} opened`);
     this.step("quiet", `nothing opened for ${Math.round(ms / 1000)} s: ${what} holds`);
   }
 

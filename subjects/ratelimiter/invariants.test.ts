@@ -136,6 +136,11 @@ describe("ratelimiter invariants", () => {
     expect(keysOf(mutate(stuck))).toEqual(["over_throttling:key:user:3"]);
     expect(keysOf(mutate((o) => { stuck(o); o.keys[2]!.blocked = true; }))).toEqual([]);
     expect(keysOf(mutate((o) => { stuck(o); o.keys[2]!.lastWindow = span(100, 300); }))).toEqual([]);
+    // Uniform load brushing the limit: a few denials among mostly admitted checks, while the
+    // sketches undercount the window (a lower bound). Not a stuck counter.
+    expect(keysOf(mutate((o) => { stuck(o); o.keys[2]!.recent = span(9, 2); }))).toEqual([]);
+    // The last cycles saw only a denial or two, but over the whole reports the key was mostly admitted.
+    expect(keysOf(mutate((o) => { stuck(o); o.keys[2]!.recent = span(0, 1); o.keys[2]!.reported = { checks: 14, allowed: 11, denied: 3 }; }))).toEqual([]);
   });
 
   test("over_throttling counts per the key's own window: 5 s windows in minute-long hot-keys reports", () => {

@@ -133,10 +133,11 @@ const checksPerWindow = (k: RatelimiterObservation["keys"][number]) =>
 
 export const overThrottling = invariant("over_throttling", "warning", 20_000,
   "A key is being denied although its traffic is within its limit (its checks over its last window, or all reported when that is not " +
-  "known yet, are no more than the limit) and it is not blocked: its counter is stuck (no TTL, or a count that does not drain), so clients are refused for nothing.",
+  "known yet, are no more than the limit), nearly every recent check of it is refused, and it is not blocked: its counter is stuck (no TTL, or a count that does not drain), so clients are refused for nothing.",
   (o) => o.keys.flatMap((k) => {
     const checks = checksPerWindow(k);
     if (k.limit === undefined || k.blocked === true || k.recent.denied === 0 || checks > k.limit) return [];
+    if (k.recent.denied < T.stuckDeniedShare * k.recent.checks || k.reported.denied < T.stuckReportedDeniedShare * k.reported.checks) return [];
     return [violation("over_throttling", "warning", `key:${k.key}`,
       `key ${k.key} is denied (${k.recent.denied} recently) with only ${checks} checks per window against a limit of ${k.limit}`,
       { denied_recently: k.recent.denied, checks_per_window: checks, checks_reported: k.reported.checks, limit: k.limit, window_ms: k.windowMs ?? null, algorithm: k.algorithm ?? null,

@@ -25,6 +25,18 @@ export const THRESHOLDS = {
   driftTolerance: (limit: number) => Math.max(2, Math.ceil(limit * 0.1)),
   /** The traffic ledger speaks for a key's window once its increments cover this share of it (they end up to a cycle short). */
   windowCoverage: 0.8,
+  /**
+   * A stuck counter refuses (nearly) every check of its key; a key whose traffic honestly brushes
+   * its limit is mostly admitted. Below this share of recent checks denied, it is not over-throttling
+   * (the per-window counts from the nodes' sketches are lower bounds, so they alone cannot say).
+   */
+  stuckDeniedShare: 0.9,
+  /**
+   * …and over the nodes' whole hot-keys reports (more checks, so less noise than the last cycles)
+   * at least this share is refused: under uniform load a key that brushes its limit is denied a few
+   * checks in a window, a stuck one nearly all of them.
+   */
+  stuckReportedDeniedShare: 0.5,
   /** A counter TTL may exceed its bound by this much (clock reads around PTTL), ms. */
   ttlSlackMs: 1_000,
 } as const;
