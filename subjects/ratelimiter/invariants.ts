@@ -182,7 +182,7 @@ export const counterDrift = invariant("counter_drift", "warning", 10_000,
     if (spread <= tolerance && !(sources.size > 1 && spread > 0)) return [];
     return [violation("counter_drift", "warning", `key:${k.key}`,
       `nodes disagree on key ${k.key}: ${k.counters.map((c) => `${c.node}=${c.count} (${c.source})`).join(", ")}`,
-      { spread, tolerance, counters: k.counters.map((c) => ({ node: c.node, count: c.count, source: c.source })) })];
+      { spread, tolerance, counters: k.counters.map((c) => ({ node: c.node, count: c.count, source: c.source, ttl_ms: c.ttlMs })) })];
   }));
 
 export const nodeDraining = invariant("node_draining", "info", 10_000,
