@@ -9,9 +9,9 @@ const leaderKill: Scenario = {
 };
 
 test("a {placeholder} is bound from the target a fault hit, throughout the expectation and the remedy", () => {
-  const bound = bindPlaceholders(leaderKill, ["cluster", "member:etcd-2"]);
+  const bound = bindPlaceholders(leaderKill, ["cluster", "member:m2"]);
   expect([bound.expect.detections, bound.expect.components, bound.expect.tolerated, bound.remedy]).toEqual([
-    [{ invariant: "member_down", resource: "member:etcd-2" }], ["member:etcd-2"], ["x:member:etcd-2"], [{ action: "restart_member", params: { member: "etcd-2" } }],
+    [{ invariant: "member_down", resource: "member:m2" }], ["member:m2"], ["x:member:m2"], [{ action: "restart_member", params: { member: "m2" } }],
   ]);
 });
 

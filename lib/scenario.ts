@@ -125,7 +125,7 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&
 /**
  * Some scenarios name what only the running deployment knows as `{name}` (`member:{leader}`: the
  * member a fault hit). Each expected resource with a placeholder is matched against the targets
- * the faults actually hit (`member:etcd-2`), and every `{name}` so bound is filled in throughout
+ * the faults actually hit (`member:m2`), and every `{name}` so bound is filled in throughout
  * the expectation and the remedy. Unbound placeholders stay as they are.
  */
 export function bindPlaceholders(scenario: Scenario, targets: string[]): Scenario {

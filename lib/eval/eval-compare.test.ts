@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { compareEvals, readSavedEval, renderComparison } from "./eval-compare.ts";
 
 const doc = (score: number, passed: boolean[]) => ({
-  subject: "ratelimiter",
+  subject: "shop",
   scenarios: passed.map((p, i) => ({ name: `s${i}`, engine: "builtin", repeat: 1, passed: p, ...(p ? {} : { failure: `s${i} broke` }) })),
   summary: { builtin: { score, detection_recall: 1, false_positives: 0, ttd_ms_median: 2_000, localization_acc1: score } },
 });
@@ -27,7 +27,7 @@ test("two saved evals: each engine's figures with their change, the runs whose v
 
 test("a file that is not an eval result is a usage error that says how to make one", () => {
   const dir = mkdtempSync(join(tmpdir(), "eval-compare-"));
-  writeFileSync(join(dir, "x.json"), JSON.stringify({ subject: "ratelimiter" }));
+  writeFileSync(join(dir, "x.json"), JSON.stringify({ subject: "shop" }));
   writeFileSync(join(dir, "y.json"), "not json");
   expect(() => readSavedEval(join(dir, "x.json"))).toThrow("is not an eval document (scenarios:");
   expect(() => readSavedEval(join(dir, "y.json"))).toThrow("is not JSON: save an eval with operator eval --save FILE");

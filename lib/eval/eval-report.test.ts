@@ -10,7 +10,7 @@ const run = (over: Partial<FinishedRun>): FinishedRun => ({
   ...over,
 });
 
-const result = (runs: FinishedRun[]) => ({ subject: "ratelimiter", graceScale: 0.2, runs, interrupted: false, startedAt: 0, tookMs: 30_000 });
+const result = (runs: FinishedRun[]) => ({ subject: "shop", graceScale: 0.2, runs, interrupted: false, startedAt: 0, tookMs: 30_000 });
 
 test("--min-score names the engines whose share of passed runs is below it", () => {
   const doc = evalJson(result([run({}), run({ engine: "llm" }), run({ engine: "llm", scenario: "hot-key", passed: false })]), { engines: ["builtin", "llm"], repeat: 1 });
@@ -22,7 +22,7 @@ test("the terminal table: one row per run, the engines' figures, and why a run f
   const failed = run({ scenario: "hot-key", passed: false, failure: "a ticket hot_key on key:hot-key did not come within 25 s", detected: false, stateDir: "/tmp/e/003" });
   const text = renderEval(evalJson(result([control, run({}), failed]), { engines: ["builtin"], repeat: 1 }));
   const lines = text.split("\n");
-  expect(lines[0]).toBe("operator eval: ratelimiter, 2 scenarios + 1 controls, engine builtin, 1 repeat, grace scale 0.2, took 30.0s");
+  expect(lines[0]).toBe("operator eval: shop, 2 scenarios + 1 controls, engine builtin, 1 repeat, grace scale 0.2, took 30.0s");
   expect(lines.find((l) => l.startsWith("node-kill"))!.split(/\s+/)).toEqual(["node-kill", "builtin", "1", "yes", "yes", "2.9s", "1.7s", "0", "@1", "yes", "yes", "2.0s", "node:b", "process_down"]);
   expect(lines.find((l) => l.startsWith("builtin"))!.split(/\s+/).slice(0, 5)).toEqual(["builtin", "3", "67%", "50%", "0"]);
   expect(lines.at(-1)).toBe("  hot-key (builtin, repeat 1): a ticket hot_key on key:hot-key did not come within 25 s [/tmp/e/003]");

@@ -57,7 +57,7 @@ test("a compound run: both tickets in time, both components named with their cla
 
 test("a ticket after the deadline is not a detection; a component ranked second is Acc@3 but not exact; an untolerated ticket is a false positive", () => {
   const b = { id: 1, invariant: "down", resource: "node:b" };
-  const events = [opened(1, "down", "node:b", 3), diagnosed(b, 3.1, "node:b", "process_down", ["node:c"]), opened(2, "slow", "node:c", 21), opened(4, "memory", "redis", 6)];
+  const events = [opened(1, "down", "node:b", 3), diagnosed(b, 3.1, "node:b", "process_down", ["node:c"]), opened(2, "slow", "node:c", 21), opened(4, "memory", "store", 6)];
   const run = judgeRun(compound, outcome({ passed: false, failure: "late", remedyHeld: false }), events, context);
   expect([run.detected, run.detections.map((d) => d.ttdMs), run.localizedAt, run.diagnosisExact, run.falsePositives, run.mitigated, run.ttmMs])
     .toEqual([false, [3_000, null], 2, false, 1, false, null]);
@@ -76,8 +76,8 @@ test("a scenario's {placeholders} are judged as bound to what its faults hit", (
     name: "leader-kill", subject: "s", title: "t", narration: "n", faults: [{ fault: "leader-kill", params: {}, durationMs: 60_000 }],
     expect: { detections: [{ invariant: "member_down", resource: "member:{leader}" }], deadlineMs: 20_000, components: ["member:{leader}"], faultClass: "process_down" },
   };
-  const ticket = { id: 1, invariant: "member_down", resource: "member:etcd-2" };
-  const played = outcome({ faults: [{ id: 1, fault: "leader-kill", target: "member:etcd-2", injectedAt: at(0), revertedAt: at(30) }], remedies: [] });
-  const run = judgeRun(leaderKill, played, [opened(1, "member_down", "member:etcd-2", 4), diagnosed(ticket, 4.1, "member:etcd-2", "process_down")], context);
+  const ticket = { id: 1, invariant: "member_down", resource: "member:m2" };
+  const played = outcome({ faults: [{ id: 1, fault: "leader-kill", target: "member:m2", injectedAt: at(0), revertedAt: at(30) }], remedies: [] });
+  const run = judgeRun(leaderKill, played, [opened(1, "member_down", "member:m2", 4), diagnosed(ticket, 4.1, "member:m2", "process_down")], context);
   expect([run.detected, run.ttdMs, run.localizedAt, run.diagnosisExact]).toEqual([true, 4_000, 1, true]);
 });
