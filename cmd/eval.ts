@@ -76,7 +76,8 @@ export default defineOperatorCommand({
       plugin, runs, engines, graceScale: options.graceScale, stateDir, env, selfCommand: selfCommand(), signal,
       diagnosisDeadlineMs: engines.llm ? options.llmTimeout + 15_000 : 15_000,
       note: out.note,
-      emit: (type, data, human) => (stream ? stream.event(type, data, human) : type === "step" ? undefined : out.note(human ?? type)),
+      // On the terminal: a line per run, the monitor's errors indented under it; the steps only with --progress.
+      emit: (type, data, human) => (stream ? stream.event(type, data, human) : type === "step" ? undefined : out.note(type === "error" ? `    ${human ?? type}` : human ?? type)),
     });
     const doc = evalJson(result, { engines: engineNames, repeat: options.repeat });
     if (options.save) writeFileSync(options.save, `${JSON.stringify(doc, null, 2)}\n`);

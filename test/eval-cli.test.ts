@@ -5,10 +5,11 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "./fixtures/cli.ts";
+import { runCli, spawnCli } from "./fixtures/cli.ts";
 import { startEchoLlm } from "./fixtures/llm-echo.ts";
 import { STUB_API_KEY } from "./fixtures/llm-stub.ts";
-import { processesMentioning } from "./fixtures/processes.ts";
+import { isAlive, processesMentioning } from "./fixtures/processes.ts";
+import { loadDeployment } from "../lib/deployment.ts";
 
 // Real clusters, load and chaos on a shared 2-core machine, one after the other.
 setDefaultTimeout(240_000);
@@ -55,7 +56,9 @@ describe("operator eval", () => {
     expect(typeof summary.ttd_ms_median).toBe("number");
 
     // Every process of every run was stopped.
-    expect(processesMentioning(join(dir, "state"))).toEqual([]);
+    const started = doc.scenarios.flatMap((s: any) => readFileSync(join(s.state_dir, "events.ndjson"), "utf8").trim().split("\n").map((l) => JSON.parse(l)))
+      .filter((e: any) => e.type === "deployed").flatMap((e: any) => e.parts.map((p: { pid: number }) => p.pid));
+    expect([started.length, started.filter(isAlive), processesMentioning(join(dir, "state"))]).toEqual([28, [], []]);
 
     // The saved result compares with itself: nothing changed, exit 0.
     expect(JSON.parse(readFileSync(saved, "utf8"))).toEqual(doc);
@@ -82,6 +85,35 @@ describe("operator eval", () => {
     expect([run.effort.llm_turns, run.effort.tokens, run.effort.llm_fallbacks]).toEqual([2, 240, 0]);
     expect([doc.summary.llm.score, doc.summary.llm.effort.llm_turns, doc.summary.llm.llm_fallbacks]).toEqual([1, 2, 0]);
     expect(llm.requests.length).toBe(2);
+  });
+
+  test("Ctrl-C in the middle of a run: exit 130, the partial result last, nothing left running", async () => {
+    const dir = join(newDir(), "state");
+    const proc = spawnCli(["eval", "--scenarios", "node-kill", "--progress", "--state-dir", dir]);
+    const lines: string[] = [];
+    const deployed = Promise.withResolvers<void>();
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      let buffer = "";
+      for await (const chunk of proc.stdout) {
+        buffer += decoder.decode(chunk);
+        for (let at = buffer.indexOf("\n"); at >= 0; at = buffer.indexOf("\n")) {
+          lines.push(buffer.slice(0, at));
+          if (buffer.slice(0, at).includes('"step":"deployed"')) deployed.resolve();
+          buffer = buffer.slice(at + 1);
+        }
+      }
+      deployed.resolve();
+    })();
+    await deployed.promise;
+    const runDir = lines.map((l) => JSON.parse(l)).find((e) => e.type === "run_started").state_dir;
+    const pids = loadDeployment(runDir)!.processes.map((p) => p.pid);
+    proc.kill("SIGINT");
+    const exitCode = await proc.exited;
+    await reading;
+    const last = JSON.parse(lines.at(-1)!);
+    expect([exitCode, last.type, last.interrupted, pids.length]).toEqual([130, "eval_finished", true, 7]);
+    expect([pids.filter(isAlive), processesMentioning(dir), loadDeployment(runDir)]).toEqual([[], [], undefined]);
   });
 
   test("bad input: exit 2 and one stderr line that says what to fix", async () => {

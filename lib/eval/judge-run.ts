@@ -51,9 +51,11 @@ export function judgeRun(planned: Scenario, outcome: ScenarioOutcome, events: Ru
 
   const injectedAt = outcome.faults.length ? Math.min(...outcome.faults.map((f) => f.injectedAt)) : null;
   const opened = events.filter((e) => e.type === "ticket_opened").map(ticketOf);
+  // As the runner does: any matching ticket of the run up to the deadline. A fault whose injection
+  // takes a while (filling a disk) may open its ticket before the injection returned: ttd 0.
   const detections: DetectionSeen[] = expect.detections.map((d) => {
-    const ticket = injectedAt === null ? undefined : opened.find((t) => keyOf(t) === keyOf(d) && t.openedAt >= injectedAt && t.openedAt - injectedAt <= expect.deadlineMs);
-    return { invariant: d.invariant, resource: d.resource, ticket: ticket ?? null, ttdMs: ticket && injectedAt !== null ? ticket.openedAt - injectedAt : null };
+    const ticket = injectedAt === null ? undefined : opened.find((t) => keyOf(t) === keyOf(d) && t.openedAt - injectedAt <= expect.deadlineMs);
+    return { invariant: d.invariant, resource: d.resource, ticket: ticket ?? null, ttdMs: ticket && injectedAt !== null ? Math.max(0, ticket.openedAt - injectedAt) : null };
   });
   const first = detections.filter((d) => d.ttdMs !== null).sort((a, b) => a.ttdMs! - b.ttdMs!)[0];
   const ttdMs = first?.ttdMs ?? null;
@@ -76,7 +78,7 @@ export function judgeRun(planned: Scenario, outcome: ScenarioOutcome, events: Ru
     ...base,
     detected: detections.every((d) => d.ticket !== null),
     ttdMs,
-    ttdMinusGraceMs: first && ttdMs !== null ? Math.round(ttdMs - context.graceMsOf(first.invariant) * context.graceScale) : null,
+    ttdMinusGraceMs: first && ttdMs !== null ? Math.max(0, Math.round(ttdMs - context.graceMsOf(first.invariant) * context.graceScale)) : null,
     falsePositives: unexpected.length,
     localizedAt: Number.isFinite(worst) ? worst : null,
     diagnosisExact: diagnoses.length > 0 && judgeDiagnoses(diagnoses, expect) === undefined,

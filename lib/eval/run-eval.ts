@@ -104,7 +104,8 @@ async function play(o: EvalOptions, planned: PlannedRun, stateDir: string, grace
     deployment: plan?.deployment ?? {},
     ...(plan?.background ? { background: plan.background } : {}),
     diagnosisDeadlineMs: o.diagnosisDeadlineMs,
-    clearDeadlineMs: 45_000,
+    // Not scored, only a bound: knock-on tickets of a subject at grace 1 (etcd) take close to a minute to resolve.
+    clearDeadlineMs: 60_000,
   };
   const startedAt = Date.now();
   try {
