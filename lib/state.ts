@@ -63,9 +63,13 @@ function stateError(error: unknown, file: string, dir?: string) {
  * order, all pending ones in one transaction). Call it from the module that owns those tables.
  */
 export function ensureSchema(state: State, module: string, statements: string[]): void {
+  // Stores call this before every query: once a module is current on this handle, it stays so.
+  const current = currentModules.get(state) ?? new Map<string, number>();
+  currentModules.set(state, current);
+  if ((current.get(module) ?? 0) >= statements.length) return;
   try {
     const versionOf = () => state.db.query<{ version: number }, [string]>("SELECT version FROM schema_versions WHERE module = ?").get(module)?.version ?? 0;
-    if (versionOf() >= statements.length) return;
+    if (versionOf() >= statements.length) return void current.set(module, statements.length);
     // Two processes may start on a fresh state dir at once: the version is read again inside
     // an IMMEDIATE transaction, so only one of them applies a migration.
     state.db.transaction(() => {
@@ -74,7 +78,10 @@ export function ensureSchema(state: State, module: string, statements: string[])
         state.db.query("INSERT INTO schema_versions (module, version) VALUES (?, ?) ON CONFLICT(module) DO UPDATE SET version = excluded.version").run(module, version + 1);
       }
     }).immediate();
+    current.set(module, statements.length);
   } catch (error) {
     throw stateError(error, join(state.dir, STATE_DB_FILE));
   }
 }
+
+const currentModules = new WeakMap<State, Map<string, number>>();

@@ -76,15 +76,7 @@ const migrations = [
    CREATE INDEX ticket_transitions_ticket ON ticket_transitions (ticket_id, id);`,
 ];
 
-const ready = new WeakSet<State>();
-
-function prepared(state: State): State {
-  if (!ready.has(state)) {
-    ensureSchema(state, "tickets", migrations);
-    ready.add(state);
-  }
-  return state;
-}
+const prepared = (state: State): State => (ensureSchema(state, "tickets", migrations), state);
 
 interface TicketRow {
   id: number;

@@ -50,15 +50,7 @@ const migrations = [
    CREATE INDEX violation_episodes_recent ON violation_episodes (subject, last_seen_at);`,
 ];
 
-const ready = new WeakSet<State>();
-
-function prepared(state: State): State {
-  if (!ready.has(state)) {
-    ensureSchema(state, "violation_history", migrations);
-    ready.add(state);
-  }
-  return state;
-}
+const prepared = (state: State): State => (ensureSchema(state, "violation_history", migrations), state);
 
 /** Inserts new episodes and updates known ones, in one transaction; sets `id` on new ones. */
 export function saveEpisodes(state: State, subject: string, episodes: Episode[]): void {

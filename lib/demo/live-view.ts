@@ -110,7 +110,7 @@ export function applyEvent(m: ViewModel, type: string, data: Record<string, any>
   }
 }
 
-const fit = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width));
+const clip = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width));
 const rule = (title: string, width: number) => `── ${title} ${"─".repeat(Math.max(0, width - title.length - 4))}`;
 const seconds = (ms: number) => `${Math.max(0, Math.round(ms / 1000))}s`;
 const milliseconds = (ms: number) => `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
@@ -146,8 +146,8 @@ export function renderView(m: ViewModel, now: number, width = VIEW_WIDTH, height
   const elapsed = `${clock(now - m.startedAt)} elapsed`;
   const chapterLine = c ? `Chapter ${c.index}/${c.total}: ${c.title}` : "Starting";
   const lines = [
-    `${fit(head, width - elapsed.length - 1)} ${elapsed}`,
-    `${fit(chapterLine, width - status.length - 1)} ${status}`,
+    `${clip(head, width - elapsed.length - 1)} ${elapsed}`,
+    `${clip(chapterLine, width - status.length - 1)} ${status}`,
     ...block(wrap(c?.status === "failed" && c.failure ? `FAILED: ${c.failure}` : c?.narration ?? "", width, 3), 3, (l) => l, ""),
     rule("Cluster", width),
     ...clusterLines(m.parts, width),
@@ -166,14 +166,14 @@ export function renderView(m: ViewModel, now: number, width = VIEW_WIDTH, height
   ];
   // A shorter terminal loses the bottom sections, never the chapter results and the prompt.
   const shown = lines.length > height ? [...lines.slice(0, Math.max(0, height - 2)), ...lines.slice(-2)] : lines;
-  return shown.slice(0, height).map((l) => fit(l, width));
+  return shown.slice(0, height).map((l) => clip(l, width));
 }
 
 function clusterLines(parts: PartView[], width: number): string[] {
   if (parts.length === 0) return ["not up yet", ""];
   const summary = parts.map((p) => `${p.name} ${p.healthy ? "ok" : "FAILING"}`).join("  ");
   const sick = parts.filter((p) => !p.healthy).map((p) => `${p.name}: ${p.detail}`).join("; ");
-  return [summary, sick ? fit(sick, width) : "every part healthy"];
+  return [summary, sick ? clip(sick, width) : "every part healthy"];
 }
 
 function diagnosisLines(m: ViewModel, width: number): string[] {
@@ -181,8 +181,8 @@ function diagnosisLines(m: ViewModel, width: number): string[] {
   if (!d) return ["none yet", "", ""];
   return [
     `ticket #${d.ticketId}: ${d.component} · ${d.faultClass} · confidence ${d.confidence}`,
-    fit(d.summary, width),
-    fit(d.actions.length ? `recommends ${d.actions.join(", ")}` : "recommends no action: the fault has to end", width),
+    clip(d.summary, width),
+    clip(d.actions.length ? `recommends ${d.actions.join(", ")}` : "recommends no action: the fault has to end", width),
   ];
 }
 
