@@ -69,7 +69,10 @@ export function ensureSchema(state: State, module: string, statements: string[])
   if ((current.get(module) ?? 0) >= statements.length) return;
   try {
     const versionOf = () => state.db.query<{ version: number }, [string]>("SELECT version FROM schema_versions WHERE module = ?").get(module)?.version ?? 0;
-    if (versionOf() >= statements.length) return void current.set(module, statements.length);
+    if (versionOf() >= statements.length) {
+      if (!state.db.inTransaction) current.set(module, statements.length);
+      return;
+    }
     // Two processes may start on a fresh state dir at once: the version is read again inside
     // an IMMEDIATE transaction, so only one of them applies a migration.
     state.db.transaction(() => {
@@ -78,7 +81,9 @@ export function ensureSchema(state: State, module: string, statements: string[])
         state.db.query("INSERT INTO schema_versions (module, version) VALUES (?, ?) ON CONFLICT(module) DO UPDATE SET version = excluded.version").run(module, version + 1);
       }
     }).immediate();
-    current.set(module, statements.length);
+    // Inside a caller's transaction the migration is only a savepoint: it may still roll back, so
+    // it is not remembered until it has been seen committed.
+    if (!state.db.inTransaction) current.set(module, statements.length);
   } catch (error) {
     throw stateError(error, join(state.dir, STATE_DB_FILE));
   }
