@@ -22,6 +22,8 @@ const commands: Record<string, () => Promise<CommandDef<any>>> = {
   "link-proxy": () => import("./link-proxy.ts").then((m) => m.default),
   demo: () => import("./demo.ts").then((m) => m.default),
   eval: () => import("./eval.ts").then((m) => m.default),
+  notify: () => import("./notify.ts").then((m) => m.default),
+  notifications: () => import("./notifications.ts").then((m) => m.default),
 };
 
 const root: CommandDef<any> = {

@@ -35,6 +35,8 @@ export function alertmanagerRequest(target: NotifyTarget, message: Message): Out
   const { incident } = message;
   const link = consoleLink(message.consoleUrl, incident.id);
   const resolved = message.event === "resolve";
+  // A test alert fires for one minute: long enough to see it routed, short enough to forget.
+  const firingFor = message.event === "test" ? RESEND_INTERVAL_MS : FIRING_VALID_MS;
   const alert = {
     labels: message.labels,
     annotations: {
@@ -45,7 +47,7 @@ export function alertmanagerRequest(target: NotifyTarget, message: Message): Out
       ...(link ? { console_url: link } : {}),
     },
     startsAt: new Date(message.startsAt).toISOString(),
-    endsAt: new Date(resolved ? Math.max(message.now, message.startsAt) : message.now + FIRING_VALID_MS).toISOString(),
+    endsAt: new Date(resolved ? Math.max(message.now, message.startsAt) : message.now + firingFor).toISOString(),
     ...(link ? { generatorURL: link } : {}),
   };
   return alertsRequest(target, [alert]);

@@ -47,11 +47,17 @@ const DEFAULT_MIN_SEVERITY: Record<TargetKind, Severity> = { alertmanager: "info
 // A path segment this long is a token more often than a name (Slack's is 24, most webhook tokens longer).
 const TOKEN_SEGMENT = /^[A-Za-z0-9_-]{16,}$/;
 
-const badTarget = (text: string, why: string) =>
-  usageError("invalid_notify_target", `--notify "${redactText(text)}" ${why}: use ${ACCEPTED_FORMS} (env OPERATOR_NOTIFY, comma-separated)`);
+/** `text` with what looks secret hidden, for a URL that did not parse into a target. */
+const hideSecrets = (text: string) =>
+  redactText(text)
+    .replace(/(\/services\/[^/?#]+\/[^/?#]+\/)[^/?#]+/g, `$1${REDACTED}`)
+    .replace(/\/[A-Za-z0-9_-]{16,}/g, `/${REDACTED}`)
+    .replace(/([?&][^=&#]+=)(?!info|warning|critical)[^&#]+/g, `$1${REDACTED}`);
 
-/** Parses one `--notify` URL; a usage error (exit 2) names the accepted forms. */
-export function parseTarget(text: string, secrets: TargetSecrets = {}): NotifyTarget {
+/** Parses one `--notify` URL; a usage error (exit 2) names the accepted forms. `source` names where it came from. */
+export function parseTarget(text: string, secrets: TargetSecrets = {}, source = "--notify"): NotifyTarget {
+  const badTarget = (text: string, why: string) =>
+    usageError("invalid_notify_target", `${source} "${hideSecrets(text)}" ${why}: use ${ACCEPTED_FORMS}${source === "--notify" ? " (env OPERATOR_NOTIFY, comma-separated)" : ""}`);
   const match = /^([a-z]+)\+(https?:\/\/.*)$/i.exec(text.trim());
   const kind = match?.[1]?.toLowerCase() as TargetKind | undefined;
   if (!match || !kind || !(TARGET_KINDS as readonly string[]).includes(kind) || !URL.canParse(match[2]!)) {
@@ -82,7 +88,7 @@ export function parseTarget(text: string, secrets: TargetSecrets = {}): NotifyTa
     shown.searchParams.set(name, REDACTED);
   }
   if (kind === "pagerduty" && !secrets.pagerdutyRoutingKey) {
-    throw usageError("missing_routing_key", `--notify ${kind}+… needs the PagerDuty integration's routing key in env OPERATOR_PAGERDUTY_ROUTING_KEY`);
+    throw usageError("missing_routing_key", `${source} ${kind}+… needs the PagerDuty integration's routing key in env OPERATOR_PAGERDUTY_ROUTING_KEY`);
   }
   const routingKey = kind === "pagerduty" ? secrets.pagerdutyRoutingKey : undefined;
   const signingSecret = kind === "webhook" ? secrets.notifySecret : undefined;
