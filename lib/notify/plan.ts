@@ -99,5 +99,6 @@ export function afterAttempt(outcome: AttemptOutcome, row: { attempts: number; d
   if (now - row.dueAt >= GIVE_UP_AFTER_MS) {
     return { status: "failed", error: `gave up after ${attempts} attempts over ${Math.round((now - row.dueAt) / 60_000)} min: ${outcome.error}` };
   }
-  return { status: "pending", nextAttemptAt: now + retryDelayMs(attempts), error: outcome.error };
+  // The last attempt falls on the bound itself, not up to one delay past it.
+  return { status: "pending", nextAttemptAt: Math.min(now + retryDelayMs(attempts), row.dueAt + GIVE_UP_AFTER_MS), error: outcome.error };
 }
