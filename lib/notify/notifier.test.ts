@@ -125,7 +125,7 @@ describe("the notifier", () => {
     await runUntil(notifier, T0 + 3_700_000, T0 + 3_702_000);
 
     const [failed] = listDeliveries(state, { status: "failed", limit: 10 });
-    expect(failed?.lastError).toMatch(/^gave up after \d+ attempts over 6\d min: HTTP 503: failing on purpose$/);
+    expect(failed?.lastError).toMatch(/^gave up after \d+ attempts over 60 min: HTTP 503: failing on purpose$/);
     expect(story(receiver.received)).toEqual({ "pagerduty #3": ["resolve"] });
   });
 

@@ -52,7 +52,7 @@ const hideSecrets = (text: string) =>
   redactText(text)
     .replace(/(\/services\/[^/?#]+\/[^/?#]+\/)[^/?#]+/g, `$1${REDACTED}`)
     .replace(/\/[A-Za-z0-9_-]{16,}/g, `/${REDACTED}`)
-    .replace(/([?&][^=&#]+=)(?!info|warning|critical)[^&#]+/g, `$1${REDACTED}`);
+    .replace(/([?&](?!min_severity=)[^=&#]+=)[^&#]+/g, `$1${REDACTED}`);
 
 /** Parses one `--notify` URL; a usage error (exit 2) names the accepted forms. `source` names where it came from. */
 export function parseTarget(text: string, secrets: TargetSecrets = {}, source = "--notify"): NotifyTarget {
