@@ -1,6 +1,7 @@
 // The monitor loop: observe (bounded in time), check every invariant, advance tickets through their
 // grace, run the pipeline stages, stream events; until the signal fires, or once.
 import { isOperatorError } from "./errors.ts";
+import { incidentFeed } from "./incident-events.ts";
 import { advanceTickets, carriedKeys, type KeyState } from "./monitor-cycle.ts";
 import type { CycleContext, EmitEvent, MonitorStage } from "./monitor-stage.ts";
 import { failedObservation, observeWithin, OBSERVATION_FAILED, observationFailedGraceMs, type ObservationFailure } from "./observation.ts";
@@ -54,11 +55,20 @@ export async function runMonitor<O>(options: MonitorOptions<O>): Promise<Monitor
   // state dir re-opens its own on its next write.
   endOrphanEpisodes(state, subject.name, [...keys.values()].flatMap((k) => (k.ticketId !== undefined ? [k.ticketId] : [])), now());
   let summary: MonitorSummary = { cycles: 0, violations: [], observationFailure: undefined, openTickets: [] };
+  const incidentEvents = incidentFeed(state, subject.name);
 
   const reportError = (source: string, error: unknown, extra: Record<string, unknown> = {}) => {
     const message = error instanceof Error ? error.message : String(error);
     const code = isOperatorError(error) ? error.code : undefined;
     emit("error", { source, message, ...(code ? { code } : {}), ...extra }, `error (${source}): ${message}`);
+  };
+
+  const emitIncidents = () => {
+    try {
+      incidentEvents(emit);
+    } catch (error) {
+      reportError("state", error);
+    }
   };
 
   try {
@@ -95,6 +105,7 @@ export async function runMonitor<O>(options: MonitorOptions<O>): Promise<Monitor
       }
       for (const t of outcome?.opened ?? []) emit("ticket_opened", { ticket: ticketJson(t) }, `ticket #${t.id} opened: ${t.invariant} on ${t.resource} (${t.severity}): ${t.lastMessage}`);
       for (const t of outcome?.resolved ?? []) emit("ticket_resolved", { ticket: ticketJson(t) }, `ticket #${t.id} resolved: ${t.invariant} on ${t.resource}`);
+      emitIncidents();
 
       const openTickets = safeOpenTickets(state, subject.name, reportError);
       const context: CycleContext<O> = {
@@ -102,6 +113,7 @@ export async function runMonitor<O>(options: MonitorOptions<O>): Promise<Monitor
         violations, openTickets, history: [...history], emit, signal,
       };
       await runStages(stages, context, outcome?.opened ?? [], outcome?.resolved ?? [], reportError);
+      emitIncidents();
 
       const tookMs = now() - startedAt;
       summary = { cycles: cycle, violations, observationFailure: observed.ok ? undefined : observed.failure, openTickets };
