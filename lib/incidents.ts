@@ -158,13 +158,17 @@ export function incidentSnapshot(state: State, incident: Incident) {
 }
 export type IncidentSnapshot = ReturnType<typeof incidentSnapshot>;
 
-/** `incidents show --json`: the snapshot plus the full diagnosis and every action's record. */
+/**
+ * `incidents show --json`: the snapshot with more in its parts: the diagnosis in full (evidence,
+ * alternatives ruled out, recommendations) and every action's record.
+ */
 export function incidentDetail(state: State, incident: Incident) {
   const snapshot = incidentSnapshot(state, incident);
   const ids = new Set(snapshot.actions.map((a) => a.id));
+  const d = incident.diagnosis;
   return {
     ...snapshot,
-    diagnosis: incident.diagnosis,
+    diagnosis: d && snapshot.diagnosis ? { ...snapshot.diagnosis, ...d } : null,
     actions: listActions(state, { subject: incident.subject }).filter((a) => ids.has(a.id)).map(actionJson),
   };
 }
@@ -278,12 +282,13 @@ export interface NamedCause {
  * A diagnosis named a cause for a ticket's incident: the incident takes it as its root cause and,
  * when the cause explains that ticket, absorbs every open incident with the same cause or whose
  * tickets it all explains, into the oldest. One transaction.
- * Returns the incident that holds the ticket afterwards and the ones merged into it.
+ * Returns the incident that holds the ticket afterwards, the ones merged into it, and whether the
+ * cause explains the ticket (only then is it the incident's root cause).
  */
-export function applyDiagnosis(state: State, cause: NamedCause, closedList: readonly string[] | undefined, now: number): { incident: Incident; absorbed: number[] } | undefined {
+export function applyDiagnosis(state: State, cause: NamedCause, closedList: readonly string[] | undefined, now: number): { incident: Incident; absorbed: number[]; explained: boolean } | undefined {
   return prepared(state).db.transaction(() => {
     const own = incidentOfTicket(state, cause.ticketId);
-    if (!own || own.status !== "open") return own ? { incident: own, absorbed: [] } : undefined;
+    if (!own || own.status !== "open") return own ? { incident: own, absorbed: [], explained: false } : undefined;
     const ticketKey = incidentTickets(state, own.id).find((t) => t.id === cause.ticketId)?.key;
     const explainsOwn = ticketKey !== undefined && cause.explains.includes(ticketKey);
     const faultClass = checkedFaultClass(cause.faultClass, closedList);
@@ -293,8 +298,12 @@ export function applyDiagnosis(state: State, cause: NamedCause, closedList: read
       state.db.query("UPDATE incidents SET status = 'resolved', merged_into = ?, resolved_at = ?, updated_at = ? WHERE id = ?").run(plan.target, now, now, id);
       journal(state, getIncident(state, id), "incident_resolved", now);
     }
-    const update = { component: cause.component, fault_class: faultClass, summary: cause.summary, explains: JSON.stringify([...new Set(cause.explains)]), diagnosis: JSON.stringify({ ...cause.diagnosis, fault_class: faultClass }) };
-    return { incident: rewrite(state, plan.target, now, update), absorbed: plan.absorbed };
+    // A cause that does not explain the ticket it was asked about is no root cause of its incident:
+    // the diagnosis is kept, the cause stays unnamed (and proposes nothing).
+    const update = explainsOwn
+      ? { component: cause.component, fault_class: faultClass, summary: cause.summary, explains: JSON.stringify([...new Set(cause.explains)]), diagnosis: JSON.stringify({ ...cause.diagnosis, fault_class: faultClass }) }
+      : { diagnosis: JSON.stringify(cause.diagnosis) };
+    return { incident: rewrite(state, plan.target, now, update), absorbed: plan.absorbed, explained: explainsOwn };
   }).immediate();
 }
 

@@ -89,6 +89,15 @@ export async function runMonitor<O>(options: MonitorOptions<O>): Promise<Monitor
         violations = [failedObservation(subject.name, observed.failure)];
       }
 
+      const contextOf = (openTickets: Ticket[]): CycleContext<O> => ({
+        subject, state, cycle, now: startedAt, once: options.once, observation: observed.ok ? observed.observation : undefined,
+        violations, openTickets, history: [...history], emit, signal,
+      });
+      for (const stage of stages) {
+        if (!stage.beforeTickets) continue;
+        await stage.beforeTickets(contextOf(summary.openTickets)).catch((error) => reportError("stage", error, { stage: stage.name, hook: "beforeTickets" }));
+      }
+
       let outcome;
       try {
         // A failed observation says nothing about the other keys: only its own key is stepped.
@@ -108,11 +117,7 @@ export async function runMonitor<O>(options: MonitorOptions<O>): Promise<Monitor
       emitIncidents();
 
       const openTickets = safeOpenTickets(state, subject.name, reportError);
-      const context: CycleContext<O> = {
-        subject, state, cycle, now: startedAt, once: options.once, observation: observed.ok ? observed.observation : undefined,
-        violations, openTickets, history: [...history], emit, signal,
-      };
-      await runStages(stages, context, outcome?.opened ?? [], outcome?.resolved ?? [], reportError);
+      await runStages(stages, contextOf(openTickets), outcome?.opened ?? [], outcome?.resolved ?? [], reportError);
       emitIncidents();
 
       const tookMs = now() - startedAt;
@@ -124,6 +129,7 @@ export async function runMonitor<O>(options: MonitorOptions<O>): Promise<Monitor
     }
   } finally {
     for (const stage of stages) await stage.close?.().catch((error) => reportError("stage", error, { stage: stage.name }));
+    emitIncidents();
   }
   return summary;
 }

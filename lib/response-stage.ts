@@ -107,7 +107,7 @@ export function createResponseStage<O>(options: ResponseStageOptions) {
     const explains = causeExplains(ctx as CycleView<unknown>, diagnosis.rootCause.component, diagnosis.faultClass);
     const applied = applyDiagnosis(ctx.state, { ticketId: ticket.id, component: diagnosis.rootCause.component, faultClass: diagnosis.faultClass, summary: diagnosis.rootCause.summary, explains, diagnosis: json }, ctx.subject.faultClasses, clock());
     ctx.emit("diagnosis", { ticket: ticketRef(ticket), incident_id: applied?.incident.id ?? null, diagnosis: json }, renderDiagnosis(json));
-    if (applied && applied.incident.status !== "open") return;
+    if (applied && (applied.incident.status !== "open" || !applied.explained)) return;
     // One set of actions per incident: what another of its tickets already has pending is not proposed again.
     const pending = applied ? pendingActionKeys(ctx.state, applied.incident.id) : new Set<string>();
     const fresh = { ...diagnosis, recommendedActions: diagnosis.recommendedActions.filter((a) => !pending.has(`${a.name}${JSON.stringify(a.params)}`)) };
@@ -171,9 +171,11 @@ export function createResponseStage<O>(options: ResponseStageOptions) {
       background.add(task);
       void task.finally(() => background.delete(task));
     },
+    async beforeTickets(ctx: CycleView<O>): Promise<void> {
+      refreshCauses(ctx);
+    },
     async afterCycle(ctx: CycleView<O>): Promise<void> {
       begin(ctx);
-      refreshCauses(ctx);
       const open = new Set(ctx.openTickets.map((t) => t.id));
       for (const action of listActions(ctx.state, { subject: ctx.subject.name, statuses: PENDING_STATUSES })) {
         if (ctx.signal.aborted) return;
