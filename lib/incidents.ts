@@ -188,10 +188,14 @@ function openViews(state: State, subject: string): IncidentView[] {
   }));
 }
 
-/** Rewrites an open incident with `update`, recomputing its severity; journals what changed. */
-function rewrite(state: State, id: number, now: number, update: Partial<Pick<IncidentRow, "component" | "fault_class" | "summary" | "explains" | "diagnosis">> = {}): Incident {
+/**
+ * Rewrites an open incident with `update` after `move` (which links tickets to it), recomputing its
+ * severity; journals what changed.
+ */
+function rewrite(state: State, id: number, now: number, update: Partial<Pick<IncidentRow, "component" | "fault_class" | "summary" | "explains" | "diagnosis">> = {}, move: () => void = () => {}): Incident {
   const before = getIncident(state, id);
   const beforeSnapshot = incidentSnapshot(state, before);
+  move();
   const open = incidentTickets(state, id).filter((t) => t.status === "open");
   // A resolved incident keeps the severity it had while its tickets were open.
   const severity = open.length > 0 ? highestSeverity(open.map((t) => t.severity)) : before.severity;
@@ -221,8 +225,7 @@ export function attachTicket(state: State, ticket: { id: number; subject: string
   prepared(state);
   const target = joinTarget(openViews(state, ticket.subject), ticket.key);
   if (target !== undefined) {
-    state.db.query("INSERT OR REPLACE INTO incident_tickets (ticket_id, incident_id) VALUES (?, ?)").run(ticket.id, target);
-    return rewrite(state, target, now);
+    return rewrite(state, target, now, {}, () => state.db.query("INSERT OR REPLACE INTO incident_tickets (ticket_id, incident_id) VALUES (?, ?)").run(ticket.id, target));
   }
   const created = state.db
     .query<IncidentRow, [string, string, number, number]>("INSERT INTO incidents (subject, status, severity, opened_at, updated_at) VALUES (?, 'open', ?, ?, ?) RETURNING *")
@@ -293,17 +296,20 @@ export function applyDiagnosis(state: State, cause: NamedCause, closedList: read
     const explainsOwn = ticketKey !== undefined && cause.explains.includes(ticketKey);
     const faultClass = checkedFaultClass(cause.faultClass, closedList);
     const plan = explainsOwn ? mergePlan(openViews(state, own.subject), own.id, cause.explains, `${cause.component} ${faultClass}`) : { target: own.id, absorbed: [] };
+    // The merged-away incidents are journaled with the tickets they held, then those move.
     for (const id of plan.absorbed) {
-      state.db.query("UPDATE incident_tickets SET incident_id = ? WHERE incident_id = ?").run(plan.target, id);
       state.db.query("UPDATE incidents SET status = 'resolved', merged_into = ?, resolved_at = ?, updated_at = ? WHERE id = ?").run(plan.target, now, now, id);
       journal(state, getIncident(state, id), "incident_resolved", now);
     }
+    const move = () => {
+      for (const id of plan.absorbed) state.db.query("UPDATE incident_tickets SET incident_id = ? WHERE incident_id = ?").run(plan.target, id);
+    };
     // A cause that does not explain the ticket it was asked about is no root cause of its incident:
     // the diagnosis is kept, the cause stays unnamed (and proposes nothing).
     const update = explainsOwn
       ? { component: cause.component, fault_class: faultClass, summary: cause.summary, explains: JSON.stringify([...new Set(cause.explains)]), diagnosis: JSON.stringify({ ...cause.diagnosis, fault_class: faultClass }) }
       : { diagnosis: JSON.stringify(cause.diagnosis) };
-    return { incident: rewrite(state, plan.target, now, update), absorbed: plan.absorbed, explained: explainsOwn };
+    return { incident: rewrite(state, plan.target, now, update, move), absorbed: plan.absorbed, explained: explainsOwn };
   }).immediate();
 }
 
