@@ -6,11 +6,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openState } from "../lib/state.ts";
-import { startAlertmanager, type Alertmanager } from "./fixtures/alertmanager.ts";
+import { startAlertmanager, type AmAlert } from "./fixtures/alertmanager.ts";
 import { runCli } from "./fixtures/cli.ts";
 import { journalTransition, resolvedSnapshot, snapshot, withCause } from "./fixtures/incident-journal.ts";
 import { spawnMonitor, type MonitorProcess } from "./fixtures/monitor-process.ts";
 import { NOTIFY_SECRET, receiverTargets, ROUTING_KEY, SLACK_PATH, startReceiver, type Received } from "./fixtures/notify-receiver.ts";
+import { startLocalCluster } from "./fixtures/local-cluster.ts";
 import { pollUntil } from "./fixtures/poll.ts";
 import { freePort } from "./fixtures/ports.ts";
 
@@ -98,32 +99,34 @@ describe("operator notify test", () => {
 });
 
 describe("operator monitor --notify", () => {
-  test("Alertmanager holds the incident as one firing alert with our labels (longer than its resolve_timeout), then resolved; the watchdog fires", async () => {
+  test("a real fault held for 60 s is one firing alert in a real Alertmanager with our labels the whole time, resolved after the revert", async () => {
     await using am = await startAlertmanager();
-    const dir = stateDir();
-    await using monitor = await monitorNotifying(dir, [`alertmanager+${am.url}`]);
-    const incident = withCause(snapshot(9101), "worker:w1", "crash");
-    journal(dir, (s) => journalTransition(s, "incident_opened", incident, Date.now()));
-    const firing = (alerts: Awaited<ReturnType<Alertmanager["alerts"]>>) => alerts.filter((a) => a.labels.subject === "shop");
-    const [alert] = firing(await pollUntil(() => am.alerts(), (a) => firing(a).length === 1, { what: "the incident's alert", timeoutMs: 30_000 }));
-    const key = alert!.labels.incident!;
-    expect(key).toMatch(/^op-[0-9a-f]{12}-9101$/);
-    expect({ labels: alert!.labels, annotations: alert!.annotations, state: alert!.status.state }).toEqual({
-      labels: { alertname: "worker_down", subject: "shop", resource: "worker:w9101", severity: "critical", incident: key },
-      annotations: { summary: "crash on worker:w1", root_cause: "crash on worker:w1", tickets: "#91010 worker_down on worker:w9101 (critical, open)" },
-      state: "active",
-    });
-    // Twice Alertmanager's resolve_timeout: still one firing alert, the same labels every time we look.
-    const until = Date.now() + 20_000;
-    while (Date.now() < until) {
-      expect(firing(await am.alerts()).map((a) => a.labels)).toEqual([alert!.labels]);
-      await Bun.sleep(1_000);
+    await using cluster = await startLocalCluster(["--nodes", "2"]);
+    await using monitor = spawnMonitor(["--state-dir", cluster.stateDir, "--notify", `alertmanager+${am.url}`, "--console-url", "http://127.0.0.1:8090"]);
+    const injected = await cluster.cli(["chaos", "node-kill", "--node", "b", "--duration", "3m", "--json"]);
+    expect(injected.exitCode).toBe(0);
+    const ours = (alerts: AmAlert[]) => alerts.filter((a) => a.labels.resource === "node:b");
+    try {
+      const sent = await monitor.next((e) => e.type === "notification" && e.status === "sent" && e.event === "open", { timeoutMs: 60_000 });
+      const [alert] = ours(await pollUntil(() => am.alerts(), (a) => ours(a).length === 1, { what: "the incident's alert", timeoutMs: 10_000 }));
+      expect({ labels: alert!.labels, state: alert!.status.state }).toEqual({
+        labels: { alertname: "node_down", subject: "ratelimiter", resource: "node:b", severity: "critical", incident: sent.key },
+        state: "active",
+      });
+      expect(sent.key).toMatch(/^op-[0-9a-f]{12}-\d+$/);
+      expect(alert!.annotations).toMatchObject({ root_cause: expect.stringContaining("node:b"), tickets: expect.stringContaining("node_down on node:b"), console_url: `http://127.0.0.1:8090/#/incidents/${sent.incident_id}` });
+      // Sixty seconds: six times Alertmanager's resolve_timeout and one re-send; the same one alert each time we look.
+      const until = Date.now() + 60_000;
+      while (Date.now() < until) {
+        expect(ours(await am.alerts()).map((a) => [a.labels, a.status.state])).toEqual([[alert!.labels, "active"]]);
+        await Bun.sleep(2_000);
+      }
+      expect((await am.alerts()).filter((a) => a.labels.alertname === "OperatorWatchdog").map((a) => a.status.state)).toEqual(["active"]);
+    } finally {
+      await cluster.cli(["chaos", "revert", "--all"]);
     }
-    expect((await am.alerts()).filter((a) => a.labels.alertname === "OperatorWatchdog").map((a) => a.status.state)).toEqual(["active"]);
-    journal(dir, (s) => journalTransition(s, "incident_resolved", resolvedSnapshot(incident), Date.now()));
-    await pollUntil(() => am.alerts(), (a) => firing(a).length === 0, { what: "the alert resolved", timeoutMs: 20_000 });
-    const listed = await runCli(["notifications", "list", "--json", "--state-dir", dir]);
-    expect(JSON.parse(listed.stdout).targets).toEqual([{ target: `alertmanager+${am.url}/`, kind: "alertmanager", pending: 0, sent: 2, failed: 0, skipped: 0 }]);
+    await monitor.next((e) => e.type === "notification" && e.status === "sent" && e.event === "resolve", { timeoutMs: 60_000 });
+    expect(ours(await am.alerts())).toEqual([]);
   });
 
   test("through three 500s, a kill -9 mid-retry and a restart, every transition reaches each target, in order per incident", async () => {

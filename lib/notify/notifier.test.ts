@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { journalTransition, resolvedSnapshot, snapshot, withCause } from "../../test/fixtures/incident-journal.ts";
 import { NOTIFY_SECRET, receiverTargets, ROUTING_KEY, SLACK_PATH, startReceiver, type Received } from "../../test/fixtures/notify-receiver.ts";
-import { gracePolicy, stepTrack, type Track } from "../grace-period.ts";
+import { workerDown } from "../../test/fixtures/shop-subject.ts";
+import { listIncidents } from "../incidents.ts";
+import { advanceTickets, type KeyState } from "../monitor-cycle.ts";
 import { openState, type State } from "../state.ts";
 import { createNotifier, type Notifier } from "./notifier.ts";
 import { listDeliveries } from "./outbox.ts";
@@ -90,24 +92,23 @@ describe("the notifier", () => {
     const state = freshState();
     const notifier = notifierFor(state, receiverTargets(receiver));
     await notifier.tick(T0 - 1_000);
-    // The monitor's own grace: a 10 s invariant checked every 2 s clears only after 10 s away.
-    const policy = gracePolicy(10_000, { graceScale: 1, intervalMs: 2_000, once: false });
-    let track: Track | undefined;
-    const incident = snapshot(7);
+    // The monitor's own ticket and incident store, stepped every 2 s: a 10 s grace, as a worker_down
+    // that blinks needs; it clears only after 10 s away, so the blinking is one ticket, one incident.
+    const policy = { graceScale: 1, intervalMs: 2_000, once: false, graceOf: () => 10_000 };
+    let keys = new Map<string, KeyState>();
     for (let now = T0; now <= T0 + 180_000; now += 1_000) {
       if ((now - T0) % 2_000 === 0) {
-        const present = now - T0 < 120_000 && ((now - T0) / 2_000) % 2 === 0;
-        const step = stepTrack(track, present, now, policy);
-        track = step?.track;
-        if (step?.kind === "open") journalTransition(state, "incident_opened", incident, now);
-        if (step?.kind === "resolve") journalTransition(state, "incident_resolved", resolvedSnapshot(incident), now);
+        const present = now - T0 < 120_000 && ((now - T0) / 2_000) % 2 === 0 ? [workerDown("w7")] : [];
+        keys = advanceTickets(state, { subject: "shop", now, present, stepped: () => true, keys, policy }).keys;
       }
       await notifier.tick(now);
     }
+    const [incident] = listIncidents(state, {});
+    expect(incident).toMatchObject({ status: "resolved" });
     expect(story(receiver.received)).toEqual({
-      "slack #7": ["opened", "resolved"],
-      "pagerduty #7": ["trigger", "resolve"],
-      "webhook #7": ["incident_opened", "incident_resolved"],
+      [`slack #${incident!.id}`]: ["opened", "resolved"],
+      [`pagerduty #${incident!.id}`]: ["trigger", "resolve"],
+      [`webhook #${incident!.id}`]: ["incident_opened", "incident_resolved"],
     });
   });
 

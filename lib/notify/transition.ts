@@ -1,26 +1,14 @@
 // An incident transition as notifications read it from the journal (the shared contract: an
 // `incident_*` entry whose payload is `{incident: snapshot, changed}`), and the words every
 // message format shares: the incident key, a title, the ticket lines, the console link.
+import { INCIDENT_EVENTS } from "../incident-events.ts";
+import type { IncidentSnapshot } from "../incidents.ts";
 import type { JournalEntry } from "../journal.ts";
-import type { Severity } from "../subject.ts";
 
-export const INCIDENT_TRANSITIONS = ["incident_opened", "incident_updated", "incident_resolved"] as const;
-export type TransitionType = (typeof INCIDENT_TRANSITIONS)[number];
+export type { IncidentSnapshot };
 
-/** The incident as `operator incidents show ID --json` prints it (snake_case, ISO times). */
-export interface IncidentSnapshot {
-  id: number;
-  subject: string;
-  status: "open" | "resolved";
-  severity: Severity;
-  root_cause: { component: string; fault_class: string; summary: string } | null;
-  merged_into: number | null;
-  tickets: { id: number; invariant: string; resource: string; severity: Severity; status: string; opened_at: string; resolved_at: string | null }[];
-  diagnosis: { engine: string; summary: string; confidence: number } | null;
-  actions: { id: number; name: string; params: unknown; risk: string; status: string }[];
-  opened_at: string;
-  resolved_at: string | null;
-}
+export const INCIDENT_TRANSITIONS = INCIDENT_EVENTS;
+export type TransitionType = (typeof INCIDENT_EVENTS)[number];
 
 export interface Transition {
   /** The journal entry's id: strictly increasing, so it orders transitions per incident. */
