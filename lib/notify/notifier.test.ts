@@ -9,6 +9,7 @@ import { listIncidents } from "../incidents.ts";
 import { advanceTickets, type KeyState } from "../monitor-cycle.ts";
 import { openState, type State } from "../state.ts";
 import { createNotifier, type Notifier } from "./notifier.ts";
+import { notificationMetrics } from "./metrics.ts";
 import { listDeliveries } from "./outbox.ts";
 import { parseTarget } from "./target.ts";
 
@@ -85,6 +86,13 @@ describe("the notifier", () => {
     expect([...keys].every((k) => /^op-[0-9a-f]{12}-[12]$/.test(k))).toBe(true);
     expect(listDeliveries(state, { status: "pending", limit: 100 })).toEqual([]);
     expect(listDeliveries(state, { status: "failed", limit: 100 })).toEqual([]);
+    const slack = `slack+${receiver.url}/services/T0000/B0000/[REDACTED]`;
+    expect(notificationMetrics(state).split("\n").filter((l) => l.includes(slack))).toEqual([
+      `operator_notifications{target="${slack}",kind="slack",status="pending"} 0`,
+      `operator_notifications{target="${slack}",kind="slack",status="sent"} 5`,
+      `operator_notifications{target="${slack}",kind="slack",status="failed"} 0`,
+      `operator_notifications{target="${slack}",kind="slack",status="skipped"} 1`,
+    ]);
   });
 
   test("a ticket that blinks every 2 s for 2 minutes is at most 2 messages per target", async () => {
