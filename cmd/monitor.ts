@@ -41,7 +41,7 @@ export default async function monitorCommand(): Promise<CommandDef<any>> {
     async run({ options, out, signal, env }) {
       const secrets = secretValues({ ...monitorOptions, ...plugin.options }, options as Record<string, unknown>);
       const response = responseStageFrom(options, { secrets, subjectDescription: plugin.description });
-      notifyTargets(options);
+      notifyTargets(options); // a bad --notify is exit 2 before anything starts
       const state = openState(options.stateDir);
       const subject = await plugin.open(options as Record<string, unknown>, subjectContext(state.dir, { env, out })).catch((error) => {
         state.close();
