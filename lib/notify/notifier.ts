@@ -26,8 +26,11 @@ export interface NotifierOptions {
   report: (data: Record<string, unknown>, human: string) => void;
 }
 
-/** A request in flight longer than this was lost with its process: the row is tried again. */
-const CLAIM_LEASE_MS = REQUEST_TIMEOUT_MS + 20_000;
+/**
+ * A claimed row is left alone this long: the request's own timeout plus a margin for recording
+ * its answer. Past it, the claiming process died mid-request and the row is tried again.
+ */
+const CLAIM_LEASE_MS = REQUEST_TIMEOUT_MS + 5_000;
 const PRUNE_EVERY_MS = 3_600_000;
 
 export interface Notifier {
