@@ -21,6 +21,14 @@ export interface PostResult {
 /** A receiver that takes longer than this is treated as down for this attempt. */
 export const REQUEST_TIMEOUT_MS = 10_000;
 
+const NETWORK_WORDS: Record<string, string> = {
+  ECONNREFUSED: "nothing listens there",
+  ENOTFOUND: "no such host",
+  ECONNRESET: "the connection was reset",
+  EHOSTUNREACH: "the host cannot be reached",
+  CERT_HAS_EXPIRED: "its TLS certificate expired",
+};
+
 const isRetryableStatus = (status: number) => status === 408 || status === 429 || status >= 500;
 
 export async function postJson(request: OutgoingRequest, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<PostResult> {
@@ -39,7 +47,10 @@ export async function postJson(request: OutgoingRequest, options: { timeoutMs?: 
     const error = `HTTP ${response.status}${reply ? `: ${reply.replace(/\s+/g, " ").trim().slice(0, 200)}` : ""}`;
     return { outcome: { ok: false, retryable: isRetryableStatus(response.status), error }, status: response.status, reply };
   } catch (error) {
-    const text = timeout.aborted ? `no answer within ${options.timeoutMs ?? REQUEST_TIMEOUT_MS} ms` : error instanceof Error ? error.message : String(error);
+    const code = (error as { code?: unknown }).code;
+    const text = timeout.aborted ? `no answer within ${options.timeoutMs ?? REQUEST_TIMEOUT_MS} ms`
+      : typeof code === "string" && code !== "" ? `${code}${NETWORK_WORDS[code] ? ` (${NETWORK_WORDS[code]})` : ""}`
+      : error instanceof Error ? error.message : String(error);
     return { outcome: { ok: false, retryable: true, error: `connection failed: ${text}` }, status: undefined, reply: "" };
   }
 }
