@@ -49,7 +49,7 @@ export async function postJson(request: OutgoingRequest, options: { timeoutMs?: 
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     const text = timeout.aborted ? `no answer within ${options.timeoutMs ?? REQUEST_TIMEOUT_MS} ms`
-      : typeof code === "string" && code !== "" ? `${code}${NETWORK_WORDS[code] ? ` (${NETWORK_WORDS[code]})` : ""}`
+      : typeof code === "string" && code !== "" ? `${code}${NETWORK_WORDS[code] ? `, ${NETWORK_WORDS[code]}` : ""}`
       : error instanceof Error ? error.message : String(error);
     return { outcome: { ok: false, retryable: true, error: `connection failed: ${text}` }, status: undefined, reply: "" };
   }
