@@ -5,7 +5,7 @@
 import { pruneJournal } from "../journal.ts";
 import type { State } from "../state.ts";
 import { alertLabels, RESEND_INTERVAL_MS, watchdogRequest } from "./alertmanager.ts";
-import { postJson, REQUEST_TIMEOUT_MS, type OutgoingRequest, type PostResult } from "./http-post.ts";
+import { postJson, REQUEST_TIMEOUT_MS } from "./http-post.ts";
 import { requestFor, type Message } from "./message.ts";
 import {
   claimDelivery, enqueueTransitions, getThread, installId, pendingByIncident, pruneDeliveries, recordDeliveries,
@@ -52,8 +52,6 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const resendPausedUntil = new Map<string, number>();
   let prunedAt = Number.NEGATIVE_INFINITY;
 
-  const post = (request: OutgoingRequest): Promise<PostResult> => postJson(request);
-
   async function deliverIncident(target: NotifyTarget, rows: Delivery[], now: number): Promise<void> {
     const head = rows[0]!;
     if (head.nextAttemptAt > now) return;
@@ -73,7 +71,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
       event: decision.event, incident: decision.incident, transition: decision.transition, key, consoleUrl: options.consoleUrl,
       labels: thread?.labels ?? alertLabels(decision.incident, key), startsAt: thread?.startsAt ?? (Date.parse(decision.incident.opened_at) || now), now,
     };
-    const result = await post(requestFor(target, message));
+    const result = await postJson(requestFor(target, message));
     const after = afterAttempt(result.outcome, { attempts: head.attempts, dueAt: head.transition.at }, now);
     const error = "error" in after ? redact(after.error) : undefined;
     const folded = decision.journalIds.filter((j) => j !== head.journalId);
@@ -101,8 +99,9 @@ export function createNotifier(options: NotifierOptions): Notifier {
     if ((resendPausedUntil.get(target.id) ?? 0) > now) return;
     for (const thread of staleOpenThreads(state, target.id, now - RESEND_INTERVAL_MS)) {
       const message = threadMessage(thread, now);
-      const result = await post(requestFor(target, message));
+      const result = await postJson(requestFor(target, message));
       if (!result.outcome.ok) {
+        // Alertmanager is away: re-sends pause as a fifth retry would (the alerts stay valid for minutes).
         resendPausedUntil.set(target.id, now + retryDelayMs(5));
         return;
       }
@@ -120,7 +119,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     if ((nextBeatAt.get(target.id) ?? 0) > now) return;
     nextBeatAt.set(target.id, now + RESEND_INTERVAL_MS);
     if (!startedAt.has(target.id)) startedAt.set(target.id, now);
-    await post(target.kind === "alertmanager" ? watchdogRequest(target, id, now, startedAt.get(target.id)!) : heartbeatRequest(target, id, now));
+    await postJson(target.kind === "alertmanager" ? watchdogRequest(target, id, now, startedAt.get(target.id)!) : heartbeatRequest(target, id, now));
   }
 
   async function tickTarget(target: NotifyTarget, now: number): Promise<void> {
