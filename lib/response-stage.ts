@@ -4,8 +4,9 @@
 import { runApprovedAction, reviewInterrupted } from "./actions/action-runner.ts";
 import { actionJson, listActions, PENDING_STATUSES, recordVerification, transitionAction, type ActionRecord } from "./actions/action-store.ts";
 import { decide, type AutoApprove } from "./actions/gate.ts";
+import { expireProposals } from "./actions/proposal-expiry.ts";
 import { proposeRecommended } from "./actions/proposals.ts";
-import { getMode } from "./actions/settings.ts";
+import { getMode, recordMonitorCycle } from "./actions/settings.ts";
 import { verificationOutcome } from "./actions/verification.ts";
 import { diagnosisJson, renderDiagnosis, type DiagnosisEngine } from "./diagnosis/diagnosis.ts";
 import { saveDiagnosis } from "./diagnosis/diagnosis-store.ts";
@@ -46,6 +47,8 @@ export interface ResponseStageOptions {
   actionTimeoutMs: number;
   /** How long a ticket's violation has to clear after its action, ms. */
   verifyWithinMs: number;
+  /** How long a proposal waits for a person before it expires, ms (default DEFAULT_PROPOSAL_TTL_MS). */
+  proposalTtlMs?: number;
   /** Who the monitor is in the audit log. */
   actor?: string;
   clock?: () => number;
@@ -89,19 +92,21 @@ export function createResponseStage<O>(options: ResponseStageOptions) {
     const json = diagnosisJson(diagnosis);
     ctx.emit("diagnosis", { ticket: ticketRef(ticket), diagnosis: json }, renderDiagnosis(json));
     const mode = getMode(ctx.state).mode;
-    for (const { record, created } of proposeRecommended(ctx.state, { subject: ctx.subject.name, definitions: ctx.subject.actions(), diagnosis, now: clock() })) {
+    for (const { record, created } of proposeRecommended(ctx.state, { subject: ctx.subject.name, definitions: ctx.subject.actions(), diagnosis, now: clock(), ...(options.proposalTtlMs !== undefined ? { ttlMs: options.proposalTtlMs } : {}) })) {
       if (!created) continue;
       const gate = decide({ kind: "action", risk: record.risk, status: record.status, mode, autoApprove: options.autoApprove });
       ctx.emit("action_proposed", { action: actionJson(record), gate: gate.verdict, reason: gate.reason }, actionLine(record, `: ${gate.reason}`));
     }
   }
 
-  async function passGate(action: ActionRecord, open: ReadonlySet<number>, ctx: CycleView<O>): Promise<void> {
-    if (action.ticketId !== null && !open.has(action.ticketId)) {
-      const cancelled = transitionAction(ctx.state, action.id, { to: "cancelled", actor, why: `ticket #${action.ticketId} is resolved: nothing left to fix`, now: clock() });
-      if (cancelled) ctx.emit("action_finished", { action: actionJson(cancelled) }, actionLine(cancelled, ": its ticket is resolved"));
-      return;
-    }
+  const cancel = (action: ActionRecord, why: string, ctx: CycleView<O>) => {
+    const cancelled = transitionAction(ctx.state, action.id, { to: "cancelled", actor, why, now: clock() });
+    if (cancelled) ctx.emit("action_finished", { action: actionJson(cancelled) }, actionLine(cancelled, `: ${why}`));
+  };
+
+  async function passGate(action: ActionRecord, open: ReadonlyMap<number, string>, ctx: CycleView<O>): Promise<void> {
+    const key = action.ticketId === null ? undefined : open.get(action.ticketId);
+    if (action.ticketId !== null && key === undefined) return cancel(action, `ticket #${action.ticketId} is resolved: nothing left to fix`, ctx);
     // Read for every action: a kill switch or `mode observe` takes effect before the next one runs.
     const mode = getMode(ctx.state).mode;
     const gate = decide({ kind: "action", risk: action.risk, status: action.status, mode, autoApprove: options.autoApprove });
@@ -109,6 +114,13 @@ export function createResponseStage<O>(options: ResponseStageOptions) {
     if (gate.verdict === "auto_approve") ready = transitionAction(ctx.state, action.id, { to: "approved", actor: "gate", why: gate.reason, now: clock() });
     else if (gate.verdict !== "run") return;
     if (!ready) return;
+    // Just before running: the violation it was proposed for must still hold in this cycle's check
+    // (an approval given late must not act on a system that has moved on). A failed observation
+    // cannot tell, so the action waits for the next cycle.
+    if (key !== undefined && !ctx.violations.some((v) => violationKey(v) === key)) {
+      if (ctx.observation === undefined) return;
+      return cancel(ready, `${key} no longer holds: not run`, ctx);
+    }
     const done = await runApprovedAction(ctx.state, ctx.subject, ready, { actor, now: clock, timeoutMs: options.actionTimeoutMs, verifyWithinMs: options.verifyWithinMs, signal: ctx.signal });
     if (done) ctx.emit("action_finished", { action: actionJson(done) }, actionLine(done, `: ${done.result?.message ?? ""}`));
   }
@@ -144,12 +156,16 @@ export function createResponseStage<O>(options: ResponseStageOptions) {
     },
     async afterCycle(ctx: CycleView<O>): Promise<void> {
       begin(ctx);
-      const open = new Set(ctx.openTickets.map((t) => t.id));
+      for (const expired of expireProposals(ctx.state, ctx.subject.name, clock())) {
+        ctx.emit("action_finished", { action: actionJson(expired) }, actionLine(expired, ": expired unapproved"));
+      }
+      const open = new Map(ctx.openTickets.map((t) => [t.id, violationKey(t)]));
       for (const action of listActions(ctx.state, { subject: ctx.subject.name, statuses: PENDING_STATUSES })) {
         if (ctx.signal.aborted) return;
         await passGate(action, open, ctx);
       }
       verify(ctx);
+      recordMonitorCycle(ctx.state, { subject: ctx.subject.name, pid: process.pid, at: clock() });
     },
     async close(): Promise<void> {
       await Promise.allSettled([...background]);
