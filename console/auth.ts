@@ -63,7 +63,7 @@ export function requireRole(needed: Role): MiddlewareHandler<ConsoleEnv> {
   return async (c, next) => {
     const caller = c.get("caller");
     if (!mayAct(caller.role, needed)) {
-      throw new OperatorError("forbidden", `token ${caller.name} is a ${caller.role}: only ${needed === "admin" ? "an admin" : `an ${needed} or admin`} may ${WHAT[needed]}`, 2, { status: 403 });
+      throw new OperatorError("forbidden", `token ${caller.name} is ${caller.role === "viewer" ? "a" : "an"} ${caller.role}: only ${needed === "admin" ? "an admin" : `an ${needed} or admin`} may ${WHAT[needed]}`, 2, { status: 403 });
     }
     return next();
   };

@@ -24,6 +24,15 @@ export interface RunningConsole {
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
+/** Beyond loopback, plain HTTP carries tokens and cookies in the clear: say so, and how to fix it. */
+export function exposureWarning(host: string, port: number): string | undefined {
+  if (LOOPBACK.test(host)) return undefined;
+  return (
+    `warning: the console listens on ${host}, beyond this machine, over plain HTTP: put it behind a TLS reverse proxy and bind it to 127.0.0.1 ` +
+    `(e.g. Caddy: "reverse_proxy 127.0.0.1:${port}"; nginx: proxy_pass http://127.0.0.1:${port} with proxy_buffering off for /api/v1/events)`
+  );
+}
+
 /** The first start creates an admin token, kept only in a 0600 file of the state dir. */
 function bootstrapAdmin(state: State, now: number): { file: string; token: string } | undefined {
   if (hasAnyToken(state)) return undefined;
@@ -42,12 +51,8 @@ export function startConsole(options: ConsoleOptions, out: Output, logError: (li
   const server = Bun.serve({ hostname: options.host, port: options.port, fetch: app.fetch, idleTimeout: 60 });
   const host = server.hostname?.includes(":") ? `[${server.hostname}]` : server.hostname;
   const url = `http://${host}:${server.port}/`;
-  if (!LOOPBACK.test(options.host)) {
-    out.note(
-      `warning: the console listens on ${options.host}, beyond this machine, over plain HTTP: put it behind a TLS reverse proxy ` +
-        `(e.g. Caddy: "reverse_proxy 127.0.0.1:${server.port}"; nginx: proxy_pass with proxy_buffering off for /api/v1/events) and bind it to 127.0.0.1`,
-    );
-  }
+  const warning = exposureWarning(options.host, server.port ?? options.port);
+  if (warning) out.note(warning);
   out.result(
     { url, state_dir: state.dir, ...(bootstrap ? { admin_token_file: bootstrap.file } : {}) },
     (doc) =>
