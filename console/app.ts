@@ -6,6 +6,7 @@ import { httpError, isOperatorError } from "../lib/errors.ts";
 import type { State } from "../lib/state.ts";
 import { identify, type ConsoleEnv } from "./auth.ts";
 import { eventStream } from "./events.ts";
+import { mountIncidentRoutes } from "./incident-routes.ts";
 import type { ConsoleMetrics } from "./metrics.ts";
 import { monitorStatus } from "./monitor-status.ts";
 import { pageAssets } from "./page.ts";
@@ -62,6 +63,7 @@ export function createConsoleApp(ctx: ConsoleContext): Hono<ConsoleEnv> {
   api.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw httpError(413, "body_too_large", `the body is over ${MAX_BODY_BYTES} bytes: a decision's reason fits in far less`); } }));
   mountSessionRoutes(api, state, now);
   api.use(identify(state, now));
+  mountIncidentRoutes(api, state);
   mountReadRoutes(api, state, now);
   mountWriteRoutes(api, state, now);
   api.get("/events", (c) => eventStream(c, state, c.get("caller"), now));

@@ -1,5 +1,5 @@
-// The console over a real local cluster with a real monitor: a fault opens a ticket, the API lists
-// it and its proposal, an approver's approval makes the running monitor execute and verify it under
+// The console over a real local cluster with a real monitor: a fault opens an incident, the API
+// lists it and its proposal, an approver's approval makes the running monitor execute and verify it under
 // the approver's name; the approval rules (roles, 409s, expiry, a cleared violation) hold end to end.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -55,7 +55,7 @@ const adminToken = () => readFileSync(cluster.up.admin_token_file, "utf8").trim(
 const drain = (nodeUrl: string, on: boolean) =>
   fetch(`${nodeUrl}/api/v1/node/drain`, { method: "POST", headers: { authorization: `Bearer ${adminToken()}`, "content-type": "application/json" }, body: JSON.stringify({ drain: on }) });
 
-test("a killed node: the API lists its ticket and proposal; a viewer 403, no token 401; of two approvals one lands; the running monitor executes it once and verifies it; the audit names console:NAME", async () => {
+test("a killed node: the API lists its incident, ticket and proposal; a viewer 403, no token 401; of two approvals one lands; the running monitor executes it once and verifies it; the audit names console:NAME", async () => {
   await using m: MonitorProcess = monitor("--mode", "execute");
   const victim = cluster.up.nodes[1]!;
   process.kill(victim.pid, "SIGKILL");
@@ -63,6 +63,13 @@ test("a killed node: the API lists its ticket and proposal; a viewer 403, no tok
   expect(tickets.tickets.find((t: any) => t.resource === `node:${victim.id}`)).toMatchObject({ invariant: "node_down", severity: "critical", status: "open" });
   const action = await proposalFor("restart_node", victim.id);
   expect(action).toMatchObject({ risk: "high", status: "proposed", proposed_by: "diagnosis:builtin" });
+  const incidents = (await read(tokens.victor!, "/incidents?status=open")).incidents;
+  const incident = incidents.find((i: any) => i.tickets.some((t: any) => t.resource === `node:${victim.id}`));
+  expect(incident).toMatchObject({ status: "open", severity: "critical", root_cause: { component: `node:${victim.id}` } });
+  const detail = await read(tokens.victor!, `/incidents/${incident.id}`);
+  expect(detail.actions.map((a: any) => a.id)).toContain(action.id);
+  expect(detail.evidence.find((e: any) => e.resource === `node:${victim.id}`)).toMatchObject({ message: expect.any(String), evidence: expect.any(Object) });
+  expect(detail.diagnosis).toMatchObject({ engine: "builtin", root_cause: { component: `node:${victim.id}` }, alternatives: expect.any(Array) });
   expect((await read(tokens.victor!, "/status")).monitor_running).toBe(true);
 
   expect((await approve(undefined, action.id)).status).toBe(401);

@@ -1,8 +1,8 @@
 /// <reference lib="dom" />
 // The console page: sign in (a token from the URL fragment or the form), then show what is open,
-// live from the event stream, with deep links (#/tickets/12, #/audit).
+// live from the event stream, with deep links (#/incidents/12, #/tickets/3, #/audit).
 import { ApiError, get, send, signIn, signOut, whoAmI, type Me } from "./api.ts";
-import { renderAudit, renderOpen, renderStatus, renderTicket, type Handlers } from "./views.ts";
+import { renderAudit, renderIncident, renderOpen, renderStatus, renderTicket, type Handlers } from "./views.ts";
 
 const $ = (id: string) => document.getElementById(id)!;
 let me: Me | undefined;
@@ -39,12 +39,14 @@ async function render(): Promise<void> {
   const status = await get<any>("/status");
   $("status").replaceChildren(...renderStatus(status, me, handlers));
   const ticket = /^\/tickets\/(\d+)$/.exec(route);
+  const incident = /^\/incidents\/(\d+)$/.exec(route);
   let view: Node[];
   if (route === "/audit") view = renderAudit((await get<any>("/audit?limit=200")).entries);
   else if (ticket) view = [renderTicket(await get<any>(`/tickets/${ticket[1]}`), me, handlers)];
+  else if (incident) view = [renderIncident(await get<any>(`/incidents/${incident[1]}`), me, handlers)];
   else {
-    const open = (await get<any>("/tickets?status=open&limit=100")).tickets;
-    view = renderOpen(await Promise.all(open.map((t: any) => get<any>(`/tickets/${t.id}`))), me, handlers);
+    const open = (await get<any>("/incidents?status=open&limit=100")).incidents;
+    view = renderOpen(await Promise.all(open.map((i: any) => get<any>(`/incidents/${i.id}`))), me, handlers);
   }
   $("view").replaceChildren(...view);
 }

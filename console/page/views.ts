@@ -78,8 +78,25 @@ export function renderTicket(detail: any, me: Me, on: Handlers): Node {
   );
 }
 
-export function renderOpen(details: any[], me: Me, on: Handlers): Node[] {
-  return [h("h1", {}, `Open tickets (${details.length})`), ...(details.length ? details.map((d) => renderTicket(d, me, on)) : [h("p", { class: "muted" }, "Nothing is open. New tickets appear here as the monitor opens them.")])];
+/** One incident: what broke (its tickets and their evidence), why (the diagnosis), what to do (actions). */
+export function renderIncident(i: any, me: Me, on: Handlers): Node {
+  const cause = i.root_cause ? `${i.root_cause.component} ${i.root_cause.fault_class}` : "cause not yet diagnosed";
+  return h("article", { class: `card ${i.severity}`, id: `incident-${i.id}` },
+    h("h2", {}, h("span", { class: `sev ${i.severity}` }, i.severity), " ", h("a", { href: `#/incidents/${i.id}` }, `Incident #${i.id}`), `: ${cause}`),
+    h("p", {}, i.root_cause?.summary ?? "", " ", h("span", { class: "muted" }, `${i.subject}, opened `, time(i.opened_at), `, ${i.status}`, i.merged_into ? `, merged into #${i.merged_into}` : "")),
+    h("h3", {}, `Tickets (${i.tickets.length})`),
+    h("ul", { class: "plain" }, i.tickets.map((t: any) => h("li", {}, h("a", { href: `#/tickets/${t.id}` }, `#${t.id}`), ` ${t.invariant} on ${t.resource} `, h("span", { class: `sev ${t.severity}` }, t.severity), ` ${t.status}`))),
+    h("div", { class: "grid" },
+      h("div", {}, h("h3", {}, "Diagnosis"), renderDiagnosis(i.diagnosis?.root_cause ? i.diagnosis : null)),
+      h("div", {}, h("h3", {}, "Evidence"), (i.evidence ?? []).map((e: any) => h("details", {}, h("summary", {}, `#${e.ticket_id} ${e.message}`), h("pre", {}, JSON.stringify(e.evidence, null, 1))))),
+    ),
+    h("h3", {}, "Actions"),
+    i.actions.length ? i.actions.map((a: any) => renderAction(a, me, on)) : h("p", { class: "muted" }, "None proposed."),
+  );
+}
+
+export function renderOpen(incidents: any[], me: Me, on: Handlers): Node[] {
+  return [h("h1", {}, `Open incidents (${incidents.length})`), ...(incidents.length ? incidents.map((i) => renderIncident(i, me, on)) : [h("p", { class: "muted" }, "Nothing is open. New incidents appear here as the monitor opens them.")])];
 }
 
 export function renderAudit(entries: any[]): Node[] {
