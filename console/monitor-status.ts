@@ -1,5 +1,6 @@
 // Is anything running to act on an approval? The monitor records each completed cycle; the console
 // (on the same host: it shares the state db file) reads it and checks the monitor's pid still lives.
+import { isAlive } from "../lib/actions/action-runner.ts";
 import { listActions } from "../lib/actions/action-store.ts";
 import { getMode, monitorCycles } from "../lib/actions/settings.ts";
 import type { State } from "../lib/state.ts";
@@ -9,15 +10,6 @@ import type { State } from "../lib/state.ts";
  * default): a monitor silent for a minute is stuck or gone, whatever its interval.
  */
 export const MONITOR_STALE_MS = 60_000;
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: string }).code === "EPERM";
-  }
-};
 
 export function monitorStatus(state: State, now: number, alive: (pid: number) => boolean = isAlive) {
   const monitors = monitorCycles(state).map((m) => ({
