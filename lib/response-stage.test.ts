@@ -176,3 +176,12 @@ test("a proposal not approved within its time expires at the next cycle and can 
   expect(events.map((e) => [e.type, e.data.action?.status])).toEqual([["action_finished", "expired"]]);
   expect(() => approveAction(state, record.id, "alice", "late", 70_000)).toThrow(/expired/);
 });
+
+test("a failed observation shows no violation cleared: an approved action still runs", async () => {
+  const { state, subject, stage, ticket, cycle } = setup();
+  setMode(state, "execute", "alice", "go", 0);
+  const { record } = proposeAction(state, { subject: "shop", ticketId: 1, name: "restart_worker", params: { worker: "a" }, risk: "high", why: "w", actor: "t", now: 1 });
+  approveAction(state, record.id, "alice", "yes", 2);
+  await stage.afterCycle({ ...cycle([], [ticket]), observation: undefined });
+  expect(subject.calls).toEqual([{ name: "restart_worker", params: { worker: "a" } }]);
+});

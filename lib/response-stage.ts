@@ -141,12 +141,12 @@ export function createResponseStage<O>(options: ResponseStageOptions) {
     if (!ready) return;
     // Just before running: the violation it was proposed for (for an incident's action, one of its
     // open tickets' violations) must still hold in this cycle's check: an approval given late must
-    // not act on a system that has moved on. A failed observation cannot tell: it waits a cycle.
+    // not act on a system that has moved on. Only an observation that succeeded shows a violation
+    // gone; a failed one (the subject got worse, not better) is no reason to hold back the remedy.
     const keys = incident
       ? incidentTickets(ctx.state, incident.id).filter((t) => t.status === "open").map((t) => t.key)
       : action.ticketId !== null ? [open.get(action.ticketId)!] : [];
-    if (keys.length > 0 && !ctx.violations.some((v) => keys.includes(violationKey(v)))) {
-      if (ctx.observation === undefined) return;
+    if (ctx.observation !== undefined && keys.length > 0 && !ctx.violations.some((v) => keys.includes(violationKey(v)))) {
       return cancel(ready, `${keys.join(", ")} no longer ${keys.length > 1 ? "hold" : "holds"}: not run`, ctx);
     }
     const done = await runApprovedAction(ctx.state, ctx.subject, ready, { actor, now: clock, timeoutMs: options.actionTimeoutMs, verifyWithinMs: options.verifyWithinMs, signal: ctx.signal });
