@@ -114,7 +114,7 @@ test("revoking a token ends its API calls, its sessions and its open event strea
   const stream = await c.as(c.tokens.alice)("/api/v1/events");
   expect(stream.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
   const reader = stream.body!.getReader();
-  expect(new TextDecoder().decode((await reader.read()).value)).toStartWith("retry: 2000\nevent: ready\n");
+  expect(new TextDecoder().decode((await reader.read()).value)).toStartWith("retry: 2000\nid: 0\nevent: ready\n");
   const { revokeToken } = await import("./token-store.ts");
   revokeToken(c.state, "alice", Date.now());
   for (let r = await reader.read(); !r.done; r = await reader.read());
@@ -128,7 +128,7 @@ test("events: each journal entry once, with its id; a reconnect with Last-Event-
     const response = await c.as(c.tokens.victor)("/api/v1/events", { headers });
     const reader = response.body!.getReader();
     let text = "";
-    const frames = () => text.split("\n\n").filter((f) => f.includes("\nid: ") || f.startsWith("id: "));
+    const frames = () => text.split("\n\n").filter((f) => /^event: (?!ready)/m.test(f));
     while (frames().length < count) text += new TextDecoder().decode((await reader.read()).value);
     await reader.cancel();
     return frames().map((f) => ({ id: /id: (\d+)/.exec(f)![1], event: /event: (\w+)/.exec(f)![1], data: JSON.parse(/data: (.*)/.exec(f)![1]!) }));

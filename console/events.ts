@@ -52,7 +52,9 @@ export function eventStream(c: Context, state: State, caller: Caller, now: () =>
           // already closed by the client going away
         }
       };
-      send(`retry: 2000\nevent: ready\ndata: ${JSON.stringify({ last_event_id: after })}\n\n`);
+      // The ready frame carries the starting id too: a client that reconnects before any event
+      // resumes from here rather than from whatever is newest then.
+      send(`retry: 2000\nid: ${after}\nevent: ready\ndata: ${JSON.stringify({ last_event_id: after })}\n\n`);
       const tick = () => {
         if (!stillAllowed()) return stop();
         for (let more = true; more; ) {
