@@ -42,7 +42,7 @@ test("sign in from a link, an incident appears live, the keyboard approves its a
     const seen = JSON.parse(out);
     expect(seen).toMatchObject({
       outside_requests: [], console_errors: [], signed_in_as: "alice (approver)", address_after_sign_in: `${url}#/`,
-      page_source_has_token: false, approve_tag: "BUTTON", reloaded: false, articles_on_deep_link: 1, phone_overflow_px: 0, clickable_non_buttons: 0,
+      page_source_has_token: false, approve_tag: "BUTTON", reloaded: false, articles_on_deep_link: 1, reason_kept: "node is gone, restart it", focus_kept: expect.stringMatching(/^Approve #\d+$/), phone_overflow_px: 0, clickable_non_buttons: 0,
     });
     expect(seen.proposal_age_shown).toMatch(/proposed \d+ s ago by diagnosis:builtin, expires in 1[45] min/);
     expect(seen.history.length).toBeGreaterThan(1);

@@ -33,8 +33,20 @@ async function act(call: () => Promise<unknown>, done: string): Promise<void> {
   await refresh();
 }
 
+/** What a person was doing, by control: typed reasons and the focused control outlive a re-render. */
+const controlKey = (el: Element) => `${el.tagName}:${el.getAttribute("aria-label") ?? el.textContent}`;
+function keepControls(): () => void {
+  const typed = new Map([...document.querySelectorAll<HTMLInputElement>("#app input")].map((i) => [controlKey(i), i.value]));
+  const focused = document.activeElement && $("app").contains(document.activeElement) ? controlKey(document.activeElement) : undefined;
+  return () => {
+    for (const input of document.querySelectorAll<HTMLInputElement>("#app input")) input.value = typed.get(controlKey(input)) ?? input.value;
+    if (focused) ([...document.querySelectorAll<HTMLElement>("#app input, #app button, #app select, #app a")].find((el) => controlKey(el) === focused))?.focus();
+  };
+}
+
 async function render(): Promise<void> {
   if (!me) return;
+  const restore = keepControls();
   const route = location.hash.replace(/^#/, "") || "/";
   const status = await get<any>("/status");
   $("status").replaceChildren(...renderStatus(status, me, handlers));
@@ -49,6 +61,7 @@ async function render(): Promise<void> {
     view = renderOpen(await Promise.all(open.map((i: any) => get<any>(`/incidents/${i.id}`))), me, handlers);
   }
   $("view").replaceChildren(...view);
+  restore();
 }
 
 let pending: Promise<void> | undefined;
