@@ -25,6 +25,7 @@ const commands: Record<string, () => Promise<CommandDef<any>>> = {
   eval: () => import("./eval.ts").then((m) => m.default),
   notify: () => import("./notify.ts").then((m) => m.default),
   notifications: () => import("./notifications.ts").then((m) => m.default),
+  console: () => import("./console.ts").then((m) => m.default(process.argv.slice(2))),
 };
 
 const root: CommandDef<any> = {
