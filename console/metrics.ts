@@ -1,8 +1,9 @@
 // GET /metrics: the console's own request counts and the state's figures (open incidents and
-// tickets by severity, actions by status), read from the state db at each scrape.
+// tickets by severity, actions by status, notifications per target), read from the state db at each scrape.
 import { Counter, Gauge, Registry } from "prom-client";
 import { ACTION_STATUSES, listActions } from "../lib/actions/action-store.ts";
 import { listIncidents } from "../lib/incidents.ts";
+import { registerNotificationMetrics } from "../lib/notify/metrics.ts";
 import type { State } from "../lib/state.ts";
 import { listTickets } from "../lib/tickets.ts";
 
@@ -32,6 +33,7 @@ export function createConsoleMetrics(state: State) {
       for (const status of ACTION_STATUSES) this.set({ status }, all.filter((a) => a.status === status).length);
     },
   });
+  registerNotificationMetrics(registry, state);
   return {
     registry,
     count(method: string, route: string, status: number) {

@@ -1,20 +1,21 @@
-// Notifications in Prometheus text: deliveries per target and status, read from the delivery
-// records (so every process that opens the state, the console's /metrics among them, counts the
-// same, across monitor restarts). A gauge: pruning after the retention makes it smaller.
+// Notifications in metrics: deliveries per target and status, read from the delivery records at
+// each scrape (so every process that opens the state counts the same, across monitor restarts).
+// A gauge: pruning after the retention makes it smaller.
+import { Gauge, type Registry } from "prom-client";
 import type { State } from "../state.ts";
 import { countDeliveries, DELIVERY_STATUSES } from "./outbox.ts";
 
-const escapeLabel = (value: string) => value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
-
-export function notificationMetrics(state: State): string {
-  const lines = [
-    "# HELP operator_notifications Incident transitions per notification target (secrets redacted) and delivery status, within the retention.",
-    "# TYPE operator_notifications gauge",
-  ];
-  for (const counts of countDeliveries(state)) {
-    for (const status of DELIVERY_STATUSES) {
-      lines.push(`operator_notifications{target="${escapeLabel(counts.target)}",kind="${counts.kind}",status="${status}"} ${counts[status]}`);
-    }
-  }
-  return `${lines.join("\n")}\n`;
+export function registerNotificationMetrics(registry: Registry, state: State): void {
+  new Gauge({
+    name: "operator_notifications",
+    help: "incident transitions per notification target (secrets redacted) and delivery status: pending, sent, failed (given up), skipped",
+    labelNames: ["target", "kind", "status"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const counts of countDeliveries(state)) {
+        for (const status of DELIVERY_STATUSES) this.set({ target: counts.target, kind: counts.kind, status }, counts[status]);
+      }
+    },
+  });
 }

@@ -9,7 +9,8 @@ import { listIncidents } from "../incidents.ts";
 import { advanceTickets, type KeyState } from "../monitor-cycle.ts";
 import { openState, type State } from "../state.ts";
 import { createNotifier, type Notifier } from "./notifier.ts";
-import { notificationMetrics } from "./metrics.ts";
+import { Registry } from "prom-client";
+import { registerNotificationMetrics } from "./metrics.ts";
 import { listDeliveries } from "./outbox.ts";
 import { parseTarget } from "./target.ts";
 
@@ -87,7 +88,9 @@ describe("the notifier", () => {
     expect(listDeliveries(state, { status: "pending", limit: 100 })).toEqual([]);
     expect(listDeliveries(state, { status: "failed", limit: 100 })).toEqual([]);
     const slack = `slack+${receiver.url}/services/T0000/B0000/[REDACTED]`;
-    expect(notificationMetrics(state).split("\n").filter((l) => l.includes(slack))).toEqual([
+    const registry = new Registry();
+    registerNotificationMetrics(registry, state);
+    expect((await registry.metrics()).split("\n").filter((l) => l.includes(slack))).toEqual([
       `operator_notifications{target="${slack}",kind="slack",status="pending"} 0`,
       `operator_notifications{target="${slack}",kind="slack",status="sent"} 5`,
       `operator_notifications{target="${slack}",kind="slack",status="failed"} 0`,
