@@ -53,21 +53,20 @@ export function installId(state: State): string {
  */
 export function enqueueTransitions(state: State, target: NotifyTarget, now: number, batch = 500): number {
   const db = prepared(state).db;
+  const cursorOf = () => db.query<{ after_journal_id: number }, [string]>("SELECT after_journal_id FROM notify_targets WHERE id = ?").get(target.id)?.after_journal_id;
+  // Most passes find nothing new: they read, and take no write lock.
+  const seen = cursorOf();
+  if (seen !== undefined && readJournal(state, { afterId: seen, limit: 1, types: INCIDENT_TRANSITIONS }).length === 0) return 0;
   return db.transaction(() => {
-    const cursor = db.query<{ after_journal_id: number }, [string]>("SELECT after_journal_id FROM notify_targets WHERE id = ?").get(target.id);
+    const cursor = cursorOf();
     let transitions: Transition[];
-    if (cursor) {
-      const entries = readJournal(state, { afterId: cursor.after_journal_id, limit: batch, types: INCIDENT_TRANSITIONS });
+    if (cursor !== undefined) {
+      const entries = readJournal(state, { afterId: cursor, limit: batch, types: INCIDENT_TRANSITIONS });
       transitions = entries.filter(isTransitionEntry).map(transitionOf);
       if (entries.length) db.query("UPDATE notify_targets SET after_journal_id = ?, display = ? WHERE id = ?").run(entries.at(-1)!.id, target.display, target.id);
     } else {
-      const latest = new Map<number, Transition>();
-      let end = 0;
-      for (let page = readJournal(state, { afterId: 0, limit: 5_000, types: INCIDENT_TRANSITIONS }); page.length; page = readJournal(state, { afterId: end, limit: 5_000, types: INCIDENT_TRANSITIONS })) {
-        for (const t of page.filter(isTransitionEntry).map(transitionOf)) latest.set(t.incident.id, t);
-        end = page.at(-1)!.id;
-      }
-      transitions = [...latest.values()].filter((t) => t.type !== "incident_resolved");
+      const { open, end } = stillOpen(state);
+      transitions = open;
       db.query("INSERT INTO notify_targets (id, kind, display, after_journal_id, added_at) VALUES (?, ?, ?, ?, ?)").run(target.id, target.kind, target.display, end, now);
     }
     const insert = db.query(
@@ -78,6 +77,19 @@ export function enqueueTransitions(state: State, target: NotifyTarget, now: numb
     for (const t of transitions) added += insert.run(target.id, t.journalId, t.incident.id, t.type, t.at, JSON.stringify(t), t.at).changes;
     return added;
   }).immediate();
+}
+
+/** The latest transition of each incident not resolved, and the journal's last incident entry. */
+function stillOpen(state: State): { open: Transition[]; end: number } {
+  const latest = new Map<number, Transition>();
+  let end = 0;
+  for (;;) {
+    const page = readJournal(state, { afterId: end, limit: 5_000, types: INCIDENT_TRANSITIONS });
+    if (page.length === 0) break;
+    for (const t of page.filter(isTransitionEntry).map(transitionOf)) latest.set(t.incident.id, t);
+    end = page.at(-1)!.id;
+  }
+  return { open: [...latest.values()].filter((t) => t.type !== "incident_resolved"), end };
 }
 
 export interface Delivery {
