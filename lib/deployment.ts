@@ -4,7 +4,9 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { OptionTable } from "./config.ts";
+import { OperatorError, usageError } from "./errors.ts";
 import type { ProcessIdentity } from "./process/identity.ts";
+import { stopProcess } from "./process/supervisor.ts";
 import { ensureSchema, openState, STATE_DB_FILE, type State } from "./state.ts";
 
 /** One process a deployment started: enough to find it again and to prove it is still the same one. */
@@ -85,6 +87,8 @@ export interface DeploymentDefinition {
 
 const MIGRATIONS = [
   "CREATE TABLE deployment (id INTEGER PRIMARY KEY CHECK (id = 1), subject TEXT NOT NULL, record TEXT NOT NULL, updated_at INTEGER NOT NULL)",
+  // Set once `cluster down` begins: from then on nothing is restarted into this deployment.
+  "ALTER TABLE deployment ADD COLUMN going_down_at INTEGER",
 ];
 
 function ensureDeploymentSchema(state: State): void {
@@ -102,6 +106,46 @@ export function writeDeployment(state: State, record: DeploymentRecord): void {
   state.db
     .query("INSERT INTO deployment (id, subject, record, updated_at) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET subject = excluded.subject, record = excluded.record, updated_at = excluded.updated_at")
     .run(record.subject, JSON.stringify(record), Date.now());
+}
+
+/**
+ * Marks the deployment as going down and returns it as recorded at that moment: no restart is
+ * recorded after this, so it names every part that a restart could have replaced.
+ */
+export function markGoingDown(state: State, now: number): DeploymentRecord | undefined {
+  ensureDeploymentSchema(state);
+  return state.db.transaction(() => {
+    state.db.query("UPDATE deployment SET going_down_at = COALESCE(going_down_at, ?) WHERE id = 1").run(now);
+    return readDeployment(state);
+  }).immediate();
+}
+
+export function isGoingDown(state: State): boolean {
+  ensureDeploymentSchema(state);
+  return state.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM deployment WHERE id = 1 AND going_down_at IS NOT NULL").get()!.n > 0;
+}
+
+const goingDown = (state: State) => new OperatorError("cluster_going_down", `the cluster in ${state.dir} is being taken down: nothing is restarted (operator cluster down finishes it)`, 1);
+
+/**
+ * Restarts one part through its subject and records it, only into a deployment that is up: once
+ * down has begun nothing is restarted, and a restart that down overtook stops what it started
+ * (down has already chosen what to stop, and a process nobody records would outlive it).
+ */
+export async function restartRecordedPart(state: State, definition: DeploymentDefinition, ctx: DeploymentContext, part: string): Promise<DeploymentRecord> {
+  const current = readDeployment(state);
+  if (!current) throw usageError("no_cluster", `no cluster in ${state.dir}: start one with operator cluster up`);
+  if (isGoingDown(state)) throw goingDown(state);
+  const next = await definition.restart(ctx, current, part);
+  const recorded = state.db.transaction(() => {
+    if (!readDeployment(state) || isGoingDown(state)) return false;
+    writeDeployment(state, next);
+    return true;
+  }).immediate();
+  if (recorded) return next;
+  const isNew = (p: ProcessRecord) => !current.processes.some((q) => q.pid === p.pid && q.startTime === p.startTime);
+  await Promise.all(next.processes.filter(isNew).map((p) => stopProcess(p)));
+  throw goingDown(state);
 }
 
 export function deleteDeployment(state: State): void {
