@@ -1,6 +1,7 @@
 // A local deployment as the core sees it: what a subject started (processes by pid and start
 // time, log files, endpoints), recorded in the state db so that every later command, and other
-// processes, find it again. The subject says what to start; this module only keeps the record.
+// processes, find it again. The subject says what to start; this module keeps the record, and
+// records a restarted part only while the deployment is not going down.
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { OptionTable } from "./config.ts";
@@ -74,7 +75,7 @@ export interface DeploymentDefinition {
   status(ctx: DeploymentContext, record: DeploymentRecord): Promise<PartStatus[]>;
   /** Parts that `cluster restart-node` takes, by the id a person types (`b`). */
   restartableParts(record: DeploymentRecord): string[];
-  /** Restarts one part (after stopping it if it runs); returns the updated record. */
+  /** Restarts one part (after stopping it if it runs); returns the record with the part's new process (what is recorded back). */
   restart(ctx: DeploymentContext, record: DeploymentRecord, part: string): Promise<DeploymentRecord>;
   /** What `cluster up --json` and `cluster status --json` show about the deployment (snake_case). */
   describe(record: DeploymentRecord): Record<string, unknown>;
@@ -137,14 +138,17 @@ export async function restartRecordedPart(state: State, definition: DeploymentDe
   if (!current) throw usageError("no_cluster", `no cluster in ${state.dir}: start one with operator cluster up`);
   if (isGoingDown(state)) throw goingDown(state);
   const next = await definition.restart(ctx, current, part);
+  const started = next.processes.filter((p) => !current.processes.some((q) => q.pid === p.pid && q.startTime === p.startTime));
   const recorded = state.db.transaction(() => {
-    if (!readDeployment(state) || isGoingDown(state)) return false;
-    writeDeployment(state, next);
-    return true;
+    const now = readDeployment(state);
+    if (!now || isGoingDown(state)) return undefined;
+    // Onto the record as it is now: a restart of another part, meanwhile, keeps its new pid.
+    const merged = started.reduce(withProcess, now);
+    writeDeployment(state, merged);
+    return merged;
   }).immediate();
-  if (recorded) return next;
-  const isNew = (p: ProcessRecord) => !current.processes.some((q) => q.pid === p.pid && q.startTime === p.startTime);
-  await Promise.all(next.processes.filter(isNew).map((p) => stopProcess(p)));
+  if (recorded) return recorded;
+  await Promise.all(started.map((p) => stopProcess(p)));
   throw goingDown(state);
 }
 
