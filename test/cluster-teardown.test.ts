@@ -10,7 +10,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli, spawnCli } from "./fixtures/cli.ts";
-import { listeningPorts, processesMatching } from "./fixtures/processes.ts";
+import { ownedProcesses } from "../lib/process/owner.ts";
+import { listeningPorts, processesMatching, processesMentioning } from "./fixtures/processes.ts";
 
 // Real clusters (redis-server, nodes of this binary, etcd) started and stopped on a busy 2-core machine.
 setDefaultTimeout(60_000);
@@ -59,13 +60,15 @@ const LONG_LEASE = "120s";
 /** Long enough for every injection of a group to be in place before the first expires, short enough not to wait long. */
 const SHORT_LEASE = "4s";
 
-const started: { dir: string; ports: number[] }[] = [];
+/** Every state dir this file made. */
+const dirs: string[] = [];
 
 afterAll(async () => {
-  // A test that failed may leave what it looks for: take it down by hand, only what names our dirs or ports.
-  for (const { dir, ports } of started) {
+  // A test that failed may leave what it looks for: kill it by hand, only what is surely ours (it
+  // names our state dir, or carries its mark); a port alone may by now be someone else's.
+  for (const dir of dirs) {
     await runCli(["cluster", "down", "--state-dir", dir]);
-    for (const { pid } of processesMatching(leftoverPattern(dir, ports))) process.kill(pid, "SIGKILL");
+    for (const pid of new Set([...processesMentioning(dir).map((p) => p.pid), ...ownedProcesses(dir).map((p) => p.pid)])) process.kill(pid, "SIGKILL");
     rmSync(dir, { recursive: true, force: true });
   }
 });
@@ -79,6 +82,7 @@ interface Up {
 
 async function up(subject: string, args: string[]): Promise<Up> {
   const dir = mkdtempSync(join(tmpdir(), "operator-teardown-"));
+  dirs.push(dir);
   const cli = (more: string[]) => runCli([...more, "--state-dir", dir]);
   const result = await cli(["cluster", "up", "--subject", subject, "--json", ...args]);
   if (result.exitCode !== 0) throw new Error(`cluster up --subject ${subject} failed: ${result.stderr}`);
@@ -89,7 +93,6 @@ async function up(subject: string, args: string[]): Promise<Up> {
     ...(doc.members ?? []).flatMap((m: Record<string, string>) => [m.client_url, m.peer_url]),
   ].filter(Boolean);
   const ports = [...new Set(urls.map((u) => Number(new URL(u.replace(/^redis(\+cluster)?:/, "http:")).port)))];
-  started.push({ dir, ports });
   return { dir, ports, parts: doc.parts.map((p: { name: string }) => p.name), cli };
 }
 
