@@ -3,7 +3,10 @@
 // down; then a lease that expires while down runs, and a down killed with -9 and run again. What is
 // left is looked for WITHOUT the cluster's records (they are what missed a restarted process): by
 // the command lines in /proc that name the state dir or a port of the cluster, and by the
-// listening sockets. Faults share a cluster where they do not get in each other's way.
+// listening sockets. Every command runs in the state dir, so every process the cluster starts
+// inherits it as its working directory: a process that names a port of ours, or listens on one, is
+// counted only when it runs there (other tests on this machine take freed ports too). Faults share
+// a cluster where they do not get in each other's way.
 import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -11,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli, spawnCli } from "./fixtures/cli.ts";
 import { ownedProcesses } from "../lib/process/owner.ts";
-import { listeningPorts, processesMatching, processesMentioning } from "./fixtures/processes.ts";
+import { cwdOf, listenersOn, processesMatching, processesMentioning } from "./fixtures/processes.ts";
 
 // Real clusters (redis-server, nodes of this binary, etcd) started and stopped on a busy 2-core machine.
 setDefaultTimeout(60_000);
@@ -83,7 +86,7 @@ interface Up {
 async function up(subject: string, args: string[]): Promise<Up> {
   const dir = mkdtempSync(join(tmpdir(), "operator-teardown-"));
   dirs.push(dir);
-  const cli = (more: string[]) => runCli([...more, "--state-dir", dir]);
+  const cli = (more: string[]) => runCli([...more, "--state-dir", dir], { cwd: dir });
   const result = await cli(["cluster", "up", "--subject", subject, "--json", ...args]);
   if (result.exitCode !== 0) throw new Error(`cluster up --subject ${subject} failed: ${result.stderr}`);
   const doc = JSON.parse(result.stdout);
@@ -115,12 +118,13 @@ const leftoverPattern = (dir: string, ports: number[]) => new RegExp(`${escape(d
 
 /** What the cluster left: processes and listening ports found without its records, and the records themselves. */
 function leftovers(cluster: Up) {
+  const runsHere = (pid: number) => cwdOf(pid) === cluster.dir || cwdOf(pid)?.startsWith(`${cluster.dir}/`) === true;
   const db = new Database(join(cluster.dir, "state.db"));
   try {
     const count = (sql: string) => db.query<{ n: number }, []>(sql).get()!.n;
     return {
-      processes: processesMatching(leftoverPattern(cluster.dir, cluster.ports)).map((p) => p.cmdline),
-      listening: cluster.ports.filter((p) => listeningPorts().has(p)),
+      processes: processesMatching(leftoverPattern(cluster.dir, cluster.ports)).filter((p) => p.cmdline.includes(cluster.dir) || runsHere(p.pid)).map((p) => p.cmdline),
+      listening: listenersOn(cluster.ports).filter((l) => l.pids.some(runsHere)).map((l) => l.port),
       deployment_records: count("SELECT COUNT(*) AS n FROM deployment"),
       active_faults: count("SELECT COUNT(*) AS n FROM chaos_faults WHERE status <> 'reverted'"),
       watchdog_records: count("SELECT COUNT(*) AS n FROM chaos_watchdog"),
@@ -175,7 +179,7 @@ for (const [subject, plan] of Object.entries(RESTARTING)) {
     test(`a down killed with -9 once it began, under long leases of ${plan.inject.map((x) => x.fault).join(", ")}, then run again: nothing left`, async () => {
       const cluster = await up(subject, plan.up);
       await inject(cluster, plan.inject, LONG_LEASE);
-      const first = spawnCli(["cluster", "down", "--state-dir", cluster.dir]);
+      const first = spawnCli(["cluster", "down", "--state-dir", cluster.dir], { cwd: cluster.dir });
       const db = new Database(join(cluster.dir, "state.db"));
       try {
         // Killed as soon as down has marked the cluster as going down, before it could finish.
