@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { finishRevert, forgetWatchdog, listFaults, recordedWatchdog } from "./chaos/store.ts";
 import type { ClusterEnv } from "./cluster.ts";
 import { DEPLOYMENT_DIR, deleteDeployment, markGoingDown, type DeploymentContext, type DeploymentRecord } from "./deployment.ts";
+import type { ProcessIdentity } from "./process/identity.ts";
 import { nameOf, ownedProcesses } from "./process/owner.ts";
 import { stopProcess, type StopOutcome } from "./process/supervisor.ts";
 import { loadSubject } from "./registry.ts";
@@ -33,6 +34,8 @@ const UNRECORDED_GRACE_MS = 2_000;
 const MAX_SWEEPS = 3;
 
 const isRunning = (outcome: StopOutcome) => outcome !== "gone" && outcome !== "not-ours";
+/** A process by pid and start time: a pid alone may since name another process. */
+const keyOf = (p: ProcessIdentity) => `${p.pid}:${p.startTime}`;
 
 /**
  * Marks the deployment as going down (no restart is recorded after that), stops the chaos watchdog
@@ -54,7 +57,8 @@ export async function clusterDown(env: ClusterEnv): Promise<DownResult> {
     for (const group of record ? roleGroupsNewestFirst(record) : []) {
       stopped.push(...(await Promise.all(group.map(async (p) => ({ name: p.name, pid: p.pid, outcome: await stopProcess(p) })))));
     }
-    stopped.push(...(await stopUnrecorded(state, env.selfCommand, new Set(stopped.map((s) => s.pid)))));
+    const tried = new Set([...(watchdog ? [watchdog] : []), ...(record?.processes ?? [])].map(keyOf));
+    stopped.push(...(await stopUnrecorded(state, env.selfCommand, tried)));
     if (record) await (await loadSubject(record.subject)).deployment?.down?.(deploymentContext(env, state), record);
     const notStopped = stopped.filter((s) => s.outcome === "survived");
     if (notStopped.length > 0) return { record, stopped, notStopped };
@@ -71,12 +75,12 @@ export async function clusterDown(env: ClusterEnv): Promise<DownResult> {
 }
 
 /** Fault drivers, detached load, a restart that was in flight, parts a killed down or up left: found by their mark. */
-async function stopUnrecorded(state: State, selfCommand: string[], tried: Set<number>): Promise<StopReport[]> {
+async function stopUnrecorded(state: State, selfCommand: string[], tried: Set<string>): Promise<StopReport[]> {
   const reports: StopReport[] = [];
   for (let sweep = 0; sweep < MAX_SWEEPS; sweep++) {
-    const found = ownedProcesses(state.dir).filter((p) => !tried.has(p.pid));
+    const found = ownedProcesses(state.dir).filter((p) => !tried.has(keyOf(p)));
     if (found.length === 0) break;
-    for (const p of found) tried.add(p.pid);
+    for (const p of found) tried.add(keyOf(p));
     reports.push(...(await Promise.all(found.map(async (p) => ({ name: nameOf(p.argv, selfCommand), pid: p.pid, outcome: await stopProcess(p, { graceMs: UNRECORDED_GRACE_MS }) })))));
   }
   return reports.filter((r) => isRunning(r.outcome));

@@ -194,7 +194,7 @@ export class Harness {
     return definition.status({ stateDir: this.state.dir, dir: join(this.state.dir, DEPLOYMENT_DIR), env: this.options.env, selfCommand: this.options.selfCommand, signal: this.options.signal, note: this.options.note }, this.record);
   }
 
-  /** Stops every load and the monitor, reverts the faults and takes the deployment down (only what it started). */
+  /** Stops every load and the monitor, then takes the deployment down with `cluster down`'s teardown (faults cancelled, everything it started stopped). */
   async undeploy(): Promise<StopReport[]> {
     await Promise.all([...this.loads].map((l) => l.stop()));
     await this.unwatch();
@@ -206,7 +206,7 @@ export class Harness {
     return stopped;
   }
 
-  /** Reverts what is still active (cluster down does too, but a failed chapter calls this alone). */
+  /** Reverts what is still active, each revert verified (cluster down cancels the leases instead). */
   async revertActive(): Promise<void> {
     if (!this.deployed) return;
     await this.chaos((session) => revertAll(session)).catch(() => []);
