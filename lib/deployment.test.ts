@@ -49,7 +49,7 @@ describe("restarting a part of a recorded deployment", () => {
   test("down overtaking a restart: the new process is stopped, not recorded, and the restart says why", async () => {
     const { state, ctx } = recorded("overtaken");
     const restart = restartRecordedPart(state, fakeDeployment(state, () => markGoingDown(state, Date.now())), ctx, "a");
-    await expect(restart).rejects.toThrow(`the cluster in ${state.dir} is being taken down: nothing is restarted`);
+    await expect(restart).rejects.toThrow(`the cluster in ${state.dir} is being taken down: nothing is started in it`);
     expect([readDeployment(state)!.processes[0]!.pid, ownedProcesses(state.dir)]).toEqual([1, []]);
   });
 

@@ -126,7 +126,8 @@ export function isGoingDown(state: State): boolean {
   return state.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM deployment WHERE id = 1 AND going_down_at IS NOT NULL").get()!.n > 0;
 }
 
-const goingDown = (state: State) => new OperatorError("cluster_going_down", `the cluster in ${state.dir} is being taken down: nothing is restarted (operator cluster down finishes it)`, 1);
+/** What a restart or a fault meets once down has begun. */
+export const goingDown = (state: State) => new OperatorError("cluster_going_down", `the cluster in ${state.dir} is being taken down: nothing is started in it (operator cluster down finishes it)`, 1);
 
 /**
  * Restarts one part through its subject and records it, only into a deployment that is up: once
