@@ -12,8 +12,8 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli, spawnCli } from "./fixtures/cli.ts";
 import { ownedProcesses } from "../lib/process/owner.ts";
+import { runCli, spawnCli } from "./fixtures/cli.ts";
 import { cwdOf, listenersOn, processesMatching, processesMentioning } from "./fixtures/processes.ts";
 
 // Real clusters (redis-server, nodes of this binary, etcd) started and stopped on a busy 2-core machine.
@@ -59,8 +59,9 @@ const RESTARTING: Record<string, { up: string[]; inject: Injection[] }> = {
   etcd: { up: ["--members", "1"], inject: [{ fault: "member-kill", args: ["--member", "etcd-1"] }] },
 };
 
+/** The issue's own: it outlives each test by far, so only down can end these faults. */
 const LONG_LEASE = "120s";
-/** Long enough for every injection of a group to be in place before the first expires, short enough not to wait long. */
+/** Long enough for the injections of a group to be in place (a command takes about a second here), short enough not to wait long. */
 const SHORT_LEASE = "4s";
 
 /** Every state dir this file made. */
