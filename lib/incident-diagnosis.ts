@@ -1,0 +1,43 @@
+// A diagnosis concluded for a ticket becomes its incident's: the cause it names (and what that cause
+// explains, in the subject's rules) may merge incidents, and its recommendations become the
+// incident's one set of proposed actions. The monitor and `operator diagnose` both come here.
+import { proposeRecommended, type ProposalOutcome } from "./actions/proposals.ts";
+import { causeExplains } from "./diagnosis/builtin-engine.ts";
+import { diagnosisJson, type Diagnosis, type DiagnosingSubject } from "./diagnosis/diagnosis.ts";
+import { applyDiagnosis, pendingActionKeys } from "./incidents.ts";
+import type { State } from "./state.ts";
+import type { Violation } from "./subject.ts";
+
+export interface Adoption {
+  /** The incident holding the ticket afterwards; null for a ticket with no incident. */
+  incidentId: number | null;
+  proposals: ProposalOutcome[];
+}
+
+export function adoptDiagnosis<O>(input: {
+  state: State;
+  subject: DiagnosingSubject<O> & { faultClasses?: readonly string[] };
+  diagnosis: Diagnosis;
+  violations: Violation[];
+  observation: O;
+  history: { at: number; observation: O }[];
+  now: number;
+  /** False for a resolved ticket: nothing is proposed for a fault that is gone. */
+  propose: boolean;
+}): Adoption {
+  const { state, subject, diagnosis } = input;
+  const explains = causeExplains({ subject, observation: input.observation, history: input.history, now: input.now, violations: input.violations }, diagnosis.rootCause.component, diagnosis.faultClass);
+  const applied = applyDiagnosis(
+    state,
+    { ticketId: diagnosis.ticketId, component: diagnosis.rootCause.component, faultClass: diagnosis.faultClass, summary: diagnosis.rootCause.summary, explains, diagnosis: diagnosisJson(diagnosis) },
+    subject.faultClasses,
+    input.now,
+  );
+  const incidentId = applied?.incident.id ?? null;
+  // A cause that does not explain its own ticket, or an incident already over, proposes nothing.
+  if (!input.propose || (applied && (applied.incident.status !== "open" || !applied.explained))) return { incidentId, proposals: [] };
+  // One set of actions per incident: what another of its tickets already has pending is not proposed again.
+  const pending = applied ? pendingActionKeys(state, applied.incident.id) : new Set<string>();
+  const fresh = { ...diagnosis, recommendedActions: diagnosis.recommendedActions.filter((a) => !pending.has(`${a.name}${JSON.stringify(a.params)}`)) };
+  return { incidentId, proposals: proposeRecommended(state, { subject: subject.name, definitions: subject.actions(), diagnosis: fresh, now: input.now }) };
+}
