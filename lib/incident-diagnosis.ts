@@ -4,7 +4,7 @@
 import { proposeRecommended, type ProposalOutcome } from "./actions/proposals.ts";
 import { causeExplains } from "./diagnosis/builtin-engine.ts";
 import { diagnosisJson, type Diagnosis, type DiagnosingSubject } from "./diagnosis/diagnosis.ts";
-import { applyDiagnosis, pendingActionKeys } from "./incidents.ts";
+import { applyDiagnosis, pendingActions } from "./incidents.ts";
 import type { State } from "./state.ts";
 import type { Violation } from "./subject.ts";
 
@@ -36,8 +36,10 @@ export function adoptDiagnosis<O>(input: {
   const incidentId = applied?.incident.id ?? null;
   // A cause that does not explain its own ticket, or an incident already over, proposes nothing.
   if (!input.propose || (applied && (applied.incident.status !== "open" || !applied.explained))) return { incidentId, proposals: [] };
-  // One set of actions per incident: what another of its tickets already has pending is not proposed again.
-  const pending = applied ? pendingActionKeys(state, applied.incident.id) : new Set<string>();
-  const fresh = { ...diagnosis, recommendedActions: diagnosis.recommendedActions.filter((a) => !pending.has(`${a.name}${JSON.stringify(a.params)}`)) };
-  return { incidentId, proposals: proposeRecommended(state, { subject: subject.name, definitions: subject.actions(), diagnosis: fresh, now: input.now }) };
+  // One set of actions per incident: what one of its tickets already has pending is that, not a new proposal.
+  const keyOf = (a: { name: string; params: unknown }) => `${a.name}${JSON.stringify(a.params)}`;
+  const pending = new Map((applied ? pendingActions(state, applied.incident.id) : []).map((a) => [keyOf(a), a]));
+  const known = diagnosis.recommendedActions.flatMap((a) => (pending.has(keyOf(a)) ? [{ record: pending.get(keyOf(a))!, created: false }] : []));
+  const fresh = { ...diagnosis, recommendedActions: diagnosis.recommendedActions.filter((a) => !pending.has(keyOf(a))) };
+  return { incidentId, proposals: [...known, ...proposeRecommended(state, { subject: subject.name, definitions: subject.actions(), diagnosis: fresh, now: input.now })] };
 }
