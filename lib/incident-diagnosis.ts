@@ -16,7 +16,7 @@ export interface Adoption {
 
 export function adoptDiagnosis<O>(input: {
   state: State;
-  subject: DiagnosingSubject<O> & { faultClasses?: readonly string[] };
+  subject: DiagnosingSubject<O>;
   diagnosis: Diagnosis;
   violations: Violation[];
   observation: O;
