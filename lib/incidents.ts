@@ -219,11 +219,13 @@ const view = (s: IncidentSnapshot) => ({
 
 /**
  * A ticket just opened (call inside its transaction): it joins the oldest open incident whose
- * cause explains it, or opens its own.
+ * cause explains it, else `sameCause` (the incident a ticket opened this cycle with the same
+ * likely cause opened), or opens its own.
  */
-export function attachTicket(state: State, ticket: { id: number; subject: string; key: string; severity: Severity }, now: number): Incident {
+export function attachTicket(state: State, ticket: { id: number; subject: string; key: string; severity: Severity }, now: number, sameCause?: number): Incident {
   prepared(state);
-  const target = joinTarget(openViews(state, ticket.subject), ticket.key);
+  const open = openViews(state, ticket.subject);
+  const target = joinTarget(open, ticket.key) ?? open.find((i) => i.id === sameCause)?.id;
   if (target !== undefined) {
     return rewrite(state, target, now, {}, () => state.db.query("INSERT OR REPLACE INTO incident_tickets (ticket_id, incident_id) VALUES (?, ?)").run(ticket.id, target));
   }
