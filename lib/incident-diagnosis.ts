@@ -1,10 +1,11 @@
 // A diagnosis concluded for a ticket becomes its incident's: the cause it names (and what that cause
 // explains, in the subject's rules) may merge incidents, and its recommendations become the
 // incident's one set of proposed actions. The monitor and `operator diagnose` both come here.
+import { listActions, PENDING_STATUSES, type ActionRecord } from "./actions/action-store.ts";
 import { proposeRecommended, type ProposalOutcome } from "./actions/proposals.ts";
 import { causeExplains } from "./diagnosis/builtin-engine.ts";
 import { diagnosisJson, type Diagnosis, type DiagnosingSubject } from "./diagnosis/diagnosis.ts";
-import { applyDiagnosis, pendingActions } from "./incidents.ts";
+import { applyDiagnosis, incidentTickets } from "./incidents.ts";
 import type { State } from "./state.ts";
 import type { Violation } from "./subject.ts";
 
@@ -42,4 +43,10 @@ export function adoptDiagnosis<O>(input: {
   const known = diagnosis.recommendedActions.flatMap((a) => (pending.has(keyOf(a)) ? [{ record: pending.get(keyOf(a))!, created: false }] : []));
   const fresh = { ...diagnosis, recommendedActions: diagnosis.recommendedActions.filter((a) => !pending.has(keyOf(a))) };
   return { incidentId, proposals: [...known, ...proposeRecommended(state, { subject: subject.name, definitions: subject.actions(), diagnosis: fresh, now: input.now })] };
+}
+
+/** The actions still pending (proposed or approved) for an incident's tickets. */
+function pendingActions(state: State, incidentId: number): ActionRecord[] {
+  const ids = new Set(incidentTickets(state, incidentId).map((t) => t.id));
+  return listActions(state, { statuses: PENDING_STATUSES }).filter((a) => a.ticketId !== null && ids.has(a.ticketId));
 }

@@ -2,7 +2,7 @@
 // Tickets call in here inside their own transactions (a ticket opens or joins an incident, its
 // resolution may resolve the incident); a diagnosis names the cause and merges what it explains.
 // Every transition appends its journal entry in the same transaction.
-import { actionJson, listActions, transitionAction, type ActionRecord } from "./actions/action-store.ts";
+import { actionJson, listActions, transitionAction } from "./actions/action-store.ts";
 import type { DiagnosisJson } from "./diagnosis/diagnosis.ts";
 import { usageError } from "./errors.ts";
 import { changedFields, checkedFaultClass, highestSeverity, joinTarget, mergePlan, type IncidentView } from "./incident-grouping.ts";
@@ -318,10 +318,4 @@ export function applyDiagnosis(state: State, cause: NamedCause, closedList: read
 /** The cause of an open incident still explains these keys (this cycle's rules): new tickets among them join it. */
 export function refreshExplains(state: State, incidentId: number, explains: readonly string[]): void {
   prepared(state).db.query("UPDATE incidents SET explains = ? WHERE id = ? AND status = 'open'").run(JSON.stringify([...new Set(explains)]), incidentId);
-}
-
-/** The actions still pending (proposed or approved) for an incident's tickets: one set of actions per incident. */
-export function pendingActions(state: State, incidentId: number): ActionRecord[] {
-  const ids = new Set(incidentTickets(state, incidentId).map((t) => t.id));
-  return listActions(state, { statuses: ["proposed", "approved"] }).filter((a) => a.ticketId !== null && ids.has(a.ticketId));
 }
