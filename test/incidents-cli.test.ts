@@ -79,6 +79,8 @@ test("incidents show --json: the snapshot with the full diagnosis and the action
     diagnosis: { ...linkSnapshot.diagnosis, ...diagnosis },
     actions: [{ ...linkSnapshot.actions[0], ticket_id: 2, proposed_by: "diagnosis:builtin" }],
   });
+  // A ticket keeps its own identity and queries; it names the incident it belongs to now.
+  expect(JSON.parse((await cli(["tickets", "show", "2", "--json"])).stdout).ticket).toMatchObject({ id: 2, invariant: "node_degraded", incident_id: 1 });
   const merged = JSON.parse((await cli(["incidents", "show", "2", "--json"])).stdout);
   expect([merged.status, merged.merged_into, merged.resolved_at]).toEqual(["resolved", 1, iso(T0 + 3_000)]);
   const human = await cli(["incidents", "show", "1"]);
