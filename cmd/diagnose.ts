@@ -28,7 +28,7 @@ export default async function diagnoseCommand(): Promise<CommandDef<any>> {
     name: "diagnose",
     description:
       "Diagnose a ticket: observe the subject now, name the root-cause component with evidence, the alternatives ruled out and the actions that would fix it. " +
-      "The diagnosis is kept with the ticket; for an open ticket its actions are proposed (operator actions list).",
+      "The ticket's own subject is used (no --subject needed). The diagnosis is kept with the ticket and becomes its incident's; for an open ticket its actions are proposed, once per incident (operator actions list).",
     examples: ["operator diagnose 4", "operator diagnose 4 --json | jq .root_cause", "OPERATOR_LLM=anthropic ANTHROPIC_API_KEY=... operator diagnose 4 --engine llm"],
     options: { ...diagnoseOptions, ...plugin.options },
     positionals: [{ name: "ticket", help: "the ticket's ID (operator tickets list)", required: true }],
