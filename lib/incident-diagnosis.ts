@@ -25,6 +25,8 @@ export function adoptDiagnosis<O>(input: {
   now: number;
   /** False for a resolved ticket: nothing is proposed for a fault that is gone. */
   propose: boolean;
+  /** How long a proposal waits for a person before it expires (ms); the proposals' default otherwise. */
+  ttlMs?: number;
 }): Adoption {
   const { state, subject, diagnosis } = input;
   const explains = causeExplains({ subject, observation: input.observation, history: input.history, now: input.now, violations: input.violations }, diagnosis.rootCause.component, diagnosis.faultClass);
@@ -42,7 +44,7 @@ export function adoptDiagnosis<O>(input: {
   const pending = new Map((applied ? pendingActions(state, applied.incident.id) : []).map((a) => [keyOf(a), a]));
   const known = diagnosis.recommendedActions.flatMap((a) => (pending.has(keyOf(a)) ? [{ record: pending.get(keyOf(a))!, created: false }] : []));
   const fresh = { ...diagnosis, recommendedActions: diagnosis.recommendedActions.filter((a) => !pending.has(keyOf(a))) };
-  return { incidentId, proposals: [...known, ...proposeRecommended(state, { subject: subject.name, definitions: subject.actions(), diagnosis: fresh, now: input.now })] };
+  return { incidentId, proposals: [...known, ...proposeRecommended(state, { subject: subject.name, definitions: subject.actions(), diagnosis: fresh, now: input.now, ...(input.ttlMs !== undefined ? { ttlMs: input.ttlMs } : {}) })] };
 }
 
 /** The actions still pending (proposed or approved) for an incident's tickets. */
