@@ -7,7 +7,8 @@ import { causeExplains } from "./diagnosis/builtin-engine.ts";
 import { diagnosisJson, type Diagnosis, type DiagnosingSubject } from "./diagnosis/diagnosis.ts";
 import { applyDiagnosis, incidentTickets } from "./incidents.ts";
 import type { State } from "./state.ts";
-import type { Violation } from "./subject.ts";
+import { violationKey, type Violation } from "./subject.ts";
+import { listTickets } from "./tickets.ts";
 
 export interface Adoption {
   /** The incident holding the ticket afterwards; null for a ticket with no incident. */
@@ -29,7 +30,13 @@ export function adoptDiagnosis<O>(input: {
   ttlMs?: number;
 }): Adoption {
   const { state, subject, diagnosis } = input;
-  const explains = causeExplains({ subject, observation: input.observation, history: input.history, now: input.now, violations: input.violations }, diagnosis.rootCause.component, diagnosis.faultClass);
+  // The open tickets count as violations too: one that blinked out of this cycle's check (a key
+  // outside this cycle's sample) is still a fault the cause may explain, and may merge with it.
+  const seen = new Set(input.violations.map(violationKey));
+  const carried = listTickets(state, { subject: subject.name, status: "open" }).filter((t) => !seen.has(t.key))
+    .map((t): Violation => ({ invariant: t.invariant, resource: t.resource, severity: t.severity, message: t.lastMessage, evidence: t.lastEvidence }));
+  const violations = [...input.violations, ...carried];
+  const explains = causeExplains({ subject, observation: input.observation, history: input.history, now: input.now, violations }, diagnosis.rootCause.component, diagnosis.faultClass);
   const applied = applyDiagnosis(
     state,
     { ticketId: diagnosis.ticketId, component: diagnosis.rootCause.component, faultClass: diagnosis.faultClass, summary: diagnosis.rootCause.summary, explains, diagnosis: diagnosisJson(diagnosis) },
