@@ -8,7 +8,7 @@ import { createResponseStage } from "./response-stage.ts";
 import type { State } from "./state.ts";
 
 export const responseOptions = defineOptions({
-  diagnose: { env: "OPERATOR_DIAGNOSE", default: "true", schema: Switch, boolean: true, help: "diagnose each new ticket and propose its actions (--no-diagnose to only keep tickets)" },
+  diagnose: { env: "OPERATOR_DIAGNOSE", default: "true", schema: Switch, boolean: true, help: "diagnose each new incident once and propose its actions (--no-diagnose to only keep tickets and incidents)" },
   ...diagnosisOptions,
   mode: { env: "OPERATOR_MODE", schema: OneOf(MODES), help: "set the mode at start, persisted (as operator mode does): observe proposes only; execute runs approved actions" },
   autoApprove: { env: "OPERATOR_AUTO_APPROVE", default: "none", schema: OneOf(AUTO_APPROVE_LEVELS), help: "in execute mode, approve actions up to this risk without a person (high risk always waits)" },

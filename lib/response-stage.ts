@@ -6,13 +6,13 @@ import { runApprovedAction, reviewInterrupted } from "./actions/action-runner.ts
 import { actionJson, listActions, PENDING_STATUSES, recordVerification, transitionAction, type ActionRecord } from "./actions/action-store.ts";
 import { decide, type AutoApprove } from "./actions/gate.ts";
 import { expireProposals } from "./actions/proposal-expiry.ts";
-import { proposeRecommended } from "./actions/proposals.ts";
 import { getMode, recordMonitorCycle } from "./actions/settings.ts";
 import { verificationOutcome } from "./actions/verification.ts";
 import { causeExplains } from "./diagnosis/builtin-engine.ts";
+import { adoptDiagnosis } from "./incident-diagnosis.ts";
 import { diagnosisJson, renderDiagnosis, type DiagnosisEngine } from "./diagnosis/diagnosis.ts";
 import { saveDiagnosis } from "./diagnosis/diagnosis-store.ts";
-import { applyDiagnosis, incidentOfTicket, incidentTickets, listIncidents, pendingActionKeys, refreshExplains } from "./incidents.ts";
+import { incidentOfTicket, incidentTickets, listIncidents, refreshExplains } from "./incidents.ts";
 import type { State } from "./state.ts";
 import { violationKey, type Subject, type Violation } from "./subject.ts";
 
@@ -107,15 +107,10 @@ export function createResponseStage<O>(options: ResponseStageOptions) {
     );
     saveDiagnosis(ctx.state, diagnosis, clock());
     const json = diagnosisJson(diagnosis);
-    const explains = causeExplains(ctx as CycleView<unknown>, diagnosis.rootCause.component, diagnosis.faultClass);
-    const applied = applyDiagnosis(ctx.state, { ticketId: ticket.id, component: diagnosis.rootCause.component, faultClass: diagnosis.faultClass, summary: diagnosis.rootCause.summary, explains, diagnosis: json }, ctx.subject.faultClasses, clock());
-    ctx.emit("diagnosis", { ticket: ticketRef(ticket), incident_id: applied?.incident.id ?? null, diagnosis: json }, renderDiagnosis(json));
-    if (applied && (applied.incident.status !== "open" || !applied.explained)) return;
-    // One set of actions per incident: what another of its tickets already has pending is not proposed again.
-    const pending = applied ? pendingActionKeys(ctx.state, applied.incident.id) : new Set<string>();
-    const fresh = { ...diagnosis, recommendedActions: diagnosis.recommendedActions.filter((a) => !pending.has(`${a.name}${JSON.stringify(a.params)}`)) };
+    const { incidentId, proposals } = adoptDiagnosis({ ...ctx, diagnosis, observation: ctx.observation as O, now: clock(), propose: true, ...(options.proposalTtlMs !== undefined ? { ttlMs: options.proposalTtlMs } : {}) });
+    ctx.emit("diagnosis", { ticket: ticketRef(ticket), incident_id: incidentId, diagnosis: json }, renderDiagnosis(json));
     const mode = getMode(ctx.state).mode;
-    for (const { record, created } of proposeRecommended(ctx.state, { subject: ctx.subject.name, definitions: ctx.subject.actions(), diagnosis: fresh, now: clock(), ...(options.proposalTtlMs !== undefined ? { ttlMs: options.proposalTtlMs } : {}) })) {
+    for (const { record, created } of proposals) {
       if (!created) continue;
       const gate = decide({ kind: "action", risk: record.risk, status: record.status, mode, autoApprove: options.autoApprove });
       ctx.emit("action_proposed", { action: actionJson(record), gate: gate.verdict, reason: gate.reason }, actionLine(record, `: ${gate.reason}`));
