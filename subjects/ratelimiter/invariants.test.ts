@@ -35,7 +35,7 @@ function healthy(): RatelimiterObservation {
     },
     keys: [key("user:1", 40), key("user:2", 35), key("user:3", 30)],
     reportedChecks: 105,
-    traffic: { basis: "recent", total: 105, top: [{ key: "user:1", checks: 40 }, { key: "user:2", checks: 35 }, { key: "user:3", checks: 30 }] },
+    traffic: { basis: "recent", spanMs: 20_000, total: 105, top: [{ key: "user:1", checks: 40 }, { key: "user:2", checks: 35 }, { key: "user:3", checks: 30 }] },
     problems: [],
   };
 }
@@ -167,11 +167,11 @@ describe("ratelimiter invariants", () => {
   });
 
   test("hot_key: one key far above the rest; a quiet system or an even spread has none", () => {
-    const hot = mutate((o) => (o.traffic = { basis: "recent", total: 965, top: [{ key: "user:1", checks: 900 }, { key: "user:2", checks: 35 }, { key: "user:3", checks: 30 }] }));
+    const hot = mutate((o) => (o.traffic = { basis: "recent", spanMs: 20_000, total: 965, top: [{ key: "user:1", checks: 900 }, { key: "user:2", checks: 35 }, { key: "user:3", checks: 30 }] }));
     expect(check(hot)).toMatchObject([{ invariant: "hot_key", resource: "key:user:1", message: "key user:1 takes 93% of checks (900 of 965, recent)" }]);
-    const quiet = mutate((o) => (o.traffic = { basis: "recent", total: 33, top: [{ key: "user:1", checks: 30 }, { key: "user:2", checks: 2 }, { key: "user:3", checks: 1 }] }));
+    const quiet = mutate((o) => (o.traffic = { basis: "recent", spanMs: 20_000, total: 33, top: [{ key: "user:1", checks: 30 }, { key: "user:2", checks: 2 }, { key: "user:3", checks: 1 }] }));
     expect(keysOf(quiet)).toEqual([]);
-    const alone = mutate((o) => (o.traffic = { basis: "reported", total: 900, top: [{ key: "user:1", checks: 900 }] }));
+    const alone = mutate((o) => (o.traffic = { basis: "reported", spanMs: 0, total: 900, top: [{ key: "user:1", checks: 900 }] }));
     expect(keysOf(alone)).toEqual([]);
     const blocked = mutate((o) => { o.traffic = hot.traffic; o.keys[0]!.blocked = true; });
     expect(keysOf(blocked)).toEqual([]);

@@ -1,15 +1,20 @@
 // What one node's figures were over recent cycles, so each observation can report steady values:
-// the p99 of check latency over ~30 s (from /metrics deltas), its Redis latency without one-off
-// spikes, its fallback decisions over the last minute, and how many checks it decided lately.
+// the p99 of check latency over ~30 s (from /metrics deltas), its Redis latency as the median of
+// its recent reports, its fallback decisions over the last minute, and how many checks it decided lately.
 import { bucketDelta, quantileSeconds, type Buckets } from "./metrics-text.ts";
 import type { NodeState } from "./observation.ts";
+import { SampleWindow } from "./sample-window.ts";
 
 /** How far back the check-latency p99 reaches. */
 const P99_SPAN_MS = 30_000;
 /** A p99 needs enough checks that one slow check (a script loading, a GC pause) is not the p99. */
 const P99_MIN_CHECKS = 100;
-/** A node's Redis latency is the least of its last few reports: a slow link is slow every time, a spike is not. */
-const LINK_SAMPLES = 3;
+/**
+ * A node's Redis latency is the median of its last 5 distinct reports within 10 s (it probes every
+ * 500 ms): a slow link is slow every time, a spike is not. Shorter than the invariant's grace, so
+ * a slow link shows within three reports.
+ */
+export const LINK_WINDOW = { spanMs: 10_000, maxSamples: 5, sameWhenEqual: true };
 const FALLBACK_SPAN_MS = 60_000;
 
 export type CheckLatency = Pick<NodeState, "checkP99Ms" | "checkSamples">;
@@ -17,7 +22,7 @@ export type CheckLatency = Pick<NodeState, "checkP99Ms" | "checkSamples">;
 export class NodeHistory {
   private readonly buckets = new Map<string, { at: number; buckets: Buckets }[]>();
   private readonly lastLatency = new Map<string, CheckLatency>();
-  private readonly link = new Map<string, number[]>();
+  private readonly link = new SampleWindow(LINK_WINDOW);
   private readonly fallbacks = new Map<string, { at: number; total: number }[]>();
 
   /** The p99 of checks since ~30 s ago; `buckets` from this cycle's scrape, or undefined to reuse the last one. */
@@ -33,12 +38,11 @@ export class NodeHistory {
     return latency;
   }
 
-  /** The least of the node's last few Redis latency reports (ms). */
-  redisLatency(id: string, latest: number | undefined): number | undefined {
-    if (latest === undefined) return undefined;
-    const samples = [...(this.link.get(id) ?? []), latest].slice(-LINK_SAMPLES);
-    this.link.set(id, samples);
-    return Math.min(...samples);
+  /** The median of the node's recent Redis latency reports (ms) and how many there are; nothing while it reports none. */
+  redisLatency(id: string, latest: number | undefined, at: number): Pick<NodeState, "redisLatencyMs" | "redisLatencySamples"> {
+    const window = this.link.add(id, latest, at);
+    if (latest === undefined || !window) return {};
+    return { redisLatencyMs: Math.round(window.median * 1_000) / 1_000, redisLatencySamples: window.samples };
   }
 
   /** Fallback decisions over the last minute, undefined on a first look; a restarted node (total going down) counts from zero. */

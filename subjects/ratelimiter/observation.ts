@@ -16,8 +16,10 @@ export interface NodeState {
   mode?: string;
   draining?: boolean;
   redisConnected?: boolean;
-  /** The node's own latency to Redis (ms), the least of its last 3 reports: a slow link to one node shows here only. */
+  /** The node's own latency to Redis (ms), the median of its recent reports: a slow link to one node shows here only. */
   redisLatencyMs?: number;
+  /** Distinct reports behind that median (a verdict wants several). */
+  redisLatencySamples?: number;
   failPolicy?: string;
   algorithm?: string;
   defaultLimit?: number;
@@ -76,8 +78,19 @@ export interface RatelimiterObservation {
   /**
    * Who takes the traffic now, heaviest first: checks per key over the last ~20 s from the traffic
    * ledger (`recent`), or, on a first look, the nodes' reports (`reported`, one or two windows).
+   * Per-key figures come from each node's hot-keys sketch (space-saving, bounded memory): only the
+   * heaviest 20 keys of each node are seen, a heavy key is never missed, and a key that entered the
+   * sketch by taking a lighter one's place is counted from its next report on (so light keys' figures
+   * are what they are, and a key outside every node's top 20 is only in `total`).
    */
-  traffic: { basis: "recent" | "reported"; total: number; top: { key: string; checks: number }[] };
+  traffic: {
+    basis: "recent" | "reported";
+    /** The span `recent` figures cover (ms; up to ~20 s, less while the ledger warms up); 0 for `reported`, whose span is the nodes' own. */
+    spanMs: number;
+    /** Checks of all keys over the span: the nodes' own decision counts when every node gives one, so keys outside `top` count too. */
+    total: number;
+    top: { key: string; checks: number }[];
+  };
   /** Parts that could not be read (garbage, oversized bodies): `error` events, not violations. */
   problems: string[];
 }

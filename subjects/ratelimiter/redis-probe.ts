@@ -22,8 +22,10 @@ export interface RedisObservation {
   url: string;
   reachable: boolean;
   failure?: { kind: RedisFailureKind; message: string };
-  /** Best of a few PINGs from the operator (ms). */
+  /** Best of a few PINGs from the operator (ms); the observer replaces it with the median over its recent observations. */
   latencyMs?: number;
+  /** Observations behind `latencyMs` once the observer has windowed it (a verdict wants several). */
+  latencySamples?: number;
   /**
    * Whether a write completes: the operator sets one canary key of its own (`operator:probe`,
    * 60 s TTL). A Redis paused for writes (CLIENT PAUSE WRITE) still answers reads; out of memory
