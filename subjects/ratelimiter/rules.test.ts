@@ -52,10 +52,10 @@ describe("ratelimiter diagnosis rules", () => {
   });
 
   test("a slow link to one node is that node, not Redis; a slow Redis is Redis", () => {
-    const link = observation((o) => Object.assign(o.nodes[1]!, { redisLatencyMs: 80, checkP99Ms: 90 }));
+    const link = observation((o) => Object.assign(o.nodes[1]!, { redisLatencyMs: 80, redisLatencySamples: 5, checkP99Ms: 90 }));
     expect(named(diagnose(link, "redis_latency:node:b"))).toEqual({ component: "node:b", faultClass: "network_latency", actions: [["drain_node", { node: "b" }]] });
     expect(diagnose(link, "high_check_latency:node:b").component).toBe("node:b");
-    const slow = observation((o) => { o.redis!.latencyMs = 60; o.nodes.forEach((n) => (n.redisLatencyMs = 61)); });
+    const slow = observation((o) => { Object.assign(o.redis!, { latencyMs: 60, latencySamples: 5 }); o.nodes.forEach((n) => Object.assign(n, { redisLatencyMs: 61, redisLatencySamples: 5 })); });
     expect(named(diagnose(slow, "redis_latency:node:a"))).toEqual({ component: "redis", faultClass: "latency", actions: [] });
   });
 
