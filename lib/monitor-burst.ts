@@ -15,18 +15,20 @@ export interface Burst {
 export const ONCE_BURST: Burst = { spanMs: 2_000, everyMs: 250 };
 
 /**
- * Observes `subject` every `burst.everyMs` until `burst.spanMs` has passed, and returns what it saw.
- * Stops at the first failed observation: the judged cycle that follows reports it.
+ * Observes `subject` every `burst.everyMs` (wall-clock time) until `burst.spanMs` has passed, and
+ * returns what it saw, each stamped with `now()`. Stops at the first failed observation: the
+ * judged cycle that follows reports it.
  */
 export async function sampleBurst<O>(subject: Subject<O>, burst: Burst, observeTimeoutMs: number, signal: AbortSignal, now: () => number): Promise<{ at: number; observation: O }[]> {
   const seen: { at: number; observation: O }[] = [];
-  const startedAt = now();
-  while (!signal.aborted && now() - startedAt < burst.spanMs) {
+  const startedAt = performance.now();
+  while (!signal.aborted && performance.now() - startedAt < burst.spanMs) {
+    const sampleAt = performance.now();
     const at = now();
     const observed = await observeWithin(subject, Math.min(observeTimeoutMs, burst.spanMs), signal);
     if (!observed.ok) break;
     seen.push({ at, observation: observed.observation });
-    const waitMs = Math.min(burst.everyMs - (now() - at), burst.spanMs - (now() - startedAt));
+    const waitMs = Math.min(burst.everyMs - (performance.now() - sampleAt), burst.spanMs - (performance.now() - startedAt));
     if (waitMs > 0) await Bun.sleep(waitMs);
   }
   return seen;
