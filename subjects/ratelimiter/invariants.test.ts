@@ -111,6 +111,11 @@ describe("ratelimiter invariants", () => {
     expect(keysOf(mutate((o) => Object.assign(o.nodes[1]!, { redisLatencyMs: 15, redisLatencySamples: 3 })))).toEqual(["redis_latency:node:b"]);
   });
 
+  test("redis_latency: a link slower than the node's own timeout leaves its probes unanswered: the slowest reading, not none", () => {
+    const timingOut = mutate((o) => { Object.assign(o.nodes[1]!, { redisProbesTimingOut: true, redisLatencySamples: 4 }); delete o.nodes[1]!.redisLatencyMs; });
+    expect(check(timingOut)).toMatchObject([{ invariant: "redis_latency", resource: "node:b", message: "node b gets no answer from Redis within its timeout (median of 4 reports; over 10 ms)" }]);
+  });
+
   test("a deployment's own latency limits: the same figures under a 50 ms budget violate nothing, and the message names the limit", () => {
     const slow = mutate((o) => { o.nodes[0]!.checkP99Ms = 24.5; o.redis!.latencyMs = 35; o.nodes[1]!.redisLatencyMs = 60; });
     const within = invariantsWithin({ checkP99Ms: 50, redisLatencyMs: 50 });

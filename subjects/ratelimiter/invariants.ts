@@ -83,7 +83,7 @@ export const highCheckLatencyOver = (limitMs: number) => invariant("high_check_l
 export const redisLatencyOver = (limitMs: number) => invariant("redis_latency", "warning", 20_000,
   `Redis answers slowly: the median of the operator's last PINGs is over ${limitMs} ms (resource redis: Redis itself is slow), or the ` +
   "median of one node's last reports of its own latency to Redis is (resource node:<id>: the link between that node and Redis is slow " +
-  `while Redis is fine). Judged on the median of at least ${T.latencyMinSamples} readings within 10 s, never on one: a slow link is slow on ` +
+  `while Redis is fine; a node whose probes time out reports no latency, the slowest reading). Judged on the median of at least ${T.latencyMinSamples} readings within 10 s, never on one: a slow link is slow on ` +
   "every round trip, a scheduling hiccup or a first connection once. Why that figure: a healthy round trip is well under 1 ms, and the " +
   "node gives up on Redis at --redis-timeout (50 ms by default); a typical round trip over 10 ms is a slow path that every check pays.",
   (o) => {
@@ -94,9 +94,12 @@ export const redisLatencyOver = (limitMs: number) => invariant("redis_latency", 
         { latency_ms: operatorMs, samples: o.redis!.latencySamples ?? null, seen_by: "operator" }));
     }
     for (const n of live(o)) {
-      if (!n.redisConnected || n.redisLatencyMs === undefined || (n.redisLatencySamples ?? 0) < T.latencyMinSamples || n.redisLatencyMs <= limitMs) continue;
-      found.push(violation("redis_latency", "warning", `node:${n.id}`, `node ${n.id} reaches Redis in ${round(n.redisLatencyMs)} ms (median of ${n.redisLatencySamples} reports; over ${limitMs} ms)`,
-        { node_latency_ms: n.redisLatencyMs, samples: n.redisLatencySamples ?? null, operator_latency_ms: o.redis?.reachable ? o.redis.latencyMs ?? null : null }));
+      if (!n.redisConnected || (n.redisLatencySamples ?? 0) < T.latencyMinSamples) continue;
+      const timingOut = n.redisProbesTimingOut === true;
+      if (!timingOut && (n.redisLatencyMs === undefined || n.redisLatencyMs <= limitMs)) continue;
+      const how = timingOut ? "gets no answer from Redis within its timeout" : `reaches Redis in ${round(n.redisLatencyMs!)} ms`;
+      found.push(violation("redis_latency", "warning", `node:${n.id}`, `node ${n.id} ${how} (median of ${n.redisLatencySamples} reports; over ${limitMs} ms)`,
+        { node_latency_ms: n.redisLatencyMs ?? null, probes_timing_out: timingOut, samples: n.redisLatencySamples ?? null, operator_latency_ms: o.redis?.reachable ? o.redis.latencyMs ?? null : null }));
     }
     return found;
   });

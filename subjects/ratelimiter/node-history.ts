@@ -38,10 +38,15 @@ export class NodeHistory {
     return latency;
   }
 
-  /** The median of the node's recent Redis latency reports (ms) and how many there are; nothing while it reports none. */
-  redisLatency(id: string, latest: number | undefined, at: number): Pick<NodeState, "redisLatencyMs" | "redisLatencySamples"> {
-    const window = this.link.add(id, latest, at);
+  /**
+   * The median of the node's recent Redis latency reports and how many there are. `latest`: ms, or
+   * null when the node is connected but its last probe got no answer within its --redis-timeout
+   * (a link slower than the timeout reports no latency at all: that is a reading, the slowest one).
+   */
+  redisLatency(id: string, latest: number | null | undefined, at: number): Pick<NodeState, "redisLatencyMs" | "redisLatencySamples" | "redisProbesTimingOut"> {
+    const window = this.link.add(id, latest === null ? Infinity : latest, at);
     if (latest === undefined || !window) return {};
+    if (window.median === Infinity) return { redisLatencySamples: window.samples, redisProbesTimingOut: true };
     return { redisLatencyMs: Math.round(window.median * 1_000) / 1_000, redisLatencySamples: window.samples };
   }
 

@@ -20,6 +20,8 @@ export interface NodeState {
   redisLatencyMs?: number;
   /** Distinct reports behind that median (a verdict wants several). */
   redisLatencySamples?: number;
+  /** Most of those reports are probes that got no answer within the node's --redis-timeout (then no `redisLatencyMs`). */
+  redisProbesTimingOut?: boolean;
   failPolicy?: string;
   algorithm?: string;
   defaultLimit?: number;

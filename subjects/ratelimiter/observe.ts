@@ -81,7 +81,7 @@ export function createObserver(options: ObserverOptions): Observer {
     const id = idOf(url);
     const state: NodeState = {
       ...base, id, reachable: true, mode: d.mode, draining: d.draining ?? false,
-      redisConnected: d.redis?.connected, ...history.redisLatency(id, d.redis?.latency_ms ?? undefined, at),
+      redisConnected: d.redis?.connected, ...history.redisLatency(id, d.redis?.connected ? d.redis.latency_ms ?? null : undefined, at),
       failPolicy: d.fail_policy, algorithm: d.algorithm, defaultLimit: d.default_limit, windowMs: d.window_ms, uptimeMs: d.uptime_ms,
       ...history.checkLatency(id, reading.metrics?.checkBuckets, at),
     };

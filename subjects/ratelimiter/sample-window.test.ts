@@ -27,4 +27,11 @@ describe("sample window", () => {
     w.add("a", 12.5, 250);
     expect(w.add("a", 0.7, 500)).toEqual({ median: (12.5 + 0.7) / 2, samples: 2 });
   });
+
+  test("timeouts have no value to compare: each counts, and a window of mostly timeouts has an infinite median", () => {
+    const w = new SampleWindow({ spanMs: 10_000, maxSamples: 5, sameWhenEqual: true });
+    w.add("a", 0.5, 0);
+    w.add("a", Infinity, 250);
+    expect(w.add("a", Infinity, 500)).toEqual({ median: Infinity, samples: 3 });
+  });
 });

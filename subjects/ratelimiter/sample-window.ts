@@ -16,6 +16,7 @@ export interface SampleWindowOptions {
   /**
    * A reading equal to the one before it is the same measurement read twice (a node reports its
    * last probe until the next one: observing faster than it probes reads one probe several times).
+   * Timeouts (Infinity) carry no value to compare and always count.
    */
   sameWhenEqual: boolean;
 }
@@ -25,11 +26,14 @@ export class SampleWindow {
 
   constructor(private readonly options: SampleWindowOptions) {}
 
-  /** Adds `value` (undefined: no reading this time) for `id` at `at`, and returns the window over its recent readings. */
+  /**
+   * Adds `value` (ms; Infinity: no answer within the timeout; undefined: no reading this time) for
+   * `id` at `at`, and returns the window over its recent readings (its median may be Infinity).
+   */
   add(id: string, value: number | undefined, at: number): WindowedValue | undefined {
     const kept = (this.readings.get(id) ?? []).filter((r) => r.at > at - this.options.spanMs);
     const last = kept.at(-1);
-    if (value !== undefined && !(this.options.sameWhenEqual && last?.value === value)) kept.push({ at, value });
+    if (value !== undefined && !(this.options.sameWhenEqual && value !== Infinity && last?.value === value)) kept.push({ at, value });
     const recent = kept.slice(-this.options.maxSamples);
     this.readings.set(id, recent);
     return recent.length ? { median: median(recent.map((r) => r.value)), samples: recent.length } : undefined;
