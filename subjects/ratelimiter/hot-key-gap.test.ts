@@ -74,6 +74,11 @@ describe("hot keys: a step of 10x to the next key, each at 10 checks/s or more",
     expect(hotKeysAmong([{ key: "k", checks: 240 }, ...quiet], 2_000, SPAN_MS)?.hot).toEqual([{ key: "k", checks: 240 }]);
   });
 
+  test("on a short span a step between small counts is noise: at least 20 checks, whatever the rate", () => {
+    expect(hotKeysAmong([{ key: "k", checks: 4 }, { key: "q", checks: 0 }], 0, 200)).toBeUndefined();
+    expect(hotKeysAmong([{ key: "k", checks: 20 }, { key: "q", checks: 0 }], 0, 2_000)?.hot).toEqual([{ key: "k", checks: 20 }]);
+  });
+
   test("a step under 10x is not a cliff; the largest cliff decides how many keys are hot", () => {
     expect(hotKeysAmong([{ key: "a", checks: 900 }, { key: "b", checks: 100 }, { key: "c", checks: 90 }], 0, SPAN_MS)).toBeUndefined();
     expect(hotKeysAmong([{ key: "a", checks: 20_000 }, { key: "b", checks: 2_000 }, { key: "c", checks: 10 }], 0, SPAN_MS)).toEqual({

@@ -27,7 +27,7 @@ export interface HotKeys {
 export function hotKeysAmong(top: KeyChecks[], unlistedChecks: number, spanMs: number): HotKeys | undefined {
   if (spanMs <= 0) return undefined;
   const sorted = [...top].sort((a, b) => b.checks - a.checks);
-  const minChecks = (T.hotKeyMinRatePerS * spanMs) / 1_000;
+  const minChecks = Math.max(T.hotKeyMinChecks, (T.hotKeyMinRatePerS * spanMs) / 1_000);
   let found: HotKeys | undefined;
   for (let count = 1; count <= Math.min(T.hotKeyMaxKeys, sorted.length); count++) {
     const least = sorted[count - 1]!;

@@ -34,6 +34,12 @@ export const THRESHOLDS = {
    */
   hotKeyMinRatePerS: 10,
   /**
+   * …and at least this many checks each over the span, whatever its length: on a short span (the
+   * first seconds of a monitor, `--once`'s 2 s burst) a key's count is small, and a step between
+   * small counts (4 against 0) is noise, not a cliff.
+   */
+  hotKeyMinChecks: 20,
+  /**
    * At most this many keys above one cliff are hot keys (each its own ticket). More keys equally far
    * above the rest are a class of traffic (one tenant's many keys, a batch job), not one key being
    * hammered; and the key below them must still be in the nodes' top-20 reports to measure the step.
