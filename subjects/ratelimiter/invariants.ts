@@ -75,7 +75,8 @@ export const highCheckLatencyOver = (limitMs: number) => invariant("high_check_l
   "Usually its Redis round trip is slow (a slow link or a slow Redis), or the node is overloaded. Why that figure: a check is one " +
   "Redis round trip (under 1 ms on a LAN) plus the node's work, and the node gives up on Redis at --redis-timeout (50 ms by default); " +
   "a p99 past 10 ms means clients feel it while checks still reach Redis. A p99 needs at least 100 checks in the span (else one slow " +
-  "check would be it): a node with fewer is not judged, and a slow link still shows as redis_latency.",
+  "check would be it): a node with fewer is not judged, and a slow link still shows as redis_latency. Measured between two scrapes " +
+  "of the node's histogram, never from its lifetime totals (a first look is a baseline).",
   (o) => live(o).filter((n) => n.checkP99Ms !== undefined && n.checkP99Ms > limitMs).map((n) =>
     violation("high_check_latency", "warning", `node:${n.id}`, `node ${n.id} p99 check latency is ${n.checkP99Ms} ms (over ${limitMs} ms)`,
       { p99_ms: n.checkP99Ms, samples: n.checkSamples ?? null, redis_latency_ms: n.redisLatencyMs ?? null })));

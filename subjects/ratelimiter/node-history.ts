@@ -25,13 +25,20 @@ export class NodeHistory {
   private readonly link = new SampleWindow(LINK_WINDOW);
   private readonly fallbacks = new Map<string, { at: number; total: number }[]>();
 
-  /** The p99 of checks since ~30 s ago; `buckets` from this cycle's scrape, or undefined to reuse the last one. */
+  /**
+   * The p99 of checks since ~30 s ago (since the last scrape before that when none is newer);
+   * `buckets` from this cycle's scrape, or undefined to reuse the last one. The first scrape is a
+   * baseline only: the node's histogram since it started is not its recent latency (a node up for
+   * a day with one bad minute long ago, or a fresh one whose first checks loaded its scripts).
+   */
   checkLatency(id: string, buckets: Buckets | undefined, at: number): CheckLatency {
     if (!buckets) return this.lastLatency.get(id) ?? {};
-    const history = (this.buckets.get(id) ?? []).filter((s) => s.at >= at - P99_SPAN_MS);
-    const delta = bucketDelta(buckets, history[0]?.buckets);
-    history.push({ at, buckets });
-    this.buckets.set(id, history);
+    const all = this.buckets.get(id) ?? [];
+    const recent = all.filter((s) => s.at >= at - P99_SPAN_MS);
+    const baseline = recent[0] ?? all.at(-1);
+    this.buckets.set(id, [...(baseline && !recent.includes(baseline) ? [baseline] : []), ...recent, { at, buckets }]);
+    if (!baseline) return {};
+    const delta = bucketDelta(buckets, baseline.buckets);
     const p99 = quantileSeconds(delta, 0.99, P99_MIN_CHECKS);
     const latency = { checkSamples: Math.max(0, ...delta.values()), ...(p99 !== undefined ? { checkP99Ms: Math.round(p99 * 1_000_000) / 1_000 } : {}) };
     this.lastLatency.set(id, latency);

@@ -27,7 +27,7 @@ export interface NodeState {
   defaultLimit?: number;
   windowMs?: number;
   uptimeMs?: number;
-  /** p99 of check latency over the last ~30 s of metrics (since start on the first look), ms. */
+  /** p99 of check latency over the last ~30 s of metrics, ms; none on the first scrape (a baseline) or under 100 checks. */
   checkP99Ms?: number;
   /** Checks behind that p99. */
   checkSamples?: number;
