@@ -142,6 +142,20 @@ describe("ratelimiter invariants", () => {
     expect(keysOf(mutate((o) => Object.assign(o.keys[0]!, { algorithm: "gcra", lastWindow: span(450) })))).toEqual(["over_admission:key:user:1"]);
   });
 
+  test("over_admission's neighbourhood: 0.3x, 1x and 3x a key's limit in traffic admitted within it never fire; half and three times an over-admission do", () => {
+    for (const algorithm of ["fixed-window", "sliding-log", "sliding-window", "gcra"]) {
+      for (const checks of [30, 100, 300]) {
+        const within = mutate((o) => Object.assign(o.keys[0]!, { algorithm, lastWindow: span(Math.min(checks, 100), Math.max(0, checks - 100)) }));
+        expect(keysOf(within)).toEqual([]);
+      }
+    }
+    // A fail-open node lets a key through past its limit: 1.5x and 3x on an exact algorithm are both breaches.
+    for (const admitted of [150, 300]) expect(keysOf(mutate((o) => Object.assign(o.keys[0]!, { lastWindow: span(admitted) })))).toEqual(["over_admission:key:user:1"]);
+    // The same on GCRA, which may reach 2x by design: 1.5x is its design, 3x a breach.
+    expect(keysOf(mutate((o) => Object.assign(o.keys[0]!, { algorithm: "gcra", lastWindow: span(150) })))).toEqual([]);
+    expect(keysOf(mutate((o) => Object.assign(o.keys[0]!, { algorithm: "gcra", lastWindow: span(300) })))).toEqual(["over_admission:key:user:1"]);
+  });
+
   test("over_throttling: denied under the limit, unless blocked", () => {
     const stuck = (o: RatelimiterObservation) => Object.assign(o.keys[2]!, { reported: { checks: 30, allowed: 0, denied: 30 }, lastWindow: span(0, 30), recent: span(0, 4) });
     expect(keysOf(mutate(stuck))).toEqual(["over_throttling:key:user:3"]);
