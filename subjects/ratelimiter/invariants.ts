@@ -23,7 +23,7 @@ const round = (n: number) => Math.round(n * 100) / 100;
 export const nodeDown = invariant("node_down", "critical", 6_000,
   "A rate-limiter node that is configured (or registered in Redis) does not answer its HTTP API: the connection is refused (the process is gone), " +
   "times out (paused, hung or cut off), or the answer is not the API. Clients routed to it fail; the other nodes carry its traffic. " +
-  "No threshold: a node either answers its API within the observer's timeout or not; the 6 s grace (three 2 s cycles) keeps a restart from paging.",
+  "No threshold: a node either answers its API within the observer's --http-timeout (1 s) or not; the 6 s grace (three 2 s cycles) keeps a restart from paging.",
   (o) => o.nodes.filter((n) => !n.reachable).map((n) =>
     violation("node_down", "critical", `node:${n.id}`, `node ${n.id} (${n.url}) does not answer: ${n.failure?.message ?? "no answer"}`,
       { url: n.url, origin: n.origin, failure: n.failure?.kind ?? "unknown", error: n.failure?.message ?? null })));
