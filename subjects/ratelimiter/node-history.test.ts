@@ -24,7 +24,7 @@ describe("node history", () => {
     expect(h.checkLatency("a", histogram(60, 30), 2_000)).toEqual({ checkSamples: 90 });
   });
 
-  test("Redis latency: one slow report after start is outvoted; a link slower than the node's timeout (null reports) is a verdict", () => {
+  test("Redis latency: one slow report after start is not the verdict; a link slower than the node's timeout (null reports) is a verdict", () => {
     const h = new NodeHistory();
     expect(h.redisLatency("a", 15.1, 0)).toEqual({ redisLatencyMs: 15.1, redisLatencySamples: 1 });
     h.redisLatency("a", 0.3, 500);

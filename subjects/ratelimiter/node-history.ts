@@ -1,6 +1,6 @@
 // What one node's figures were over recent cycles, so each observation can report steady values:
-// the p99 of check latency over ~30 s (from /metrics deltas), its Redis latency as the median of
-// its recent reports, its fallback decisions over the last minute, and how many checks it decided lately.
+// the p99 of check latency over ~30 s (from /metrics deltas), its Redis latency over its recent
+// reports (what all but one reached), its fallback decisions over the last minute, and how many checks it decided lately.
 import { bucketDelta, quantileSeconds, type Buckets } from "./metrics-text.ts";
 import type { NodeState } from "./observation.ts";
 import { SampleWindow } from "./sample-window.ts";
@@ -10,9 +10,9 @@ const P99_SPAN_MS = 30_000;
 /** A p99 needs enough checks that one slow check (a script loading, a GC pause) is not the p99. */
 const P99_MIN_CHECKS = 100;
 /**
- * A node's Redis latency is the median of its last 5 distinct reports within 10 s (it probes every
- * 500 ms): a slow link is slow every time, a spike is not. Shorter than the invariant's grace, so
- * a slow link shows within three reports.
+ * A node's Redis latency is what all but one of its last 5 distinct reports within 10 s reached (it
+ * probes every 500 ms): a slow link is slow every time, a spike is not. Well within the invariant's
+ * grace: a slow link shows within four reports (2 s).
  */
 export const LINK_WINDOW = { spanMs: 10_000, maxSamples: 5, sameWhenEqual: true };
 const FALLBACK_SPAN_MS = 60_000;
@@ -46,15 +46,15 @@ export class NodeHistory {
   }
 
   /**
-   * The median of the node's recent Redis latency reports and how many there are. `latest`: ms, or
+   * What all but one of the node's recent Redis latency reports reached, and how many there are. `latest`: ms, or
    * null when the node is connected but its last probe got no answer within its --redis-timeout
    * (a link slower than the timeout reports no latency at all: that is a reading, the slowest one).
    */
   redisLatency(id: string, latest: number | null | undefined, at: number): Pick<NodeState, "redisLatencyMs" | "redisLatencySamples" | "redisProbesTimingOut"> {
     const window = this.link.add(id, latest === null ? Infinity : latest, at);
     if (latest === undefined || !window) return {};
-    if (window.median === Infinity) return { redisLatencySamples: window.samples, redisProbesTimingOut: true };
-    return { redisLatencyMs: Math.round(window.median * 1_000) / 1_000, redisLatencySamples: window.samples };
+    if (window.allButOne === Infinity) return { redisLatencySamples: window.samples, redisProbesTimingOut: true };
+    return { redisLatencyMs: Math.round(window.allButOne * 1_000) / 1_000, redisLatencySamples: window.samples };
   }
 
   /** Fallback decisions over the last minute, undefined on a first look; a restarted node (total going down) counts from zero. */

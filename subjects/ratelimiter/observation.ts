@@ -16,9 +16,9 @@ export interface NodeState {
   mode?: string;
   draining?: boolean;
   redisConnected?: boolean;
-  /** The node's own latency to Redis (ms), the median of its recent reports: a slow link to one node shows here only. */
+  /** The node's own latency to Redis (ms) that all its recent reports but one reached: a slow link to one node shows here only. */
   redisLatencyMs?: number;
-  /** Distinct reports behind that median (a verdict wants several). */
+  /** Distinct reports behind that figure (a verdict wants several). */
   redisLatencySamples?: number;
   /** Most of those reports are probes that got no answer within the node's --redis-timeout (then no `redisLatencyMs`). */
   redisProbesTimingOut?: boolean;

@@ -34,7 +34,7 @@ const SECOND_SCRAPE_AFTER_MS = 1_500;
 const LEDGER_RETAIN_MS = 20 * 60_000;
 const MAX_STALE_SUSPECTS = 100;
 const MAX_KNOWN_LIMITS = 1_000;
-/** The operator's own PING, judged like a node's report: the median of the last 5 observations within 10 s. */
+/** The operator's own PING, judged like a node's report: what all but one of the last 5 observations within 10 s reached. */
 const PING_WINDOW = { spanMs: 10_000, maxSamples: 5, sameWhenEqual: false };
 /** The span of "who takes the traffic now" (hot keys). */
 const TRAFFIC_SPAN_MS = 20_000;
@@ -134,7 +134,7 @@ export function createObserver(options: ObserverOptions): Observer {
         probe?.observe(focus, staleSuspects, signal),
       ]);
       const ping = probed?.reachable ? pings.add("operator", probed.latencyMs, at) : undefined;
-      const redis = probed && ping && probed.latencyMs !== undefined ? { ...probed, latencyMs: Math.round(ping.median * 1_000) / 1_000, latencySamples: ping.samples } : probed;
+      const redis = probed && ping && probed.latencyMs !== undefined ? { ...probed, latencyMs: Math.round(ping.allButOne * 1_000) / 1_000, latencySamples: ping.samples } : probed;
       signal.throwIfAborted();
       counterReads.forEach((r, i) => problems.push(...r.problems.map((p) => `node ${live[i]!.id} (${live[i]!.url}): ${p}`)));
       const listedByRedis = redis?.reachable ? redis.registered.map((n) => ({ id: n.id, url: trim(n.url) })) : undefined;

@@ -22,7 +22,7 @@ export interface RedisObservation {
   url: string;
   reachable: boolean;
   failure?: { kind: RedisFailureKind; message: string };
-  /** Best of a few PINGs from the operator (ms); the observer replaces it with the median over its recent observations. */
+  /** Best of a few PINGs from the operator (ms); the observer replaces it with what all but one of its recent observations reached. */
   latencyMs?: number;
   /** Observations behind `latencyMs` once the observer has windowed it (a verdict wants several). */
   latencySamples?: number;

@@ -10,12 +10,12 @@ export const THRESHOLDS = {
    */
   checkP99Ms: 10,
   /**
-   * The same budget for one round trip, judged as the median of several readings: a slow link or a
-   * slow Redis is slow on every call, so the typical reading crosses it; one slow reading (a
-   * scheduling hiccup, a first connection) does not (ms).
+   * The same budget for one round trip, judged on what all but one of several readings reached: a
+   * slow link or a slow Redis is slow on every call, so every reading crosses it; spikes (a
+   * scheduling hiccup, a first connection) hit some readings, not all but one (ms).
    */
   redisLatencyMs: 10,
-  /** A median of fewer readings than this is not a verdict (the first look sees one). */
+  /** Fewer readings than this are not a verdict (the first look sees one). */
   latencyMinSamples: 3,
   /** used_memory / maxmemory at or above this is near full: Redis evicts or refuses writes at 100%, 10% leaves time to act. */
   memoryRatio: 0.9,
