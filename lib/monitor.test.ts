@@ -139,7 +139,7 @@ describe("monitor loop", () => {
     expect(first.summary.violations).toEqual([]);
     expect(blip.count()).toBeGreaterThanOrEqual(3);
     const held = await run(scriptedSubject([["a"]]), state, 1, burst);
-    expect(kinds(held.events)).toEqual(["violation", "ticket_opened"]);
+    expect(kinds(held.events)).toEqual(["violation", "ticket_opened", "incident_opened"]);
   });
 
   test("--once ignores grace both ways: it opens at once and resolves what is clear", async () => {
