@@ -80,7 +80,11 @@ export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisPr
     handle?.disconnect();
     const next = createRedisHandle(target, limits.timeoutMs);
     socketError = undefined;
-    next.on("error", (error: Error) => (socketError = error));
+    // Only this connection's errors explain this attempt: one dropped a cycle ago still reports its
+    // close late ("Connection is closed"), which would read a paused Redis as a dropped connection.
+    next.on("error", (error: Error) => {
+      if (handle === next) socketError = error;
+    });
     handle = next;
     await withDeadline(next.connect(), limits.timeoutMs);
     return next;
