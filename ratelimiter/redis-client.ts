@@ -19,14 +19,21 @@ export interface RedisConnection {
   waitReady(timeoutMs: number): Promise<boolean>;
   /** One client per master: SCAN must visit every master of a Redis Cluster. */
   masters(): Redis[];
+  /**
+   * A script that returns at once, on every master, over the control client: it answers unless
+   * Redis itself is paused (CLIENT PAUSE WRITE included: it holds scripts), gone or behind a slow
+   * link, whatever backlog the check client has. The gate asks it before blaming Redis.
+   */
+  confirm(): Promise<unknown>;
   close(timeoutMs: number): Promise<void>;
 }
 
+const CONFIRM_SCRIPT = "return 1";
 const reconnectDelayMs = (attempt: number) => Math.min(50 * attempt, 500);
 
-function createClient(target: RedisTarget): Redis | Cluster {
+function createClient(target: RedisTarget, autoPipelining: boolean): Redis | Cluster {
   const common: RedisOptions = {
-    enableAutoPipelining: true,
+    enableAutoPipelining: autoPipelining,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
@@ -37,7 +44,7 @@ function createClient(target: RedisTarget): Redis | Cluster {
   };
   if (target.kind === "cluster") {
     return new Cluster(target.nodes, {
-      enableAutoPipelining: true,
+      enableAutoPipelining: autoPipelining,
       enableOfflineQueue: false,
       clusterRetryStrategy: reconnectDelayMs,
       slotsRefreshTimeout: 1_000,
@@ -80,8 +87,10 @@ async function close(client: Redis | Cluster, timeoutMs: number): Promise<void> 
 }
 
 export function connectRedis(url: string, target: RedisTarget, onError: (error: Error) => void): RedisConnection {
-  const checks = createClient(target);
-  const control = createClient(target);
+  const checks = createClient(target, true);
+  // Not auto-pipelined: ioredis runs one pipeline at a time, and a probe must not wait behind one.
+  const control = createClient(target, false);
+  const masters = () => (control instanceof Cluster ? control.nodes("master") : [control]);
   checks.on("error", onError);
   control.on("error", onError);
   return {
@@ -91,7 +100,8 @@ export function connectRedis(url: string, target: RedisTarget, onError: (error: 
     safeUrl: redactRedisUrl(url),
     isReady: () => checks.status === "ready" && control.status === "ready",
     waitReady: async (timeoutMs) => (await Promise.all([waitReady(checks, timeoutMs), waitReady(control, timeoutMs)])).every(Boolean),
-    masters: () => (control instanceof Cluster ? control.nodes("master") : [control]),
+    masters,
+    confirm: () => Promise.all(masters().map((client) => client.eval(CONFIRM_SCRIPT, 0))),
     close: async (timeoutMs) => void (await Promise.all([close(checks, timeoutMs), close(control, timeoutMs)])),
   };
 }

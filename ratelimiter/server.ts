@@ -68,6 +68,7 @@ export async function startNode(input: NodeOptions): Promise<RunningNode> {
   const gate = createRedisGate({
     timeoutMs: options.redisTimeoutMs,
     policy: { failureThreshold: FAILURE_THRESHOLD, probeIntervalMs: options.probeIntervalMs },
+    confirm: () => redis.confirm(),
     hooks: {
       observeCall: (seconds) => metrics.observeRedisCall(seconds),
       onError: () => metrics.countRedisError(),
@@ -197,8 +198,8 @@ export async function startNode(input: NodeOptions): Promise<RunningNode> {
     probing = true;
     const sentAt = performance.now();
     try {
-      // On the check client: the latency and liveness checks see.
-      await gate.probe(() => redis.checks.ping());
+      // On the control client: Redis's own latency, without this node's backlog of checks.
+      await gate.probe(() => redis.confirm());
       latencyMs = Math.round((performance.now() - sentAt) * 1000) / 1000;
     } catch {
       latencyMs = null;
