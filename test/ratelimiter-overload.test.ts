@@ -5,7 +5,7 @@
 // one node with checks on other keys, and right after a wrk run.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { ALGORITHMS } from "../ratelimiter/options.ts";
-import { burst, flood, spawnServe, type BurstTally, type ServeProcess } from "./fixtures/node.ts";
+import { burst, check, flood, spawnServe, startTestNode, type BurstTally, type ServeProcess } from "./fixtures/node.ts";
 import { startRedis, type RedisServer } from "./fixtures/redis.ts";
 
 // Real servers and wrk: the runner's budget per test, not a product setting.
@@ -73,4 +73,32 @@ test("right after a wrk -c64 run on node a, a burst on a fresh key admits exactl
   expectExact(tally);
   expect(tally.shed).toBe(0);
   expect(await fallbackDecisions(urls[0]!)).toBe(0);
+  // The default in-flight bound sheds nothing of 64 connections at saturation.
+  const info = await (await fetch(`${urls[0]}/api/v1/node`)).json();
+  expect(info).toMatchObject({ decisions: { shed: 0 }, max_in_flight: 1_000 });
+});
+
+test("3x the burst (3,000 checks at once over 3 nodes): still exactly 100 admitted, every check accounted for, shed or decided by Redis", async () => {
+  expectExact(await burst(urlsOf("sliding-log"), "spike-3x", 3 * BURST));
+});
+
+describe("past the in-flight bound", () => {
+  test("a node bounded to 8 in flight sheds the rest of 300 concurrent checks with 503 overloaded and Retry-After; shed checks admit and charge nothing", async () => {
+    // maxInFlight 8: a small bound, so that a 300-check burst (37x it) must shed.
+    await using node = await startTestNode({ redisUrl: redis.url, defaultLimit: 5, windowMs: 86_400_000, maxInFlight: 8 });
+    const tally = await burst([node.url], "bounded", 300);
+    expect(tally.other).toEqual([]);
+    expect(tally.shed).toBeGreaterThan(0);
+    expect(tally.allowed + tally.denied + tally.shed).toBe(300);
+    expect(tally.allowed).toBe(5);
+    // What Redis counted is what was admitted: shed checks were never charged.
+    expect(await redis.cli("ZCARD", "ratelimit:{bounded}:sl")).toBe("5");
+    const info = await (await fetch(`${node.url}/api/v1/node`)).json();
+    expect(info).toMatchObject({ decisions: { shed: tally.shed, fallback: 0 }, in_flight: 0, max_in_flight: 8 });
+    expect(await (await fetch(`${node.url}/metrics`)).text()).toMatch(new RegExp(`^ratelimiter_shed_total ${tally.shed}$`, "m"));
+
+    // The error shape of every 4xx/5xx, and when to come back.
+    expect(tally.shedSample).toEqual({ body: { error: "overloaded", message: expect.stringContaining("--max-in-flight") }, retryAfter: "1" });
+    expect((await check(node.url, "after")).status).toBe(200);
+  });
 });
