@@ -45,7 +45,9 @@ const UNAVAILABLE_REPLY = /^(BUSY|LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READON
 export function isUnavailability(error: unknown): boolean {
   if (error instanceof RedisUnavailableError) return true;
   if (!(error instanceof Error)) return true;
-  return error.name !== "ReplyError" || UNAVAILABLE_REPLY.test(error.message);
+  // ioredis names a Redis error reply ReplyError; Bun's RedisClient gives it this code.
+  const isReply = error.name === "ReplyError" || (error as { code?: string }).code === "ERR_REDIS_SERVER_ERROR";
+  return !isReply || UNAVAILABLE_REPLY.test(error.message);
 }
 
 /**
