@@ -187,7 +187,12 @@ export function createRedisGate(options: GateOptions): RedisGate {
     call.then(
       (value) => {
         noteAnswer(performance.now());
-        if (waiter.done) return; // a late answer: the breaker counted this call as failed already
+        if (waiter.done) {
+          // A late answer: the breaker counted this call as failed already. Redis may be back
+          // (a pause just ended): ask at once rather than at the next background probe.
+          if (!isClosed(state) && !probing) startProbe();
+          return;
+        }
         waiter.done = true;
         pending--;
         // An answer within a check's budget, before any sweep saw it overdue: Redis keeps up.
