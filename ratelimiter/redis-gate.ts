@@ -142,9 +142,10 @@ export function createRedisGate(options: GateOptions): RedisGate {
   const timeoutError = (ms: number) => new RedisUnavailableError("timeout", `Redis did not answer within ${ms} ms`);
 
   function record(ok: boolean, startedAt: number): void {
+    hooks.observeCall((performance.now() - startedAt) / 1000);
+    if (ok && state === CLOSED) return; // the common case: nothing changes
     const before = isClosed(state);
     state = ok ? recordSuccess(state) : recordFailure(state, now(), policy);
-    hooks.observeCall((performance.now() - startedAt) / 1000);
     if (before !== isClosed(state)) hooks.onAvailabilityChange(isClosed(state));
   }
 
