@@ -8,8 +8,10 @@ import { startServer, stopOnExit } from "./processes.ts";
 import { cpuMs } from "./proc-stats.ts";
 import { runWrk } from "./wrk.ts";
 
-const [repoDir = join(import.meta.dir, ".."), algorithm = "gcra", seconds = "5"] = process.argv.slice(2).filter((arg, i, all) => i < (all.indexOf("--") + 1 || all.length + 1) - 1 || !all.includes("--"));
-const extra = process.argv.includes("--") ? process.argv.slice(process.argv.indexOf("--") + 1) : [];
+const dash = process.argv.indexOf("--");
+const positional = dash < 0 ? process.argv.slice(2) : process.argv.slice(2, dash);
+const extra = dash < 0 ? [] : process.argv.slice(dash + 1);
+const [repoDir = join(import.meta.dir, ".."), algorithm = "gcra", seconds = "5"] = positional;
 const redis = await startRedis();
 stopOnExit(() => redis.stop());
 try {
