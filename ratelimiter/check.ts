@@ -60,18 +60,23 @@ export function createChecker(deps: CheckerDeps): Checker {
   // Overrides seen in Redis answers, so that the fail policy keeps honouring them while Redis is away.
   const known = new Map<string, KnownOverride>();
 
-  // Promise chains, not async functions: each await is one more hop on the hot path.
-  function viaRedis(key: string, cost: number): Promise<Decision> {
-    return gate.settle(scripts.check(defaultAlgorithm, key, limitArg, windowArg, cost)).then((reply) => {
-      if (reply[0] !== 3) return toDecision(key, defaultAlgorithm, reply);
-      // An override names another algorithm: run that one's script (rare, a second round trip).
-      const named = reply[1];
-      if (!isAlgorithm(named)) throw new Error(`the override of key "${key}" names an unknown algorithm "${named}"`);
-      return gate.settle(scripts.check(named, key, limitArg, windowArg, cost)).then((again) => {
-        if (again[0] === 3) throw new Error(`the override of key "${key}" changed while it was read`);
-        return toDecision(key, named, again);
-      });
-    });
+  // Callbacks and one promise per check, not async functions: each await is one more hop on the hot path.
+  function viaRedis(key: string, cost: number, onDecision: (decision: Decision) => void, onFailure: (error: unknown) => void): void {
+    gate.await(
+      scripts.check(defaultAlgorithm, key, limitArg, windowArg, cost),
+      (reply) => {
+        if (reply[0] !== 3) return onDecision(toDecision(key, defaultAlgorithm, reply));
+        // An override names another algorithm: run that one's script (rare, a second round trip).
+        const named = reply[1];
+        if (!isAlgorithm(named)) return onFailure(new Error(`the override of key "${key}" names an unknown algorithm "${named}"`));
+        gate.await(
+          scripts.check(named, key, limitArg, windowArg, cost),
+          (again) => (again[0] === 3 ? onFailure(new Error(`the override of key "${key}" changed while it was read`)) : onDecision(toDecision(key, named, again))),
+          onFailure,
+        );
+      },
+      onFailure,
+    );
   }
 
   function toDecision(key: string, algorithm: Algorithm, reply: Exclude<CheckReply, [3, string]>): Decision {
@@ -119,9 +124,12 @@ export function createChecker(deps: CheckerDeps): Checker {
         return decision;
       };
       if (!gate.tryEnter()) return Promise.resolve(decided(viaFailPolicy(key, cost)));
-      return viaRedis(key, cost).then(decided, (error: unknown) => {
-        if (!(error instanceof RedisUnavailableError)) deps.onDataError(error);
-        return decided(viaFailPolicy(key, cost));
+      return new Promise<Decision>((resolve) => {
+        const onFailure = (error: unknown) => {
+          if (!(error instanceof RedisUnavailableError)) deps.onDataError(error);
+          resolve(decided(viaFailPolicy(key, cost)));
+        };
+        viaRedis(key, cost, (decision) => resolve(decided(decision)), onFailure);
       });
     },
   };

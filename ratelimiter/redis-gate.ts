@@ -34,6 +34,8 @@ export interface RedisGate {
   tryEnter(): boolean;
   /** The call's answer, or RedisUnavailableError after the timeout or a connection failure. */
   settle<T>(call: Promise<T>, timeoutMs?: number): Promise<T>;
+  /** `settle` for the hot path, with callbacks instead of a promise: one fewer per check. */
+  await<T>(call: Promise<T>, onAnswer: (value: T) => void, onFailure: (error: unknown) => void): void;
   /** A liveness probe that goes whatever the breaker says (the background pinger). */
   probe<T>(call: () => Promise<T>): Promise<T>;
 }
@@ -179,9 +181,9 @@ export function createRedisGate(options: GateOptions): RedisGate {
     },
   });
 
-  function track<T>(call: Promise<T>, ms: number, isProbe: boolean): Promise<T> {
+  /** Calls `resolve` with the answer, or `reject` once (an error, or given up); nothing is allocated but the waiter. */
+  function track<T>(call: Promise<T>, ms: number, isProbe: boolean, resolve: (value: T) => void, reject: (error: unknown) => void): void {
     const startedAt = performance.now();
-    const { promise, resolve, reject } = Promise.withResolvers<T>();
     const waiter: Waiter = { startedAt, deadline: startedAt + ms, done: false, timeoutMs: ms, isProbe, overdueSeen: false, reject };
     pending++;
     sweep.track(waiter, ms);
@@ -215,8 +217,9 @@ export function createRedisGate(options: GateOptions): RedisGate {
         reject(unavailable ? new RedisUnavailableError("error", `Redis failed: ${(error as Error)?.message ?? error}`, { cause: error }) : error);
       },
     );
-    return promise;
   }
+
+  const settle = <T>(call: Promise<T>, ms: number, isProbe: boolean) => new Promise<T>((resolve, reject) => track(call, ms, isProbe, resolve, reject));
 
   function startProbe(): void {
     probing = true;
@@ -226,9 +229,8 @@ export function createRedisGate(options: GateOptions): RedisGate {
     } catch (error) {
       call = Promise.reject(error);
     }
-    track(call, timeoutMs, true)
-      .catch(() => {})
-      .finally(() => (probing = false));
+    const done = () => (probing = false);
+    track(call, timeoutMs, true, done, done);
   }
 
   return {
@@ -244,7 +246,8 @@ export function createRedisGate(options: GateOptions): RedisGate {
       state = next;
       return true;
     },
-    settle: (call, ms = timeoutMs) => track(call, ms, false),
-    probe: (call) => track(call(), timeoutMs, false),
+    settle: (call, ms = timeoutMs) => settle(call, ms, false),
+    await: (call, onAnswer, onFailure) => track(call, timeoutMs, false, onAnswer, onFailure),
+    probe: (call) => settle(call(), timeoutMs, false),
   };
 }
