@@ -11,6 +11,7 @@ const commands: Record<string, () => Promise<CommandDef<any>>> = {
   ratelimiter: () => import("./ratelimiter.ts").then((m) => m.default),
   monitor: () => import("./monitor.ts").then((m) => m.default()),
   tickets: () => import("./tickets.ts").then((m) => m.default),
+  incidents: () => import("./incidents.ts").then((m) => m.default),
   diagnose: () => import("./diagnose.ts").then((m) => m.default()),
   actions: () => import("./actions.ts").then((m) => m.default),
   mode: () => import("./mode.ts").then((m) => m.default),
@@ -22,6 +23,9 @@ const commands: Record<string, () => Promise<CommandDef<any>>> = {
   "link-proxy": () => import("./link-proxy.ts").then((m) => m.default),
   demo: () => import("./demo.ts").then((m) => m.default),
   eval: () => import("./eval.ts").then((m) => m.default),
+  notify: () => import("./notify.ts").then((m) => m.default),
+  notifications: () => import("./notifications.ts").then((m) => m.default),
+  console: () => import("./console.ts").then((m) => m.default(process.argv.slice(2))),
 };
 
 const root: CommandDef<any> = {

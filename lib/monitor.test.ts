@@ -3,6 +3,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { incidentTickets, listIncidents } from "./incidents.ts";
 import { runMonitor, type MonitorOptions } from "./monitor.ts";
 import type { MonitorStage } from "./monitor-stage.ts";
 import { openState, type State } from "./state.ts";
@@ -13,7 +14,16 @@ import { recentEpisodes } from "./violation-history.ts";
 /** An observation: the members that are down, or an error to throw, or "hang". */
 type Script = (string[] | Error | "hang")[];
 
-function scriptedSubject(script: Script, options: { throwingInvariant?: boolean } = {}): Subject<string[]> {
+/** Members a and b share a rack: both down at once is that rack, one cause. */
+const rackRule = {
+  name: "rack_down", description: "a and b down together: their rack",
+  evaluate: ({ observation }: { observation: string[] }) =>
+    observation.includes("a") && observation.includes("b")
+      ? [{ component: "rack:1", faultClass: "power_loss", summary: "rack 1 lost power", confidence: 0.9, evidence: [], explains: ["member_down:member:a", "member_down:member:b"], actions: [] }]
+      : [],
+};
+
+function scriptedSubject(script: Script, options: { throwingInvariant?: boolean; rackRule?: boolean } = {}): Subject<string[]> {
   let cycle = 0;
   return {
     name: "toy",
@@ -37,7 +47,7 @@ function scriptedSubject(script: Script, options: { throwingInvariant?: boolean 
     ],
     actions: () => [],
     execute: async () => ({ ok: false, message: "none", retryable: false }),
-    diagnosisRules: [],
+    diagnosisRules: options.rackRule ? [rackRule] : [],
     close: async () => {},
   };
 }
@@ -81,7 +91,7 @@ describe("monitor loop", () => {
   test("a violation opens a ticket after its grace and resolves after it has been clear for a while", async () => {
     const { state } = freshState();
     const { events } = await run(scriptedSubject([["a"], ["a"], ["a"], ["a"], [], [], [], []]), state, 8);
-    expect(kinds(events)).toEqual(["violation", "ticket_opened", "ticket_resolved"]);
+    expect(kinds(events)).toEqual(["violation", "ticket_opened", "incident_opened", "ticket_resolved", "incident_resolved"]);
     const opened = events.find((e) => e.type === "ticket_opened")!.ticket as Record<string, unknown>;
     expect(opened).toMatchObject({ invariant: "member_down", resource: "member:a", severity: "critical", status: "open", opened_at: new Date(2_000).toISOString() });
     expect(events.filter((e) => e.type === "cycle").map((e) => e.violations)).toEqual([1, 1, 1, 1, 0, 0, 0, 0]);
@@ -96,7 +106,7 @@ describe("monitor loop", () => {
   test("a blinking fault is one ticket", async () => {
     const { state } = freshState();
     const { events } = await run(scriptedSubject([["a"], ["a"], [], ["a"], [], ["a"], [], ["a"], ["a"]]), state, 9);
-    expect(kinds(events)).toEqual(["violation", "ticket_opened"]);
+    expect(kinds(events)).toEqual(["violation", "ticket_opened", "incident_opened"]);
     expect(listTickets(state).length).toBe(1);
   });
 
@@ -106,8 +116,8 @@ describe("monitor loop", () => {
     const script: Script = [["a"], ["a"], ["a"], broken, broken, broken, broken, broken, broken, broken, broken, broken, broken, broken, ["a"]];
     const { events } = await run(scriptedSubject(script), state, script.length);
     expect(kinds(events)).toEqual([
-      "violation", "ticket_opened",
-      "error:observe", "violation", ...Array(10).fill("error:observe"), "ticket_opened",
+      "violation", "ticket_opened", "incident_opened",
+      "error:observe", "violation", ...Array(10).fill("error:observe"), "ticket_opened", "incident_opened",
     ]);
     const open = listTickets(state, { status: "open" }).map((t) => `${t.invariant}:${t.resource}`);
     expect(open.sort()).toEqual(["member_down:member:a", "observation_failed:cluster"]);
@@ -125,14 +135,25 @@ describe("monitor loop", () => {
   test("an invariant that throws and parts of an observation that cannot be read are error events; the rest is checked", async () => {
     const { state } = freshState();
     const { events } = await run(scriptedSubject([["garbled", "b"]], { throwingInvariant: true }), state, 1, { once: true });
-    expect(kinds(events)).toEqual(["error:observation", "error:invariant", "violation", "ticket_opened"]);
+    expect(kinds(events)).toEqual(["error:observation", "error:invariant", "violation", "ticket_opened", "incident_opened"]);
     expect(events[1]).toMatchObject({ invariant: "broken", message: "bug in check" });
+  });
+
+  test("tickets that open in one cycle with one likely cause open one incident; an unexplained one opens its own", async () => {
+    const { state } = freshState();
+    const incidentsOf = (events: Event[]) => events.filter((e) => e.type === "incident_opened").map((e) => (e.incident as { tickets: { resource: string }[] }).tickets.map((t) => t.resource));
+    const grouped = await run(scriptedSubject([["a", "b", "c"]], { rackRule: true }), state, 1, { once: true });
+    expect(incidentsOf(grouped.events)).toEqual([["member:a"], ["member:c"]]);
+    const incidents = listIncidents(state, { status: "open" }).map((i) => incidentTickets(state, i.id).map((t) => t.resource));
+    expect(incidents).toEqual([["member:c"], ["member:a", "member:b"]]);
+    const { state: other } = freshState();
+    expect(incidentsOf((await run(scriptedSubject([["a", "b", "c"]]), other, 1, { once: true })).events)).toEqual([["member:a"], ["member:b"], ["member:c"]]);
   });
 
   test("--once ignores grace both ways: it opens at once and resolves what is clear", async () => {
     const { state } = freshState();
-    expect(kinds((await run(scriptedSubject([["a"]]), state, 1, { once: true })).events)).toEqual(["violation", "ticket_opened"]);
-    expect(kinds((await run(scriptedSubject([[]]), state, 1, { once: true })).events)).toEqual(["ticket_resolved"]);
+    expect(kinds((await run(scriptedSubject([["a"]]), state, 1, { once: true })).events)).toEqual(["violation", "ticket_opened", "incident_opened"]);
+    expect(kinds((await run(scriptedSubject([[]]), state, 1, { once: true })).events)).toEqual(["ticket_resolved", "incident_resolved"]);
   });
 
   test("a restarted monitor carries on the open ticket: same id, no second ticket", async () => {
@@ -167,7 +188,7 @@ describe("monitor loop", () => {
       },
     };
     const { events } = await run(subject, state, 7, { stages: [stage] });
-    expect(kinds(events)).toEqual(["violation", "ticket_opened", "ticket_opened"]);
+    expect(kinds(events)).toEqual(["violation", "ticket_opened", "incident_opened", "incident_resolved", "ticket_opened", "incident_opened"]);
     expect(listTickets(state).map((t) => t.status)).toEqual(["open", "resolved"]);
   });
 
@@ -195,7 +216,7 @@ describe("monitor loop", () => {
       'opened member_down:member:a cycle 1 observation ["a"] history 1', "cycle 1 open 1",
       "resolved member_down:member:a", "cycle 2 open 0", "cycle 3 open 0", "cycle 4 open 0",
     ]);
-    expect(kinds(events)).toEqual(["violation", "ticket_opened", "diagnosis", "error:stage", "ticket_resolved", "error:stage", "error:stage", "error:stage"]);
+    expect(kinds(events)).toEqual(["violation", "ticket_opened", "incident_opened", "diagnosis", "error:stage", "ticket_resolved", "incident_resolved", "error:stage", "error:stage", "error:stage"]);
   });
 
   test("the signal stops the loop between cycles", async () => {

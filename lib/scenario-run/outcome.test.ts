@@ -2,13 +2,20 @@
 import { describe, expect, test } from "bun:test";
 import type { Expectation } from "../scenario.ts";
 import type { RunEvent } from "./event-log.ts";
-import { isProposalOf, judgeDiagnoses, unexpectedTickets, type DiagnosisSeen } from "./outcome.ts";
+import { diagnosisFor, isProposalOf, judgeDiagnoses, unexpectedTickets, type DiagnosisSeen } from "./outcome.ts";
 
 const diagnosis = (component: string, faultClass: string, at = 1): DiagnosisSeen => ({ ticketId: at, at, engine: "builtin", component, faultClass, alternatives: [], tookMs: 1 });
 const expect1: Expectation = { detections: [], deadlineMs: 1, components: ["db"], aliases: { db: ["db:primary"] }, faultClass: "process_paused" };
 const ticket = (id: number, invariant: string, resource: string): RunEvent => ({ type: "ticket_opened", at: id, data: { ticket: { id, invariant, resource } } });
 
 describe("judging a scenario run", () => {
+  test("a ticket that joined an incident is covered by the incident's one diagnosis, also through a merge", () => {
+    const incident = (type: string, id: number, tickets: number[], mergedInto: number | null = null): RunEvent => ({ type, at: id, data: { incident: { id, merged_into: mergedInto, tickets: tickets.map((t) => ({ id: t })) } } });
+    const diagnosed: RunEvent = { type: "diagnosis", at: 5, data: { ticket: { id: 1 }, incident_id: 1, diagnosis: {} } };
+    const events = [incident("incident_opened", 1, [1]), diagnosed, incident("incident_updated", 1, [1, 2]), incident("incident_opened", 3, [3]), incident("incident_resolved", 4, [4], 1)];
+    expect([1, 2, 3, 4].map((id) => diagnosisFor(events, id))).toEqual([diagnosed, diagnosed, undefined, diagnosed]);
+  });
+
   test("the first diagnosis must name an expected component (or an alias) with the expected fault class", () => {
     expect(judgeDiagnoses([diagnosis("db", "process_paused"), diagnosis("node:a", "network_partition", 2)], expect1)).toBeUndefined();
     expect(judgeDiagnoses([diagnosis("db:primary", "process_paused")], expect1)).toBeUndefined();

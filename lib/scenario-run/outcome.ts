@@ -86,6 +86,16 @@ export function ticketOf(event: RunEvent): TicketSeen {
 
 export const isTicketFor = (d: Detection) => (e: RunEvent) => e.type === "ticket_opened" && keyOf(e.data.ticket) === keyOf(d);
 
+/**
+ * The diagnosis that covers ticket `ticketId`: its own, or that of the incident holding it (the
+ * monitor diagnoses once per incident; a ticket that joined one is diagnosed with it).
+ */
+export function diagnosisFor(events: readonly RunEvent[], ticketId: number): RunEvent | undefined {
+  const holder = events.findLast((e) => e.type.startsWith("incident_") && e.data.incident?.tickets?.some((t: { id: number }) => t.id === ticketId));
+  const incidentId = holder ? (holder.data.incident.merged_into ?? holder.data.incident.id) : undefined;
+  return events.find((e) => e.type === "diagnosis" && (e.data.ticket.id === ticketId || (incidentId !== undefined && e.data.incident_id === incidentId)));
+}
+
 export function diagnosisOf(event: RunEvent): DiagnosisSeen {
   const d = event.data.diagnosis;
   return {

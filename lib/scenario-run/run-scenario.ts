@@ -11,7 +11,7 @@ import { bindPlaceholders, kindOf, type RemedyStep, type Scenario, type Workload
 import type { RunEvent } from "./event-log.ts";
 import type { Harness } from "./harness.ts";
 import type { LoadHandle } from "./load-handle.ts";
-import { describeTicket, diagnosisOf, isProposalOf, isTicketFor, isTolerated, judgeDiagnoses, ticketOf, unexpectedTickets, type ScenarioOutcome } from "./outcome.ts";
+import { describeTicket, diagnosisFor, diagnosisOf, isProposalOf, isTicketFor, isTolerated, judgeDiagnoses, ticketOf, unexpectedTickets, type ScenarioOutcome } from "./outcome.ts";
 import { recordedWatchdog } from "../chaos/store.ts";
 
 export interface RunSettings {
@@ -149,7 +149,10 @@ class ScenarioRun {
     }
     const tickets = this.outcome.detections.flatMap((d) => (d.ticket ? [d.ticket] : []));
     const diagnosed = [];
-    for (const t of tickets) diagnosed.push(await this.awaitEvent((e) => e.type === "diagnosis" && e.data.ticket.id === t.id, Date.now() + this.settings.diagnosisDeadlineMs));
+    for (const t of tickets) {
+      const covered = () => diagnosisFor(this.h.events.since(this.from), t.id);
+      diagnosed.push((await this.awaitEvent(() => covered() !== undefined, Date.now() + this.settings.diagnosisDeadlineMs, 0)) && covered());
+    }
     this.outcome.diagnoses = diagnosed.flatMap((e) => (e ? [e] : [])).sort((a, b) => a.at - b.at).map(diagnosisOf);
     const missed = this.outcome.detections.filter((d) => !d.ticket).map((d) => `${d.expected.invariant} on ${d.expected.resource}`);
     if (missed.length) throw new Failure(`no ticket ${missed.join(", ")} within ${Math.round(expect.deadlineMs / 1000)} s of the fault`);
