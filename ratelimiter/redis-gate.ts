@@ -101,9 +101,9 @@ export interface GateOptions {
 /**
  * A call is given up only when Redis is to blame: it passed its deadline, the node has read its
  * sockets since, a probe on the control connection passed its own deadline the same way, and Redis
- * is either silent (no answer on any call for the timeout plus its allowance for our backlog), slow
- * (the last background probes took longer than the timeout), or refused. While Redis answers, a
- * call behind the node's own backlog waits for its answer: a busy node never decides by its fail policy.
+ * is either silent (no answer on any call past its silence allowance), slow (no call answered within
+ * the timeout for SLOW_WINDOWS timeouts), or refused. While Redis answers, a call behind the node's
+ * own backlog waits for its answer: a busy node never decides by its fail policy.
  */
 export function createRedisGate(options: GateOptions): RedisGate {
   const { timeoutMs, policy, hooks, confirm } = options;
@@ -122,8 +122,9 @@ export function createRedisGate(options: GateOptions): RedisGate {
   let previousGapMax = 0;
   let outstandingAtLastAnswer = false;
 
-  function noteAnswer(at: number): void {
-    if (outstandingAtLastAnswer) {
+  /** `learn`: the gap ended with an answer from a working Redis (not one it was already blamed for). */
+  function noteAnswer(at: number, learn: boolean): void {
+    if (outstandingAtLastAnswer && learn) {
       if (at - gapWindowStart > GAP_WINDOW_MS) {
         previousGapMax = gapMax;
         gapMax = 0;
@@ -189,7 +190,7 @@ export function createRedisGate(options: GateOptions): RedisGate {
     sweep.track(waiter, ms);
     call.then(
       (value) => {
-        noteAnswer(performance.now());
+        noteAnswer(performance.now(), !waiter.done && !late);
         if (waiter.done) {
           // A late answer: the breaker counted this call as failed already. Redis may be back
           // (a pause just ended): ask at once rather than at the next background probe.
