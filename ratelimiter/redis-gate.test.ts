@@ -60,6 +60,20 @@ describe("redis gate", () => {
     expect(gate.isAvailable).toBe(true);
   });
 
+  test("answers that keep coming but never within the timeout (a slow link) get calls given up", async () => {
+    // Every call and probe takes 12 ms against a 5 ms timeout, as behind a slow link; a new call
+    // every 2 ms, so answers keep coming and Redis is never silent: only "slow" can give them up.
+    const { gate } = gateAt({ now: 0 }, () => later(1, 12));
+    await gate.settle(Promise.resolve("in time"));
+    const outcomes: Promise<string>[] = [];
+    const startedAt = performance.now();
+    while (performance.now() - startedAt < 300) {
+      outcomes.push(gate.settle(later("answer", 12)).then(() => "answered", () => "given up"));
+      await Bun.sleep(2);
+    }
+    expect(await Promise.all(outcomes)).toContain("given up");
+  });
+
   test("a data error (WRONGTYPE) is passed on as is and does not count against Redis", async () => {
     const { gate } = gateAt({ now: 0 });
     for (let i = 0; i < 5; i++) {
