@@ -65,11 +65,7 @@ export function renderError(error: unknown, request: Request, log: NodeLogger, h
 /** POST /api/v1/check, as a plain fetch handler: the hot path, kept free of routing and context objects. */
 export function createCheckHandler(node: NodeContext): (request: Request) => Promise<Response> {
   return async (request) => {
-    try {
-      if (node.isDraining()) throw httpError(503, "draining", `node ${node.nodeId} is draining: send checks to another node`);
-    } catch (error) {
-      return renderError(error, request, node.log);
-    }
+    if (node.isDraining()) return renderError(httpError(503, "draining", `node ${node.nodeId} is draining: send checks to another node`), request, node.log);
     // Past the bound: answered at once, before the body is read; it admits and charges nothing.
     if (!node.enterCheck()) return node.shed();
     try {
