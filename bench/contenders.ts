@@ -6,25 +6,57 @@ import { ALGORITHMS, type Algorithm, type BenchSettings } from "./settings.ts";
 export const PEERS = [
   { id: "http_ceiling", label: "(b) bare Bun.serve, no Redis", script: "http-ceiling.ts", runtime: "bun", openLoop: true },
   { id: "node_flexible", label: "(c) node:http + rate-limiter-flexible", script: "node-flexible.mjs", runtime: "node", openLoop: false },
-  { id: "bun_ioredis_gcra", label: "(d) Bun.serve + ioredis auto-pipelining + GCRA", script: "bun-ioredis-gcra.ts", runtime: "bun", openLoop: true },
+  { id: "bun_ioredis_gcra", label: "(d) Bun.serve + ioredis auto-pipelining + the algorithm's own script", script: "bun-ioredis-gcra.ts", runtime: "bun", openLoop: true },
   { id: "bun_redis_gcra", label: "(e) (d) with Bun's RedisClient, for information", script: "bun-redis-gcra.ts", runtime: "bun", openLoop: false },
 ] as const;
 export type PeerId = (typeof PEERS)[number]["id"];
 
-export function peerCommand(peer: (typeof PEERS)[number], settings: BenchSettings, redisUrl: string): string[] {
-  const script = join(settings.repoDir, "bench", "peers", peer.script);
-  return [peer.runtime, script, "--port", "0", "--redis-url", redisUrl, "--limit", String(settings.limit), "--window-ms", String(settings.windowMs)];
+/** A peer's command; `script` (for (d)): the node's own script of one algorithm, called the node's way. */
+export function peerCommand(peer: (typeof PEERS)[number], settings: BenchSettings, redisUrl: string, script?: NodeScript): string[] {
+  const file = join(settings.repoDir, "bench", "peers", peer.script);
+  const given = script ? ["--script", script.file, "--keys", script.keys, "--algorithm", script.algorithm] : [];
+  return [peer.runtime, file, "--port", "0", "--redis-url", redisUrl, "--limit", String(settings.limit), "--window-ms", String(settings.windowMs), ...given];
 }
 
-// A check that times out is decided by the fail policy without Redis: cheaper, so it would flatter
-// the figures. 1 s keeps every check on Redis even on a loaded machine (the default is 50 ms).
-export const NODE_REDIS_TIMEOUT = "1s";
-
+/** The node runs with its defaults: only the limit, the window and the algorithm are set. */
 export function oursCommand(settings: BenchSettings, redisUrl: string, algorithm: Algorithm, nodeId: string): string[] {
   return [
     settings.binary, "ratelimiter", "serve", "--port", "0", "--json", "--redis-url", redisUrl, "--node-id", nodeId,
-    "--algorithm", algorithm, "--default-limit", String(settings.limit), "--window", `${settings.windowMs / 1000}s`, "--redis-timeout", NODE_REDIS_TIMEOUT,
+    "--algorithm", algorithm, "--default-limit", String(settings.limit), "--window", `${settings.windowMs / 1000}s`,
   ];
+}
+
+const KEYS_MODULE = "../ratelimiter/keys.ts";
+
+export interface NodeScript {
+  algorithm: Algorithm;
+  /** A temp file holding the script text exactly as the node defines it. */
+  file: string;
+  /** The KEYS the node passes, as templates of the user key (%s): block, limit, counter. */
+  keys: string;
+}
+
+/** The node's check script of `algorithm` (its text unchanged), for peer (d); null when this tree has none. */
+export async function nodeScript(algorithm: Algorithm, dir: string): Promise<NodeScript | null> {
+  let lua: string | undefined;
+  const recorder: Record<string, unknown> = {
+    defineCommand(name: string, definition: { lua: string }) {
+      lua ??= definition.lua;
+      recorder[name] = async () => undefined;
+    },
+  };
+  try {
+    const scripts = (await import(SCRIPTS_MODULE)) as { defineCheckScripts?: (client: unknown, algorithm: Algorithm) => unknown };
+    const keys = (await import(KEYS_MODULE)) as { BLOCK_SUFFIX: string; LIMIT_SUFFIX: string; COUNTER_SUFFIX: Record<Algorithm, string>; tagOf(key: string): string };
+    scripts.defineCheckScripts?.(recorder, algorithm);
+    if (!lua) return null;
+    const file = join(dir, `node-${algorithm}.lua`);
+    await Bun.write(file, lua);
+    const tag = keys.tagOf("%s");
+    return { algorithm, file, keys: [tag + keys.BLOCK_SUFFIX, tag + keys.LIMIT_SUFFIX, tag + keys.COUNTER_SUFFIX[algorithm]].join(",") };
+  } catch {
+    return null;
+  }
 }
 
 // Read at run time, not type-checked: the bench keeps working while the node's module evolves.
@@ -68,6 +100,23 @@ export async function hasOurNode(settings: BenchSettings): Promise<boolean> {
     return (await proc.exited) === 0;
   } catch {
     return false;
+  }
+}
+
+export interface NodeCounts {
+  /** Checks answered 200 or 429 (decided), by Redis or by the fail policy. */
+  decided: number;
+  fallback: number;
+  shed: number;
+}
+
+/** The node's decision counts from GET /api/v1/node, or null when it has none. */
+export async function nodeCounts(url: string): Promise<NodeCounts | null> {
+  try {
+    const { decisions } = (await (await fetch(`${url}/api/v1/node`)).json()) as { decisions?: { allowed: number; denied: number; fallback: number; shed?: number } };
+    return decisions ? { decided: decisions.allowed + decisions.denied, fallback: decisions.fallback, shed: decisions.shed ?? 0 } : null;
+  } catch {
+    return null;
   }
 }
 

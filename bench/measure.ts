@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RedisServer } from "../test/fixtures/redis.ts";
+import type { NodeCounts } from "./contenders.ts";
 import type { OpenLoopReport } from "./open-loop.ts";
 import type { Server } from "./processes.ts";
 import { withCpuShare } from "./proc-stats.ts";
@@ -11,21 +12,33 @@ import type { BenchSettings } from "./settings.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 
 export interface Saturation extends WrkResult {
+  /** For our node: answers it decided (200 or 429) per second, and what it shed or left to the fail policy. */
+  decided?: { rps: number; fallback: number; shed: number };
   /** Share of one core used during the measurement (100 = one core busy). */
   cpu_pct: { server: number | null; redis: number | null };
   /** The server's CPU time per answered request, µs: steadier than req/s on a shared machine. */
   server_cpu_us_per_request: number | null;
 }
 
-export async function measureSaturation(server: Server, redis: RedisServer, settings: BenchSettings): Promise<Saturation> {
+/**
+ * wrk against `server`. With `counts` (our node), throughput is what the node decided (200 or
+ * 429) during the measured run, from its own counters: a 503 (shed, draining) is not a check.
+ */
+export async function measureSaturation(server: Server, redis: RedisServer, settings: BenchSettings, counts?: (url: string) => Promise<NodeCounts | null>): Promise<Saturation> {
   const wrk = { url: server.url, connections: settings.connections, threads: settings.threads, keys: settings.keys };
   await redis.cli("FLUSHALL");
   await runWrk({ ...wrk, durationS: settings.warmupS });
   await redis.cli("FLUSHALL");
+  const before = counts ? await counts(server.url) : null;
   const { result, cpuPercent } = await withCpuShare({ server: server.pid, redis: redis.pid }, () => runWrk({ ...wrk, durationS: settings.durationS }));
+  const after = counts ? await counts(server.url) : null;
   const serverPct = cpuPercent.server ?? null;
+  const seconds = result.rps > 0 ? result.requests / result.rps : settings.durationS;
+  const decided =
+    before && after ? { rps: Math.round((after.decided - before.decided - (after.fallback - before.fallback)) / seconds), fallback: after.fallback - before.fallback, shed: after.shed - before.shed } : undefined;
   return {
     ...result,
+    ...(decided ? { rps: Math.min(result.rps, decided.rps), decided } : {}),
     cpu_pct: { server: serverPct, redis: cpuPercent.redis ?? null },
     server_cpu_us_per_request: serverPct === null || result.rps === 0 ? null : Math.round((serverPct / 100) * (1e6 / result.rps)),
   };

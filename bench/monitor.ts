@@ -95,7 +95,7 @@ export async function measureMonitor(options: { cycles?: number; keys?: number; 
   const traffic = new AbortController();
   try {
     for (const id of ["a", "b", "c"]) {
-      nodes.push(await spawnServe(["--json", "--port", "0", "--node-id", id, "--redis-url", redis.url, "--default-limit", "1000", "--redis-timeout", "1s"]));
+      nodes.push(await spawnServe(["--json", "--port", "0", "--node-id", id, "--redis-url", redis.url, "--default-limit", "1000"]));
     }
     const urls = nodes.map((n) => (JSON.parse(n.startLine) as { url: string }).url);
     const load = backgroundTraffic(urls, traffic.signal);

@@ -1,6 +1,6 @@
 // The bench's one JSON document: settings, references, our node per algorithm with same-run
 // ratios, open loop, memory, start time, binary size and the targets met or missed.
-import { NODE_REDIS_TIMEOUT, PEERS } from "./contenders.ts";
+import { PEERS } from "./contenders.ts";
 import type { Machine } from "./machine.ts";
 import type { ScriptCall } from "./redis-ceiling.ts";
 import type { Algorithm, BenchSettings } from "./settings.ts";
@@ -40,6 +40,7 @@ export function buildReport(inputs: ReportInputs) {
       redis_ceiling_script_loaded: call?.shaMatchesSource ?? null,
     };
     if (call?.shaMatchesSource === false) notes.push(`${algorithm}: the SHA the node sends is none of the scripts ratelimiter/algorithms/scripts.ts defines in this tree (a binary built from another tree?); (a) ran the node's SHA`);
+    if (summary.shed > 0) notes.push(`${algorithm}: ${summary.shed} checks were shed (503 overloaded): not counted as throughput`);
     if (summary.fallback_decisions > 0) notes.push(`${algorithm}: ${summary.fallback_decisions} checks were decided by the fail policy, not by Redis: its figures flatter it`);
     if (call && !call.evalsha) notes.push(`${algorithm}: no EVALSHA seen for one check, so no Redis ceiling (commands: ${JSON.stringify(call.commandsPerCheck).slice(0, 300)})`);
   }
@@ -80,7 +81,7 @@ export function buildReport(inputs: ReportInputs) {
       open_loop_duration_ms: settings.openLoopDurationMs,
       open_loop_client: inputs.openLoopClient,
       redis_benchmark_requests: settings.redisBenchmarkRequests,
-      node_redis_timeout: NODE_REDIS_TIMEOUT,
+      node_flags: "defaults (--redis-timeout 50ms, --fail-policy open, --max-in-flight 1000); --default-limit, --window, --algorithm set",
     },
     peers,
     results,

@@ -7,7 +7,10 @@
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { startRedis, type RedisServer } from "../test/fixtures/redis.ts";
-import { fallbackDecisions, hasOurNode, ourScriptSources, oursCommand, peerCommand, PEERS } from "./contenders.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fallbackDecisions, hasOurNode, nodeCounts, nodeScript, ourScriptSources, oursCommand, peerCommand, PEERS, type NodeScript } from "./contenders.ts";
 import { runSidecars } from "./extras.ts";
 import { describeMachine } from "./machine.ts";
 import { benchOpenLoopClient, chooseOpenLoopClient, measureOpenLoop, measureSaturation, type OpenLoopClient } from "./measure.ts";
@@ -23,8 +26,12 @@ import { renderTable } from "./table.ts";
 const benchStartedAt = performance.now();
 const log = (message: string) => console.error(`bench: [${Math.round((performance.now() - benchStartedAt) / 1000)}s] ${message}`);
 
-async function measurePeers(run: RunSample, settings: BenchSettings, redis: RedisServer, client: OpenLoopClient): Promise<void> {
+const PEER_D = PEERS.find((peer) => peer.id === "bun_ioredis_gcra")!;
+
+/** Peers (b), (c), (e); (d) too when our node is absent (then with its own GCRA script). */
+async function measurePeers(run: RunSample, settings: BenchSettings, redis: RedisServer, client: OpenLoopClient, withD: boolean): Promise<void> {
   for (const peer of PEERS) {
+    if (peer === PEER_D && !withD) continue;
     const server = await startServer(peer.id, peerCommand(peer, settings, redis.url), { cwd: settings.repoDir });
     try {
       log(`${peer.label}: saturation`);
@@ -38,17 +45,35 @@ async function measurePeers(run: RunSample, settings: BenchSettings, redis: Redi
   }
 }
 
+/** Peer (d) running `algorithm`'s own script, the node's text unchanged: like with like. */
+async function measurePeerD(run: RunSample, settings: BenchSettings, redis: RedisServer, client: OpenLoopClient, script: NodeScript): Promise<void> {
+  const server = await startServer(`${PEER_D.id} ${script.algorithm}`, peerCommand(PEER_D, settings, redis.url, script), { cwd: settings.repoDir });
+  try {
+    log(`${PEER_D.label} (${script.algorithm}): saturation`);
+    const saturation = await measureSaturation(server, redis, settings);
+    const memory = memoryMb(server.pid);
+    // The open loop once per run, with the first algorithm's script.
+    const openLoop = run.peers[PEER_D.id] ? null : await measureOpenLoop(server, redis, settings, client);
+    run.peerD[script.algorithm] = { saturation, openLoop, memoryMb: memory };
+    run.peers[PEER_D.id] ??= { saturation, openLoop, memoryMb: memory };
+  } finally {
+    await server.stop();
+  }
+}
+
 async function measureOurs(run: RunSample, settings: BenchSettings, redis: RedisServer, client: OpenLoopClient, algorithm: Algorithm, scriptCalls: Map<Algorithm, ScriptCall>): Promise<void> {
   const server = await startServer(`node ${algorithm}`, oursCommand(settings, redis.url, algorithm, `bench-${algorithm}`), { cwd: settings.repoDir });
   try {
     if (!scriptCalls.has(algorithm)) scriptCalls.set(algorithm, await captureScriptCall(redis.url, server.url, await ourScriptSources()));
     log(`ours ${algorithm}: saturation`);
-    const saturation = await measureSaturation(server, redis, settings);
+    const saturation = await measureSaturation(server, redis, settings, nodeCounts);
     const memory = memoryMb(server.pid);
-    const fallbacks = await fallbackDecisions(server.url);
     log(`ours ${algorithm}: open loop`);
     const openLoop = await measureOpenLoop(server, redis, settings, client);
-    run.ours[algorithm] = { saturation, openLoop, memoryMb: memory, fallbackDecisions: fallbacks };
+    // Over the whole life of the node (warm-up, saturation, open loop): each must stay 0.
+    const fallbacks = await fallbackDecisions(server.url);
+    const shed = (await nodeCounts(server.url))?.shed ?? null;
+    run.ours[algorithm] = { saturation, openLoop, memoryMb: memory, fallbackDecisions: fallbacks, shed };
   } finally {
     await server.stop();
   }
@@ -90,18 +115,34 @@ async function main(): Promise<void> {
   stopOnExit(() => redis.stop());
   const runs: RunSample[] = [];
   const scriptCalls = new Map<Algorithm, ScriptCall>();
+  const scriptDir = mkdtempSync(join(tmpdir(), "operator-bench-scripts-"));
+  const scripts = new Map<Algorithm, NodeScript>();
+  if (oursAvailable) {
+    for (const algorithm of settings.algorithms) {
+      const script = await nodeScript(algorithm, scriptDir);
+      if (script) scripts.set(algorithm, script);
+      else notes.push(`${algorithm}: the node's script could not be read from this tree: (d) ran its own GCRA script`);
+    }
+  }
   let startSamples: StartSamples = { healthy: [], version: [] };
   try {
     for (let index = 0; index < settings.runs; index++) {
       log(`run ${index + 1} of ${settings.runs}`);
-      const run: RunSample = { peers: {}, ours: {}, redisCeiling: {} };
-      await measurePeers(run, settings, redis, client);
-      if (oursAvailable) for (const algorithm of settings.algorithms) await measureOurs(run, settings, redis, client, algorithm, scriptCalls);
+      const run: RunSample = { peers: {}, peerD: {}, ours: {}, redisCeiling: {} };
+      await measurePeers(run, settings, redis, client, !oursAvailable || scripts.size < settings.algorithms.length);
+      if (oursAvailable) {
+        for (const algorithm of settings.algorithms) {
+          const script = scripts.get(algorithm);
+          if (script) await measurePeerD(run, settings, redis, client, script);
+          await measureOurs(run, settings, redis, client, algorithm, scriptCalls);
+        }
+      }
       runs.push(run);
     }
     if (oursAvailable) startSamples = await measureStartMs(settings, redis, settings.algorithms[0]!);
   } finally {
     await redis.stop();
+    rmSync(scriptDir, { recursive: true, force: true });
   }
   const sidecars = process.env.BENCH_EXTRAS === "0" ? {} : await runSidecars(settings);
 

@@ -23,13 +23,13 @@ export function renderTable(report: BenchReport): string {
     peerRows.push([peer.label, number(peer.rps), number(peer.p50_ms, 2), number(peer.p99_ms, 2), number(peer.cpu_pct.server), number(peer.server_cpu_us_per_request), number(peer.cpu_pct.redis), number(peer.memory_mb?.hwm, 1), openLoop ? `${number(openLoop.p99_ms, 2)} ms` : "-"]);
   }
   lines.push(grid(peerRows), "");
-  const rows = [["ours", "req/s", "p50 ms", "p99 ms", "cpu%", "cpu µs/req", "redis cpu%", "VmHWM MB", "(a) redis ceiling", "vs (c)", "vs (d)", "of (b)", "open-loop p99", "cmds/check"]];
+  const rows = [["ours", "req/s", "p50 ms", "p99 ms", "cpu%", "cpu µs/req", "redis cpu%", "VmHWM MB", "(a) redis ceiling", "(d) same script", "vs (c)", "vs (d)", "of (b)", "open-loop p99", "cmds/check", "fail-policy", "shed"]];
   for (const [algorithm, result] of Object.entries(report.results)) {
     const ours = result.ours;
     rows.push([
       algorithm, number(ours?.rps), number(ours?.p50_ms, 2), number(ours?.p99_ms, 2), number(ours?.cpu_pct.server), number(ours?.server_cpu_us_per_request), number(ours?.cpu_pct.redis), number(result.memory_mb?.hwm, 1),
-      number(result.redis_ceiling?.rps), ratio(result.ratios.vs_node_flexible), ratio(result.ratios.vs_bun_ioredis_gcra), ratio(result.ratios.of_http_ceiling),
-      result.open_loop ? `${number(result.open_loop.p99_ms, 2)} ms` : "-", number(result.redis_commands_per_check),
+      number(result.redis_ceiling?.rps), number(result.bun_ioredis_same_script.rps), ratio(result.ratios.vs_node_flexible), ratio(result.ratios.vs_bun_ioredis_gcra), ratio(result.ratios.of_http_ceiling),
+      result.open_loop ? `${number(result.open_loop.p99_ms, 2)} ms` : "-", number(result.redis_commands_per_check), number(result.fallback_decisions), number(result.shed),
     ]);
   }
   lines.push(grid(rows), "");

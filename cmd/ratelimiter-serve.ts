@@ -29,6 +29,12 @@ const options = defineOptions({
     help: "when Redis is slow or gone: open (admit), closed (deny), local (an in-process limiter with this node's share of the limit)",
   },
   redisTimeout: { env: "RATELIMITER_REDIS_TIMEOUT", default: "50ms", schema: PositiveDuration, help: "how long a check waits for Redis before the fail policy decides" },
+  maxInFlight: {
+    env: "RATELIMITER_MAX_IN_FLIGHT",
+    default: "1000",
+    schema: PositiveInt,
+    help: "checks in flight past which the node answers 503 overloaded with Retry-After (admits and charges nothing)",
+  },
   adminToken: { env: "RATELIMITER_ADMIN_TOKEN", schema: Text, secret: true, help: "bearer token of the admin endpoints (none: admin endpoints answer 403)" },
 });
 
@@ -59,6 +65,7 @@ export default defineOperatorCommand({
       algorithm: o.algorithm,
       failPolicy: o.failPolicy,
       redisTimeoutMs: o.redisTimeout,
+      maxInFlight: o.maxInFlight,
       ...(o.adminToken ? { adminToken: o.adminToken } : {}),
       log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
     });

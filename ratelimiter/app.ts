@@ -30,6 +30,11 @@ export interface NodeContext {
   unavailableReason(): string | undefined;
   mode(): string;
   isDraining(): boolean;
+  /** Takes one in-flight slot for a check; false past the bound (the check is shed). */
+  enterCheck(): boolean;
+  leaveCheck(): void;
+  /** The 503 a shed check gets (counted). */
+  shed(): Response;
   setDraining(drain: boolean): void;
   metrics: NodeMetrics;
   log: NodeLogger;
@@ -60,12 +65,16 @@ export function renderError(error: unknown, request: Request, log: NodeLogger, h
 /** POST /api/v1/check, as a plain fetch handler: the hot path, kept free of routing and context objects. */
 export function createCheckHandler(node: NodeContext): (request: Request) => Promise<Response> {
   return async (request) => {
+    if (node.isDraining()) return renderError(httpError(503, "draining", `node ${node.nodeId} is draining: send checks to another node`), request, node.log);
+    // Past the bound: answered at once, before the body is read; it admits and charges nothing.
+    if (!node.enterCheck()) return node.shed();
     try {
-      if (node.isDraining()) throw httpError(503, "draining", `node ${node.nodeId} is draining: send checks to another node`);
       const { key, cost } = parseCheckBody(await readJson(request));
       return node.responder.respond(await node.checker.check(key, cost));
     } catch (error) {
       return renderError(error, request, node.log);
+    } finally {
+      node.leaveCheck();
     }
   };
 }

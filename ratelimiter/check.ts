@@ -1,6 +1,6 @@
 // One check: the algorithm's script on Redis (one round trip; a second only when an override names
 // another algorithm), or the fail policy when Redis is slow, gone, or the breaker is open.
-import type { CheckScripts } from "./algorithms/scripts.ts";
+import type { CheckReply, CheckScripts } from "./algorithms/scripts.ts";
 import type { LocalLimiter } from "./local-limiter.ts";
 import { isAlgorithm, modeOfPolicy, type Algorithm, type NodeMode, type ResolvedNodeOptions } from "./options.ts";
 import { RedisUnavailableError, type RedisGate } from "./redis-gate.ts";
@@ -60,16 +60,26 @@ export function createChecker(deps: CheckerDeps): Checker {
   // Overrides seen in Redis answers, so that the fail policy keeps honouring them while Redis is away.
   const known = new Map<string, KnownOverride>();
 
-  async function viaRedis(key: string, cost: number): Promise<Decision> {
-    let algorithm = defaultAlgorithm;
-    let reply = await gate.settle(scripts.check(algorithm, key, limitArg, windowArg, cost));
-    if (reply[0] === 3) {
-      const named = reply[1];
-      if (!isAlgorithm(named)) throw new Error(`the override of key "${key}" names an unknown algorithm "${named}"`);
-      algorithm = named;
-      reply = await gate.settle(scripts.check(algorithm, key, limitArg, windowArg, cost));
-      if (reply[0] === 3) throw new Error(`the override of key "${key}" changed while it was read`);
-    }
+  // Callbacks and one promise per check, not async functions: each await is one more hop on the hot path.
+  function viaRedis(key: string, cost: number, onDecision: (decision: Decision) => void, onFailure: (error: unknown) => void): void {
+    gate.await(
+      scripts.check(defaultAlgorithm, key, limitArg, windowArg, cost),
+      (reply) => {
+        if (reply[0] !== 3) return onDecision(toDecision(key, defaultAlgorithm, reply));
+        // An override names another algorithm: run that one's script (rare, a second round trip).
+        const named = reply[1];
+        if (!isAlgorithm(named)) return onFailure(new Error(`the override of key "${key}" names an unknown algorithm "${named}"`));
+        gate.await(
+          scripts.check(named, key, limitArg, windowArg, cost),
+          (again) => (again[0] === 3 ? onFailure(new Error(`the override of key "${key}" changed while it was read`)) : onDecision(toDecision(key, named, again))),
+          onFailure,
+        );
+      },
+      onFailure,
+    );
+  }
+
+  function toDecision(key: string, algorithm: Algorithm, reply: Exclude<CheckReply, [3, string]>): Decision {
     const [decision, limit, remaining, resetMs, retryAfterMs, replyWindowMs, isOverride] = reply;
     if (isOverride === 1) {
       if (known.size >= MAX_KNOWN_OVERRIDES && !known.has(key)) known.delete(known.keys().next().value!);
@@ -107,19 +117,20 @@ export function createChecker(deps: CheckerDeps): Checker {
 
   return {
     knownLimit: (key) => known.get(key) ?? { limit: defaultLimit, windowMs, algorithm: defaultAlgorithm },
-    async check(key, cost) {
+    check(key, cost) {
       const startedAt = performance.now();
-      let decision: Decision | undefined;
-      if (gate.tryEnter()) {
-        try {
-          decision = await viaRedis(key, cost);
-        } catch (error) {
+      const decided = (decision: Decision) => {
+        deps.observe(decision, (performance.now() - startedAt) / 1000);
+        return decision;
+      };
+      if (!gate.tryEnter()) return Promise.resolve(decided(viaFailPolicy(key, cost)));
+      return new Promise<Decision>((resolve) => {
+        const onFailure = (error: unknown) => {
           if (!(error instanceof RedisUnavailableError)) deps.onDataError(error);
-        }
-      }
-      decision ??= viaFailPolicy(key, cost);
-      deps.observe(decision, (performance.now() - startedAt) / 1000);
-      return decision;
+          resolve(decided(viaFailPolicy(key, cost)));
+        };
+        viaRedis(key, cost, (decision) => resolve(decided(decision)), onFailure);
+      });
     },
   };
 }

@@ -15,6 +15,8 @@ export const METRIC = {
   /** 1 for the mode the node is in, 0 for the others (label `mode`). */
   mode: "ratelimiter_mode",
   draining: "ratelimiter_draining",
+  /** Checks answered 503 overloaded past the in-flight bound: they admit and charge nothing. */
+  shed: "ratelimiter_shed_total",
 } as const;
 
 const MODES: readonly NodeMode[] = ["redis", "fail-open", "fail-closed", "local"];
@@ -34,6 +36,7 @@ export interface NodeMetrics {
   observeRedisCall(seconds: number): void;
   countRedisError(): void;
   countFallback(policy: FailPolicy): void;
+  countShed(): void;
   render(): Promise<string>;
 }
 
@@ -105,6 +108,8 @@ export function createNodeMetrics(gauges: NodeGauges): NodeMetrics {
       }
     },
   });
+  const shed = new Counter({ name: METRIC.shed, help: "Checks shed with 503 overloaded past the in-flight bound (--max-in-flight)", registers });
+  shed.inc(0);
   const redisErrors = new Counter({ name: METRIC.redisErrors, help: "Redis calls that failed or timed out", registers });
   const fallbacks = new Counter({ name: METRIC.fallbackDecisions, help: "Checks decided without Redis, by fail policy", labelNames: ["policy"], registers });
   // inc(0): every series exists from the first scrape, so rate() sees the first fallback.
@@ -156,6 +161,7 @@ export function createNodeMetrics(gauges: NodeGauges): NodeMetrics {
     observeRedisCall: (seconds) => redisDuration.observe(seconds),
     countRedisError: () => redisErrors.inc(),
     countFallback: (policy) => fallbackByPolicy[policy].inc(),
+    countShed: () => shed.inc(),
     render: () => registry.metrics(),
   };
 }

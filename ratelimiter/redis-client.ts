@@ -5,10 +5,14 @@
 // never sits in front of a check.
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import { isIP } from "node:net";
+import { createBunScriptClient, type BunScriptClient } from "./bun-redis.ts";
 import { redactRedisUrl, type RedisTarget } from "./redis-url.ts";
 
+/** What runs the check scripts: ioredis, or Bun's RedisClient for a plain standalone Redis. */
+export type CheckClient = Redis | Cluster | BunScriptClient;
+
 export interface RedisConnection {
-  readonly checks: Redis | Cluster;
+  readonly checks: CheckClient;
   readonly control: Redis | Cluster;
   readonly target: RedisTarget;
   /** The URL with its password redacted. */
@@ -19,14 +23,21 @@ export interface RedisConnection {
   waitReady(timeoutMs: number): Promise<boolean>;
   /** One client per master: SCAN must visit every master of a Redis Cluster. */
   masters(): Redis[];
+  /**
+   * A script that returns at once, on every master, over the control client: it answers unless
+   * Redis itself is paused (CLIENT PAUSE WRITE included: it holds scripts), gone or behind a slow
+   * link, whatever backlog the check client has. The gate asks it before blaming Redis.
+   */
+  confirm(): Promise<unknown>;
   close(timeoutMs: number): Promise<void>;
 }
 
+const CONFIRM_SCRIPT = "return 1";
 const reconnectDelayMs = (attempt: number) => Math.min(50 * attempt, 500);
 
-function createClient(target: RedisTarget): Redis | Cluster {
+function createClient(target: RedisTarget, autoPipelining: boolean): Redis | Cluster {
   const common: RedisOptions = {
-    enableAutoPipelining: true,
+    enableAutoPipelining: autoPipelining,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
@@ -37,7 +48,7 @@ function createClient(target: RedisTarget): Redis | Cluster {
   };
   if (target.kind === "cluster") {
     return new Cluster(target.nodes, {
-      enableAutoPipelining: true,
+      enableAutoPipelining: autoPipelining,
       enableOfflineQueue: false,
       clusterRetryStrategy: reconnectDelayMs,
       slotsRefreshTimeout: 1_000,
@@ -63,7 +74,7 @@ function createClient(target: RedisTarget): Redis | Cluster {
   return new Redis({ ...common, host: target.host, port: target.port, db: target.db, ...(target.tls ? { tls } : {}) });
 }
 
-function waitReady(client: Redis | Cluster, timeoutMs: number): Promise<boolean> {
+function waitReady(client: CheckClient, timeoutMs: number): Promise<boolean> {
   if (client.status === "ready") return Promise.resolve(true);
   const { promise, resolve } = Promise.withResolvers<boolean>();
   const timer = setTimeout(() => resolve(false), timeoutMs);
@@ -74,15 +85,19 @@ function waitReady(client: Redis | Cluster, timeoutMs: number): Promise<boolean>
   return promise;
 }
 
-async function close(client: Redis | Cluster, timeoutMs: number): Promise<void> {
+async function close(client: CheckClient, timeoutMs: number): Promise<void> {
   await Promise.race([client.quit().catch(() => {}), Bun.sleep(timeoutMs)]);
   client.disconnect();
 }
 
 export function connectRedis(url: string, target: RedisTarget, onError: (error: Error) => void): RedisConnection {
-  const checks = createClient(target);
-  const control = createClient(target);
-  checks.on("error", onError);
+  // A plain standalone Redis: Bun's client (cheaper per check). TLS, Cluster, Sentinel: ioredis.
+  let checks: CheckClient;
+  if (target.kind === "standalone" && !target.tls) checks = createBunScriptClient(target, onError);
+  else (checks = createClient(target, true)).on("error", onError);
+  // Not auto-pipelined: ioredis runs one pipeline at a time, and a probe must not wait behind one.
+  const control = createClient(target, false);
+  const masters = () => (control instanceof Cluster ? control.nodes("master") : [control]);
   control.on("error", onError);
   return {
     checks,
@@ -91,7 +106,8 @@ export function connectRedis(url: string, target: RedisTarget, onError: (error: 
     safeUrl: redactRedisUrl(url),
     isReady: () => checks.status === "ready" && control.status === "ready",
     waitReady: async (timeoutMs) => (await Promise.all([waitReady(checks, timeoutMs), waitReady(control, timeoutMs)])).every(Boolean),
-    masters: () => (control instanceof Cluster ? control.nodes("master") : [control]),
+    masters,
+    confirm: () => Promise.all(masters().map((client) => client.eval(CONFIRM_SCRIPT, 0))),
     close: async (timeoutMs) => void (await Promise.all([close(checks, timeoutMs), close(control, timeoutMs)])),
   };
 }

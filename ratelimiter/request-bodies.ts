@@ -97,7 +97,15 @@ export function parseBody<S extends v.GenericSchema>(schema: S, body: unknown): 
 export async function readJson(request: Request, emptyAs?: unknown): Promise<unknown> {
   const length = request.headers.get("content-length");
   if (length !== null && Number(length) > MAX_BODY_BYTES) throw tooLarge(`${length} bytes`);
-  const text = length !== null ? await request.text() : await readCapped(request);
+  if (length !== null && length !== "0") {
+    // Parsed natively from the bytes: no intermediate string on the hot path.
+    try {
+      return await request.json();
+    } catch {
+      throw httpError(400, "invalid_json", 'request body is not valid JSON: send JSON such as {"key":"user:42"}');
+    }
+  }
+  const text = length !== null ? "" : await readCapped(request);
   if (text.length === 0) {
     if (emptyAs !== undefined) return emptyAs;
     throw httpError(400, "invalid_json", 'request body is empty: send JSON such as {"key":"user:42"}');

@@ -52,7 +52,8 @@ export async function startNode(input: NodeOptions): Promise<RunningNode> {
   let stopping = false;
   let nodeCount = 1;
   let latencyMs: number | null = null;
-  const decisions = { allowed: 0, denied: 0, fallback: 0 };
+  const decisions = { allowed: 0, denied: 0, fallback: 0, shed: 0 };
+  let inFlight = 0;
   const hotKeys = new HotKeys(options.hotKeysCapacity, options.hotKeysWindowMs, startedAt);
   const distinctKeys = new DistinctKeys(options.hotKeysWindowMs, startedAt);
   const local = new LocalLimiter();
@@ -68,6 +69,7 @@ export async function startNode(input: NodeOptions): Promise<RunningNode> {
   const gate = createRedisGate({
     timeoutMs: options.redisTimeoutMs,
     policy: { failureThreshold: FAILURE_THRESHOLD, probeIntervalMs: options.probeIntervalMs },
+    confirm: () => redis.confirm(),
     hooks: {
       observeCall: (seconds) => metrics.observeRedisCall(seconds),
       onError: () => metrics.countRedisError(),
@@ -153,11 +155,27 @@ export async function startNode(input: NodeOptions): Promise<RunningNode> {
       default_limit: options.defaultLimit,
       window_ms: options.windowMs,
       redis_timeout_ms: options.redisTimeoutMs,
+      in_flight: inFlight,
+      max_in_flight: options.maxInFlight,
       registered_nodes: nodeCount,
     }),
     unavailableReason: () => (stopping ? "shutting_down" : draining ? "draining" : isConnected() ? undefined : "redis_unreachable"),
     mode,
     isDraining: () => draining || stopping,
+    enterCheck() {
+      if (inFlight >= options.maxInFlight) return false;
+      inFlight++;
+      return true;
+    },
+    leaveCheck: () => void inFlight--,
+    shed() {
+      decisions.shed++;
+      metrics.countShed();
+      return Response.json(
+        { error: "overloaded", message: `node ${nodeId} has ${options.maxInFlight} checks in flight (--max-in-flight): retry after 1 s or send to another node` },
+        { status: 503, headers: { "Retry-After": "1" } },
+      );
+    },
     setDraining: (drain) => {
       draining = drain;
       log.info(`node ${nodeId} ${drain ? "drains: checks answer 503" : "takes checks again"}`);
@@ -197,8 +215,8 @@ export async function startNode(input: NodeOptions): Promise<RunningNode> {
     probing = true;
     const sentAt = performance.now();
     try {
-      // On the check client: the latency and liveness checks see.
-      await gate.probe(() => redis.checks.ping());
+      // On the control client: Redis's own latency, without this node's backlog of checks.
+      await gate.probe(() => redis.confirm());
       latencyMs = Math.round((performance.now() - sentAt) * 1000) / 1000;
     } catch {
       latencyMs = null;

@@ -175,12 +175,14 @@ describe("node, nodes, hot keys, drain, health, metrics", () => {
       redis: { connected: true, latency_ms: expect.any(Number), url: redis.url, kind: "standalone" },
       fail_policy: "open",
       mode: "redis",
-      decisions: { allowed: expect.any(Number), denied: expect.any(Number), fallback: 0 },
+      decisions: { allowed: expect.any(Number), denied: expect.any(Number), fallback: 0, shed: 0 },
       draining: false,
       algorithm: "fixed-window",
       default_limit: 3,
       window_ms: 60_000,
-      redis_timeout_ms: 1_000, // the fixture's budget for a loaded machine
+      redis_timeout_ms: 50,
+      in_flight: 0,
+      max_in_flight: 1_000,
       registered_nodes: 2,
     });
   });
@@ -212,6 +214,7 @@ describe("node, nodes, hot keys, drain, health, metrics", () => {
       /^ratelimiter_redis_errors_total 0$/m,
       /^ratelimiter_redis_connected 1$/m,
       /^ratelimiter_fallback_decisions_total\{policy="open"\} 0$/m,
+      /^ratelimiter_shed_total 0$/m,
       /^ratelimiter_mode\{mode="redis"\} 1$/m,
       /^ratelimiter_mode\{mode="fail-open"\} 0$/m,
     ]) {

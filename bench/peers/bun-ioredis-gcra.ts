@@ -1,6 +1,9 @@
 // Peer (d), what a careful engineer writes in ~60 lines: Bun.serve + ioredis with auto-pipelining
-// + one GCRA script by EVALSHA (ioredis defineCommand retries NOSCRIPT with EVAL).
+// + one script by EVALSHA (ioredis defineCommand retries NOSCRIPT with EVAL): GCRA, or the script
+// it is given (--script FILE --keys "a:{%s},b:{%s}"), called the node's way: KEYS from the key,
+// ARGV limit, window_ms, cost; reply [decision (1 allowed), limit, remaining, reset_ms, retry_after_ms].
 import Redis from "ioredis";
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import gcraScript from "./gcra.lua" with { type: "text" };
 
@@ -10,14 +13,19 @@ const { values } = parseArgs({
     "redis-url": { type: "string", default: "redis://127.0.0.1:6379" },
     limit: { type: "string", default: "100" },
     "window-ms": { type: "string", default: "60000" },
+    script: { type: "string" },
+    keys: { type: "string", default: "rl:{%s}" },
+    algorithm: { type: "string", default: "gcra" },
   },
 });
+const given = values.script !== undefined;
+const keyTemplates = values.keys!.split(",");
 const limit = Number(values.limit);
 const windowMs = Number(values["window-ms"]);
 const redis = new Redis(values["redis-url"]!, { enableAutoPipelining: true });
-redis.defineCommand("gcra", { numberOfKeys: 1, lua: gcraScript });
-type Gcra = (key: string, limit: number, windowMs: number, cost: number) => Promise<[number, number, number, number]>;
-const gcra = (redis as unknown as { gcra: Gcra }).gcra.bind(redis);
+redis.defineCommand("limit", { numberOfKeys: keyTemplates.length, lua: given ? readFileSync(values.script!, "utf8") : gcraScript });
+type Limit = (...args: (string | number)[]) => Promise<number[]>;
+const limitScript = (redis as unknown as { limit: Limit }).limit.bind(redis);
 
 const server = Bun.serve({
   hostname: "127.0.0.1",
@@ -32,7 +40,8 @@ const server = Bun.serve({
     if (typeof key !== "string" || key.length === 0 || key.length > 256 || !Number.isInteger(cost) || (cost as number) < 1) {
       return Response.json({ error: "invalid_body", message: "send {key: non-empty string, cost?: positive integer}" }, { status: 400 });
     }
-    const [allowed, remaining, resetMs, retryAfterMs] = await gcra(`rl:{${key}}`, limit, windowMs, cost as number);
+    const reply = await limitScript(...keyTemplates.map((template) => template.replace("%s", key)), limit, windowMs, cost as number);
+    const [allowed, remaining, resetMs, retryAfterMs] = (given ? [reply[0] === 1 ? 1 : 0, reply[2], reply[3], reply[4]] : reply) as [number, number, number, number];
     const resetSeconds = Math.ceil(resetMs / 1000);
     const headers: Record<string, string> = {
       "X-RateLimit-Limit": String(limit),
@@ -43,7 +52,7 @@ const server = Bun.serve({
     };
     if (!allowed) headers["Retry-After"] = String(Math.ceil(retryAfterMs / 1000));
     return Response.json(
-      { allowed: allowed === 1, key, limit, remaining, reset_ms: resetMs, retry_after_ms: retryAfterMs, algorithm: "gcra" },
+      { allowed: allowed === 1, key, limit, remaining, reset_ms: resetMs, retry_after_ms: retryAfterMs, algorithm: values.algorithm },
       { status: allowed ? 200 : 429, headers },
     );
   },

@@ -1,8 +1,11 @@
 // The bench's peers must answer a check as a node does (status, body, headers) and actually
 // limit, or their figures would compare unlike work.
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startRedis } from "../../test/fixtures/redis.ts";
+import { nodeScript } from "../contenders.ts";
 import { startServer } from "../processes.ts";
 
 const PEERS_DIR = import.meta.dir;
@@ -50,5 +53,34 @@ test("http-ceiling answers the same JSON shape without Redis", async () => {
     });
   } finally {
     await server.stop();
+  }
+});
+
+test("bun-ioredis-gcra given the node's own script of each algorithm limits the node's way", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "peer-d-"));
+  await using redis = await startRedis();
+  try {
+    for (const algorithm of ["gcra", "sliding-log", "sliding-window", "fixed-window"] as const) {
+      const script = (await nodeScript(algorithm, dir))!;
+      const server = await startServer(`d ${algorithm}`, [
+        "bun", join(PEERS_DIR, "bun-ioredis-gcra.ts"), "--port", "0", "--redis-url", redis.url, "--limit", "2", "--window-ms", "60000",
+        "--script", script.file, "--keys", script.keys, "--algorithm", algorithm,
+      ]);
+      try {
+        const key = `same-${algorithm}`;
+        const answers = [await check(server.url, key), await check(server.url, key), await check(server.url, key)];
+        expect(answers.map((answer) => [answer.status, answer.body.allowed, answer.body.remaining, answer.body.algorithm])).toEqual([
+          [200, true, 1, algorithm],
+          [200, true, 0, algorithm],
+          [429, false, 0, algorithm],
+        ]);
+        // The node's own keys: its script, called the node's way, wrote the node's counter.
+        expect(await redis.cli("KEYS", `ratelimit:{${key}}:*`)).not.toBe("");
+      } finally {
+        await server.stop();
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

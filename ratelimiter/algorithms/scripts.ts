@@ -43,7 +43,12 @@ export interface CounterScripts {
   reset(key: string, windowMs: number): Promise<number>;
 }
 
-export function defineCheckScripts(client: Redis | Cluster, defaultAlgorithm: Algorithm): CheckScripts {
+/** What defines scripts: an ioredis client, or one that looks like it (ratelimiter/bun-redis.ts). */
+export interface ScriptHost {
+  defineCommand(name: string, definition: { numberOfKeys: number; lua: string }): void;
+}
+
+export function defineCheckScripts(client: ScriptHost, defaultAlgorithm: Algorithm): CheckScripts {
   const checkFns: Partial<Record<Algorithm, ScriptFn<CheckReply>>> = {};
   const define = (algorithm: Algorithm): ScriptFn<CheckReply> => {
     const [name, body] = CHECK_COMMANDS[algorithm];
