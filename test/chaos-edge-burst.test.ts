@@ -12,7 +12,7 @@ setDefaultTimeout(90_000);
 let cluster: LocalCluster;
 let watch: Watch;
 beforeAll(async () => {
-  cluster = await startLocalCluster(["--nodes", "3", "--default-limit", "5", "--window", "2s", "--algorithm", "fixed-window", "--redis-timeout", "1s"]);
+  cluster = await startLocalCluster(["--nodes", "3", "--default-limit", "5", "--window", "2s", "--algorithm", "fixed-window"]);
   watch = await watchLocalCluster(cluster.stateDir);
 }, 60_000);
 afterAll(async () => {

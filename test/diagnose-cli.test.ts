@@ -37,7 +37,7 @@ test("bad input is exit 2 with one line saying what to fix", async () => {
 
 async function drainedNode() {
   const redis = await startRedis();
-  const nodes = await startTestNodes(2, { redisUrl: redis.url, adminToken: TOKEN, redisTimeoutMs: 2_000 }, "n");
+  const nodes = await startTestNodes(2, { redisUrl: redis.url, adminToken: TOKEN }, "n");
   const url = nodes[0]!.url;
   await fetch(`${url}/api/v1/node/drain`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ drain: true }) });
   const dir = stateDir();

@@ -11,7 +11,7 @@ let cluster: LocalCluster;
 beforeAll(async () => {
   // A 1 s Redis budget per check: on a busy shared test machine a 50 ms one makes nodes fall back
   // (fail-open admits past the limit), which the monitor rightly reports; here the cluster is healthy.
-  cluster = await startLocalCluster(["--nodes", "3", "--redis-timeout", "1s"]);
+  cluster = await startLocalCluster(["--nodes", "3"]);
 }, 60_000);
 afterAll(downAll);
 

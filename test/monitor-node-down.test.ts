@@ -28,7 +28,7 @@ test("a killed node is node_down within grace + two intervals, and resolves when
   const a = await startTestNode({ redisUrl: redis.url, nodeId: "a" });
   cleanup.push(() => a.stop());
   const portB = await freePort();
-  const serveB = () => spawnServe(["--json", "--port", String(portB), "--node-id", "b", "--redis-url", redis.url, "--redis-timeout", "2s"]);
+  const serveB = () => spawnServe(["--json", "--port", String(portB), "--node-id", "b", "--redis-url", redis.url]);
   let b = await serveB();
   cleanup.push(async () => b[Symbol.asyncDispose]());
 

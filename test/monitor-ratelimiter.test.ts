@@ -44,7 +44,7 @@ async function rig(nodeOptions: Record<string, unknown> = {}, count = 3, redisAr
   cleanup.push(() => redis.stop());
   // A Redis timeout far above the 50 ms default: on a busy shared test machine a slow call would
   // otherwise be decided by the fail policy (fail-open admits it), a fault the suite injects on purpose only.
-  const nodes = await startTestNodes(count, { redisUrl: redis.url, adminToken: TOKEN, redisTimeoutMs: 2_000, ...nodeOptions }, "n");
+  const nodes = await startTestNodes(count, { redisUrl: redis.url, adminToken: TOKEN, ...nodeOptions }, "n");
   cleanup.push(() => Promise.all(nodes.map((n) => n.stop())));
   const subject = await plugin.open({ targets: nodes.map((n) => n.url), redisUrl: redis.url, httpTimeout: 1_500, keySample: 200 }, { stateDir: "/nonexistent" });
   cleanup.push(() => subject.close());
@@ -141,7 +141,7 @@ describe("ratelimiter subject on a real cluster", () => {
   });
 
   test("Redis paused while fail-open nodes admit a key past its limit: the limit last read still judges it (over_admission)", async () => {
-    const { redis, nodes, look, until } = await rig({ defaultLimit: 10, redisTimeoutMs: 200 });
+    const { redis, nodes, look, until } = await rig({ defaultLimit: 10 });
     await traffic(nodes, "user:flood", 5);
     await look();
     process.kill(redis.pid, "SIGSTOP");
@@ -207,7 +207,7 @@ describe("ratelimiter subject on a real cluster", () => {
 
   test("a node cut off from Redis deciding from its local share: node_degraded and counter_drift, and the rules blame that node", async () => {
     const { redis, nodes } = await rig({ defaultLimit: 100 }, 2);
-    const cut = await startTestNode({ redisUrl: `redis://127.0.0.1:${await freePort()}`, failPolicy: "local", nodeId: "n-3", defaultLimit: 100, redisTimeoutMs: 200 });
+    const cut = await startTestNode({ redisUrl: `redis://127.0.0.1:${await freePort()}`, failPolicy: "local", nodeId: "n-3", defaultLimit: 100 });
     cleanup.push(() => cut.stop());
     const subject = await plugin.open({ targets: [...nodes, cut].map((n) => n.url), redisUrl: redis.url, httpTimeout: 500, keySample: 200 }, { stateDir: "/nonexistent" });
     cleanup.push(() => subject.close());

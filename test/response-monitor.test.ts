@@ -40,7 +40,7 @@ const proposedUndrain = (node: string) => (e: MonitorEvent) => e.type === "actio
 
 test("observe mode never runs an approved action; in execute mode it runs once, clears the violation, is verified and the ticket resolves", async () => {
   await using redis = await startRedis();
-  await using nodes = await startTestNodes(2, { redisUrl: redis.url, adminToken: TOKEN, redisTimeoutMs: 2_000 }, "n");
+  await using nodes = await startTestNodes(2, { redisUrl: redis.url, adminToken: TOKEN }, "n");
   const dir = stateDir();
   await drain(nodes[1]!.url, true);
   await using monitor = spawnMonitor(["--interval", "200ms", "--grace-scale", "0", "--auto-approve", "medium", "--targets", nodes.map((n) => n.url).join(","), "--redis-url", redis.url, "--state-dir", dir], { RATELIMITER_ADMIN_TOKEN: TOKEN, ...QUIET_LATENCY });
@@ -70,7 +70,7 @@ test("observe mode never runs an approved action; in execute mode it runs once, 
 
 test("the kill switch cancels pending actions, and the running monitor obeys it from its next cycle", async () => {
   await using redis = await startRedis();
-  await using nodes = await startTestNodes(2, { redisUrl: redis.url, adminToken: TOKEN, redisTimeoutMs: 2_000 }, "n");
+  await using nodes = await startTestNodes(2, { redisUrl: redis.url, adminToken: TOKEN }, "n");
   const dir = stateDir();
   await using monitor = spawnMonitor(["--interval", "200ms", "--grace-scale", "0", "--mode", "execute", "--targets", nodes.map((n) => n.url).join(","), "--redis-url", redis.url, "--state-dir", dir], { RATELIMITER_ADMIN_TOKEN: TOKEN, ...QUIET_LATENCY });
 
