@@ -146,7 +146,7 @@ export async function startNode(input: NodeOptions): Promise<RunningNode> {
       node_id: nodeId,
       url,
       uptime_ms: Date.now() - startedAt,
-      redis: { connected: isConnected(), latency_ms: latencyMs, url: redis.safeUrl, kind: target.kind },
+      redis: { connected: answers(), latency_ms: latencyMs, url: redis.safeUrl, kind: target.kind },
       fail_policy: failPolicy,
       mode: mode(),
       decisions: { ...decisions },
@@ -214,16 +214,24 @@ export async function startNode(input: NodeOptions): Promise<RunningNode> {
     if (probing || stopping) return;
     probing = true;
     const sentAt = performance.now();
+    // On the control client: Redis's own latency, without this node's backlog of checks. The round
+    // trip is kept as Redis answers it, even past --redis-timeout: a slow link answers late and that
+    // figure is what tells it from a silent Redis (paused, partitioned), which gives none.
+    const call = redis.confirm();
+    const roundTrip = call.then(() => Math.round((performance.now() - sentAt) * 1000) / 1000, () => null);
     try {
-      // On the control client: Redis's own latency, without this node's backlog of checks.
-      await gate.probe(() => redis.confirm());
-      latencyMs = Math.round((performance.now() - sentAt) * 1000) / 1000;
+      await gate.probe(() => call);
     } catch {
-      latencyMs = null;
+      // The gate has judged it (late or refused); the round trip below says how late.
+    }
+    try {
+      latencyMs = await Promise.race([roundTrip, Bun.sleep(SLOW_CALL_TIMEOUT_MS).then(() => null)]);
     } finally {
       probing = false;
     }
   };
+  /** Redis answers this node, if late: the connection is up even while checks fall back for a slow link. */
+  const answers = () => isConnected() || (redis.isReady() && latencyMs !== null);
   if (connected) await Promise.all([heartbeat(), probe()]);
   const heartbeatTimer = setInterval(heartbeat, options.heartbeatMs);
   const probeTimer = setInterval(probe, options.probeIntervalMs);

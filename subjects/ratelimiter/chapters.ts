@@ -6,10 +6,10 @@ const SUBJECT = "ratelimiter";
 
 /**
  * Small windows and limits so that every effect shows within seconds: 10 checks per 5 s per key,
- * fixed windows (the algorithm whose edge burst chapter 5 exposes). A Redis call may take 1 s
- * before the fail policy decides: on a busy machine 50 ms would fall back for no fault at all.
+ * fixed windows (the algorithm whose edge burst chapter 5 exposes). Everything else is the
+ * node's defaults (a 50 ms Redis timeout, fail open): what a user runs is what the demo shows.
  */
-const deployment = { nodes: "3", algorithm: "fixed-window", defaultLimit: "10", window: "5s", failPolicy: "open", redisTimeout: "1s" };
+const deployment = { nodes: "3", algorithm: "fixed-window", defaultLimit: "10", window: "5s", failPolicy: "open" };
 
 const LEASE_MS = 60_000;
 
@@ -101,7 +101,7 @@ const chapters: Scenario[] = [
       deadlineMs: 12_000,
       components: ["redis"],
       faultClass: "process_paused",
-      // Every check waits out the 1 s Redis timeout until each node's breaker opens.
+      // Checks wait out the 50 ms Redis timeout until each node's breaker opens.
       tolerated: ["high_check_latency:node:a", "high_check_latency:node:b", "high_check_latency:node:c"],
     },
   },
@@ -110,15 +110,17 @@ const chapters: Scenario[] = [
     subject: SUBJECT,
     title: "A slow link to one node",
     narration:
-      "Node c's link to Redis gains 40 ms each way; Redis itself and the other nodes are fine. Expect redis_latency on node:c and on no " +
-      "other node, and a diagnosis naming node c's link rather than Redis (its drain is proposed, and not needed: the link is healed).",
+      "Node c's link to Redis gains 40 ms each way; Redis itself and the other nodes are fine. An 80 ms round trip is past the node's " +
+      "50 ms Redis timeout, so node c also falls back by its fail policy (open). Expect redis_latency on node:c and on no other node, and " +
+      "one diagnosis naming node c's slow link rather than Redis or a cut (its drain is proposed, and not needed: the link is healed).",
     faults: [{ fault: "redis-latency", params: { node: "c", latency: "40ms" }, durationMs: LEASE_MS }],
     expect: {
       detections: [{ invariant: "redis_latency", resource: "node:c" }],
       deadlineMs: 25_000,
       components: ["node:c"],
       faultClass: "network_latency",
-      tolerated: ["high_check_latency:node:c"],
+      // The same cause: past its timeout node c decides by its fail policy, and fail-open admits its keys past their limit.
+      tolerated: ["high_check_latency:node:c", "node_degraded:node:c", "over_admission:key:*", "counter_drift:key:*"],
     },
   },
   {
@@ -167,8 +169,6 @@ const chapters: Scenario[] = [
 export const demo: DemoPlan = {
   title: "the operator on a rate-limiter cluster",
   deployment,
-  // A shared 2-core machine sees tens of ms of scheduling delay: the latency invariants get a budget that a real slow link still breaks.
-  watch: { checkP99Threshold: "250ms", redisLatencyThreshold: "50ms" },
   background: { rate: 30, keys: 300, keyDist: "uniform", keyPrefix: "user-" },
   graceScale: 0.2,
   intervalMs: 1_000,

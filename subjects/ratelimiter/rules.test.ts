@@ -53,7 +53,7 @@ describe("ratelimiter diagnosis rules", () => {
 
   test("a slow link on a node that falls back by its fail policy explains the keys it over-admitted: one cause, not one per key", () => {
     const slowFailOpen = observation((o) => {
-      Object.assign(o.nodes[0]!, { redisLatencyMs: 80, checkP99Ms: 90, recentFallbacks: 300, failPolicy: "open" });
+      Object.assign(o.nodes[0]!, { redisLatencyMs: 80, redisLatencySamples: 5, checkP99Ms: 90, recentFallbacks: 300, failPolicy: "open" });
       for (const k of o.keys) k.lastWindow = span(190);
     });
     const claims = rules.flatMap((r) => r.evaluate({ violations: invariants.flatMap((i) => i.check(slowFailOpen, 0)), observation: slowFailOpen, history: [], now: 0 }));
@@ -79,6 +79,10 @@ describe("ratelimiter diagnosis rules", () => {
     });
     expect(named(diagnose(cut, "node_degraded:node:c"))).toEqual({ component: "node:c", faultClass: "network_partition", actions: [["drain_node", { node: "c" }]] });
     expect(diagnose(cut, "counter_drift:key:k1").component).toBe("node:c");
+    // A link slower than the node's --redis-timeout also makes it fall back, but Redis still answers
+    // it (late, with a measured round trip): that link is slow, not cut.
+    const late = observation((o) => Object.assign(o.nodes[2]!, { mode: "fail-open", failPolicy: "open", redisConnected: true, redisLatencyMs: 81, redisLatencySamples: 5 }));
+    expect(named(diagnose(late, "node_degraded:node:c"))).toEqual({ component: "node:c", faultClass: "network_latency", actions: [["drain_node", { node: "c" }]] });
   });
 
   test("a node answering from its local share while the others read Redis is cut off, before its own mode says so", () => {

@@ -79,10 +79,15 @@ const slowLink = rule("node_redis_link", "One node slow to Redis or cut off from
     const node = idOf(resource);
     // A slow link makes the node's checks time out and fall back: deciding by its fail policy
     // (open) it admits keys past their limit, so their over-admission is this link's symptom.
-    const cutOff = of(input, "node_degraded").some((v) => v.resource === resource) || deciding.has(resource);
+    const degraded = of(input, "node_degraded").some((v) => v.resource === resource) || deciding.has(resource);
+    // A link that still answers, late, is slow, not cut: the node falls back because Redis answers
+    // past its --redis-timeout, and the round trips it measured (redis_latency on it) say so. A cut
+    // link answers nothing, so it has no such readings.
+    const answersLate = of(input, "redis_latency").some((v) => v.resource === resource);
+    const cutOff = degraded && !answersLate;
     // Only the link's own symptoms on that node: a drain or a crash there is another cause.
     const own = input.violations.filter((v) => v.resource === resource && LINK_SYMPTOMS.has(v.invariant)).map(violationKey);
-    const keys = cutOff || fallingBack.has(resource) ? [...keysOf(input, "over_admission"), ...keysOf(input, "counter_drift")] : [];
+    const keys = degraded || fallingBack.has(resource) ? [...keysOf(input, "over_admission"), ...keysOf(input, "counter_drift")] : [];
     const others = liveNodes(o).filter((n) => n.id !== node);
     return {
       component: resource,
