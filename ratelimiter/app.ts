@@ -26,7 +26,7 @@ export interface NodeContext {
   nodes(): Promise<RegisteredNode[]>;
   /** `GET /api/v1/node` (wire shape). */
   info(): Record<string, unknown>;
-  /** Why the node cannot serve checks now (`draining`, `redis_unreachable`), or undefined. */
+  /** Why the node cannot serve checks now (`draining`, `redis_unreachable`, `redis_slow`: it answers past the timeout), or undefined. */
   unavailableReason(): string | undefined;
   mode(): string;
   isDraining(): boolean;

@@ -52,6 +52,8 @@ export async function startNode(input: NodeOptions): Promise<RunningNode> {
   let stopping = false;
   let nodeCount = 1;
   let latencyMs: number | null = null;
+  /** The last probe was past --redis-timeout but answered: Redis is reachable, over a slow link. */
+  let answeredLate = false;
   const decisions = { allowed: 0, denied: 0, fallback: 0, shed: 0 };
   let inFlight = 0;
   const hotKeys = new HotKeys(options.hotKeysCapacity, options.hotKeysWindowMs, startedAt);
@@ -146,7 +148,7 @@ export async function startNode(input: NodeOptions): Promise<RunningNode> {
       node_id: nodeId,
       url,
       uptime_ms: Date.now() - startedAt,
-      redis: { connected: answers(), latency_ms: latencyMs, url: redis.safeUrl, kind: target.kind },
+      redis: { connected: isConnected() || (redis.isReady() && answeredLate), latency_ms: latencyMs, url: redis.safeUrl, kind: target.kind },
       fail_policy: failPolicy,
       mode: mode(),
       decisions: { ...decisions },
@@ -159,7 +161,7 @@ export async function startNode(input: NodeOptions): Promise<RunningNode> {
       max_in_flight: options.maxInFlight,
       registered_nodes: nodeCount,
     }),
-    unavailableReason: () => (stopping ? "shutting_down" : draining ? "draining" : isConnected() ? undefined : "redis_unreachable"),
+    unavailableReason: () => (stopping ? "shutting_down" : draining ? "draining" : isConnected() ? undefined : answeredLate ? "redis_slow" : "redis_unreachable"),
     mode,
     isDraining: () => draining || stopping,
     enterCheck() {
@@ -214,24 +216,24 @@ export async function startNode(input: NodeOptions): Promise<RunningNode> {
     if (probing || stopping) return;
     probing = true;
     const sentAt = performance.now();
-    // On the control client: Redis's own latency, without this node's backlog of checks. The round
-    // trip is kept as Redis answers it, even past --redis-timeout: a slow link answers late and that
-    // figure is what tells it from a silent Redis (paused, partitioned), which gives none.
+    // On the control client: Redis's own latency, without this node's backlog of checks.
     const call = redis.confirm();
     const roundTrip = call.then(() => Math.round((performance.now() - sentAt) * 1000) / 1000, () => null);
     try {
       await gate.probe(() => call);
+      latencyMs = await roundTrip;
+      answeredLate = false;
     } catch {
-      // The gate has judged it (late or refused); the round trip below says how late.
-    }
-    try {
-      latencyMs = await Promise.race([roundTrip, Bun.sleep(SLOW_CALL_TIMEOUT_MS).then(() => null)]);
+      // Judged late or refused. A slow link still answers, late: that round trip is what tells it
+      // from a silent Redis (paused, partitioned), which gives none within SLOW_CALL_TIMEOUT_MS.
+      latencyMs = null;
+      const late = await Promise.race([roundTrip, Bun.sleep(SLOW_CALL_TIMEOUT_MS).then(() => null)]);
+      latencyMs = late;
+      answeredLate = late !== null;
     } finally {
       probing = false;
     }
   };
-  /** Redis answers this node, if late: the connection is up even while checks fall back for a slow link. */
-  const answers = () => isConnected() || (redis.isReady() && latencyMs !== null);
   if (connected) await Promise.all([heartbeat(), probe()]);
   const heartbeatTimer = setInterval(heartbeat, options.heartbeatMs);
   const probeTimer = setInterval(probe, options.probeIntervalMs);

@@ -52,7 +52,8 @@ async function untilFallback(url: string, key: string, policy: FailPolicy) {
   while ((await check(url, key)).body.mode !== MODE[policy] && Date.now() < deadline) await Bun.sleep(20);
 }
 
-async function expectFallback(url: string, policy: FailPolicy, key: string) {
+/** `slow`: Redis still answers, past the timeout (a slow link), so the node says it is connected and how slow. */
+async function expectFallback(url: string, policy: FailPolicy, key: string, slow = false) {
   const results = await timedChecks(url, key, CHECKS);
   for (const r of results) {
     expect(r.body.mode).toBe(MODE[policy]);
@@ -60,10 +61,14 @@ async function expectFallback(url: string, policy: FailPolicy, key: string) {
   }
   // fail-closed never admits without Redis; local admits its share; open admits all.
   expect(results.filter((r) => r.status === 200).length).toBe(EXPECTED_ADMITTED[policy]);
-  expect(await nodeInfo(url)).toMatchObject({ mode: MODE[policy], redis: { connected: false } });
+  // The node's next background probe (every 500 ms) is the one that finds Redis answering late.
+  let info = await nodeInfo(url);
+  for (const deadline = Date.now() + 3_000; slow && !info.redis.connected && Date.now() < deadline; info = await nodeInfo(url)) await Bun.sleep(50);
+  expect(info).toMatchObject({ mode: MODE[policy], redis: { connected: slow } });
+  if (slow) expect(info.redis.latency_ms).toBeGreaterThanOrEqual(SLOW_LINK_MS);
   const health = await fetch(`${url}/health`);
   expect(health.status).toBe(503);
-  expect(await health.json()).toMatchObject({ status: "unavailable", reason: "redis_unreachable", mode: MODE[policy] });
+  expect(await health.json()).toMatchObject({ status: "unavailable", reason: slow ? "redis_slow" : "redis_unreachable", mode: MODE[policy] });
   const metrics = await (await fetch(`${url}/metrics`)).text();
   expect(metrics).toContain(`ratelimiter_mode{mode="${MODE[policy]}"} 1`);
   expect(metrics).toContain("ratelimiter_redis_connected 0");
@@ -125,7 +130,7 @@ for (const loaded of [false, true]) {
         // Some may still be decided by Redis (slowly) until the node notices; none is admitted past the limit.
         expect(during.filter((r) => r.status === 200).length).toBeLessThanOrEqual(6);
         await untilFallback(url, "slow", "closed");
-        await expectFallback(url, "closed", "slow-fallback");
+        await expectFallback(url, "closed", "slow-fallback", true);
         proxy.update({ latencyMs: 0 });
         expect((await waitForMode(url, "redis")).mode).toBe("redis");
         expect((await check(url, "healed")).body).toMatchObject({ allowed: true, mode: "redis" });

@@ -59,7 +59,7 @@ export const nodeDegraded = invariant("node_degraded", "warning", 10_000,
   "timed-out calls in a row (its circuit breaker), so one slow call never flips it.",
   (o) => live(o).filter((n) => (n.mode !== undefined && n.mode !== "redis") || n.redisConnected === false).map((n) =>
     violation("node_degraded", n.mode === "fail-open" ? "critical" : "warning", `node:${n.id}`,
-      `node ${n.id} decides without Redis (mode ${n.mode ?? "unknown"}, redis ${n.redisConnected ? "connected" : "disconnected"})`,
+      `node ${n.id} decides without Redis (mode ${n.mode ?? "unknown"}, redis ${n.redisConnected ? "connected, answering past the node's timeout" : "disconnected"})`,
       { mode: n.mode ?? null, fail_policy: n.failPolicy ?? null, redis_connected: n.redisConnected ?? null, redis_latency_ms: n.redisLatencyMs ?? null })));
 
 /** The latency limits a deployment may set for itself (`--check-p99-threshold`, `--redis-latency-threshold`), ms. */

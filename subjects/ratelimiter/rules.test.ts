@@ -83,6 +83,9 @@ describe("ratelimiter diagnosis rules", () => {
     // it (late, with a measured round trip): that link is slow, not cut.
     const late = observation((o) => Object.assign(o.nodes[2]!, { mode: "fail-open", failPolicy: "open", redisConnected: true, redisLatencyMs: 81, redisLatencySamples: 5 }));
     expect(named(diagnose(late, "node_degraded:node:c"))).toEqual({ component: "node:c", faultClass: "network_latency", actions: [["drain_node", { node: "c" }]] });
+    // ...from the first look, before enough readings for redis_latency: the node says it is connected.
+    const first = observation((o) => Object.assign(o.nodes[2]!, { mode: "fail-open", failPolicy: "open", redisConnected: true, redisLatencyMs: undefined, redisLatencySamples: 1 }));
+    expect(named(diagnose(first, "node_degraded:node:c"))).toEqual({ component: "node:c", faultClass: "network_latency", actions: [["drain_node", { node: "c" }]] });
   });
 
   test("a node answering from its local share while the others read Redis is cut off, before its own mode says so", () => {

@@ -81,9 +81,11 @@ const slowLink = rule("node_redis_link", "One node slow to Redis or cut off from
     // (open) it admits keys past their limit, so their over-admission is this link's symptom.
     const degraded = of(input, "node_degraded").some((v) => v.resource === resource) || deciding.has(resource);
     // A link that still answers, late, is slow, not cut: the node falls back because Redis answers
-    // past its --redis-timeout, and the round trips it measured (redis_latency on it) say so. A cut
-    // link answers nothing, so it has no such readings.
-    const answersLate = of(input, "redis_latency").some((v) => v.resource === resource);
+    // past its --redis-timeout, and says so (connected while out of redis mode), or the round trips
+    // it measured fire redis_latency on it. A cut link answers nothing: disconnected, no readings.
+    const answersLate =
+      of(input, "redis_latency").some((v) => v.resource === resource) ||
+      liveNodes(o).some((n) => n.id === node && n.mode !== undefined && n.mode !== "redis" && n.redisConnected === true);
     const cutOff = degraded && !answersLate;
     // Only the link's own symptoms on that node: a drain or a crash there is another cause.
     const own = input.violations.filter((v) => v.resource === resource && LINK_SYMPTOMS.has(v.invariant)).map(violationKey);
