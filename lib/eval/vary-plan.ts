@@ -175,7 +175,8 @@ export function planVariants(scenarios: Scenario[], o: VaryOptions): { variants:
         if (next && chosen.length < o.sample) chosen.push(next);
       }
     }
-    variants.push(...chosen);
+    // In the order they were made (sizes, loads, keys, target, choice), whatever the sample picked.
+    variants.push(...chosen.sort((a, b) => planned.indexOf(a) - planned.indexOf(b)));
   }
   return { variants, skipped };
 }

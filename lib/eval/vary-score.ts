@@ -59,7 +59,7 @@ export function scoreSet(runs: FinishedRun[]): SetScores {
 /** The base runs (scenarios as written, and controls of one) and the varied runs (variants, and controls of one). */
 export function splitSets(runs: FinishedRun[]): { base: FinishedRun[]; varied: FinishedRun[] } {
   const variants = new Set(runs.filter((r) => r.variant).map((r) => r.scenario));
-  const isBase = (r: FinishedRun) => (r.control ? (r.controlOf ?? []).some((n) => !variants.has(n)) : !r.variant);
+  const isBase = (r: FinishedRun) => (r.control ? !r.controlOf?.length || r.controlOf.some((n) => !variants.has(n)) : !r.variant);
   const isVaried = (r: FinishedRun) => (r.control ? (r.controlOf ?? []).some((n) => variants.has(n)) : Boolean(r.variant));
   return { base: runs.filter(isBase), varied: runs.filter(isVaried) };
 }
