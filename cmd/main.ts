@@ -11,6 +11,7 @@ const commands: Record<string, () => Promise<CommandDef<any>>> = {
   ratelimiter: () => import("./ratelimiter.ts").then((m) => m.default),
   monitor: () => import("./monitor.ts").then((m) => m.default()),
   tickets: () => import("./tickets.ts").then((m) => m.default),
+  incidents: () => import("./incidents.ts").then((m) => m.default),
   diagnose: () => import("./diagnose.ts").then((m) => m.default()),
   actions: () => import("./actions.ts").then((m) => m.default),
   mode: () => import("./mode.ts").then((m) => m.default),

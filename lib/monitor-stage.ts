@@ -37,6 +37,12 @@ export interface CycleContext<O = unknown> {
  */
 export interface MonitorStage<O = unknown> {
   name: string;
+  /**
+   * Once per cycle after the invariants are checked and before tickets are written (`openTickets`
+   * are those from before this cycle): what must be known for a ticket about to open (which
+   * incident's cause explains it) is settled here.
+   */
+  beforeTickets?(context: CycleContext<O>): Promise<void>;
   /** A ticket this monitor just opened (not one it carried on from an earlier run). */
   onTicketOpened?(ticket: Ticket, context: CycleContext<O>): Promise<void>;
   onTicketResolved?(ticket: Ticket, context: CycleContext<O>): Promise<void>;

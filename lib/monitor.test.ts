@@ -81,7 +81,7 @@ describe("monitor loop", () => {
   test("a violation opens a ticket after its grace and resolves after it has been clear for a while", async () => {
     const { state } = freshState();
     const { events } = await run(scriptedSubject([["a"], ["a"], ["a"], ["a"], [], [], [], []]), state, 8);
-    expect(kinds(events)).toEqual(["violation", "ticket_opened", "ticket_resolved"]);
+    expect(kinds(events)).toEqual(["violation", "ticket_opened", "incident_opened", "ticket_resolved", "incident_resolved"]);
     const opened = events.find((e) => e.type === "ticket_opened")!.ticket as Record<string, unknown>;
     expect(opened).toMatchObject({ invariant: "member_down", resource: "member:a", severity: "critical", status: "open", opened_at: new Date(2_000).toISOString() });
     expect(events.filter((e) => e.type === "cycle").map((e) => e.violations)).toEqual([1, 1, 1, 1, 0, 0, 0, 0]);
@@ -96,7 +96,7 @@ describe("monitor loop", () => {
   test("a blinking fault is one ticket", async () => {
     const { state } = freshState();
     const { events } = await run(scriptedSubject([["a"], ["a"], [], ["a"], [], ["a"], [], ["a"], ["a"]]), state, 9);
-    expect(kinds(events)).toEqual(["violation", "ticket_opened"]);
+    expect(kinds(events)).toEqual(["violation", "ticket_opened", "incident_opened"]);
     expect(listTickets(state).length).toBe(1);
   });
 
@@ -106,8 +106,8 @@ describe("monitor loop", () => {
     const script: Script = [["a"], ["a"], ["a"], broken, broken, broken, broken, broken, broken, broken, broken, broken, broken, broken, ["a"]];
     const { events } = await run(scriptedSubject(script), state, script.length);
     expect(kinds(events)).toEqual([
-      "violation", "ticket_opened",
-      "error:observe", "violation", ...Array(10).fill("error:observe"), "ticket_opened",
+      "violation", "ticket_opened", "incident_opened",
+      "error:observe", "violation", ...Array(10).fill("error:observe"), "ticket_opened", "incident_opened",
     ]);
     const open = listTickets(state, { status: "open" }).map((t) => `${t.invariant}:${t.resource}`);
     expect(open.sort()).toEqual(["member_down:member:a", "observation_failed:cluster"]);
@@ -125,14 +125,14 @@ describe("monitor loop", () => {
   test("an invariant that throws and parts of an observation that cannot be read are error events; the rest is checked", async () => {
     const { state } = freshState();
     const { events } = await run(scriptedSubject([["garbled", "b"]], { throwingInvariant: true }), state, 1, { once: true });
-    expect(kinds(events)).toEqual(["error:observation", "error:invariant", "violation", "ticket_opened"]);
+    expect(kinds(events)).toEqual(["error:observation", "error:invariant", "violation", "ticket_opened", "incident_opened"]);
     expect(events[1]).toMatchObject({ invariant: "broken", message: "bug in check" });
   });
 
   test("--once ignores grace both ways: it opens at once and resolves what is clear", async () => {
     const { state } = freshState();
-    expect(kinds((await run(scriptedSubject([["a"]]), state, 1, { once: true })).events)).toEqual(["violation", "ticket_opened"]);
-    expect(kinds((await run(scriptedSubject([[]]), state, 1, { once: true })).events)).toEqual(["ticket_resolved"]);
+    expect(kinds((await run(scriptedSubject([["a"]]), state, 1, { once: true })).events)).toEqual(["violation", "ticket_opened", "incident_opened"]);
+    expect(kinds((await run(scriptedSubject([[]]), state, 1, { once: true })).events)).toEqual(["ticket_resolved", "incident_resolved"]);
   });
 
   test("a restarted monitor carries on the open ticket: same id, no second ticket", async () => {
@@ -167,7 +167,7 @@ describe("monitor loop", () => {
       },
     };
     const { events } = await run(subject, state, 7, { stages: [stage] });
-    expect(kinds(events)).toEqual(["violation", "ticket_opened", "ticket_opened"]);
+    expect(kinds(events)).toEqual(["violation", "ticket_opened", "incident_opened", "incident_resolved", "ticket_opened", "incident_opened"]);
     expect(listTickets(state).map((t) => t.status)).toEqual(["open", "resolved"]);
   });
 
@@ -195,7 +195,7 @@ describe("monitor loop", () => {
       'opened member_down:member:a cycle 1 observation ["a"] history 1', "cycle 1 open 1",
       "resolved member_down:member:a", "cycle 2 open 0", "cycle 3 open 0", "cycle 4 open 0",
     ]);
-    expect(kinds(events)).toEqual(["violation", "ticket_opened", "diagnosis", "error:stage", "ticket_resolved", "error:stage", "error:stage", "error:stage"]);
+    expect(kinds(events)).toEqual(["violation", "ticket_opened", "incident_opened", "diagnosis", "error:stage", "ticket_resolved", "incident_resolved", "error:stage", "error:stage", "error:stage"]);
   });
 
   test("the signal stops the loop between cycles", async () => {

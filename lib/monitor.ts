@@ -1,6 +1,7 @@
 // The monitor loop: observe (bounded in time), check every invariant, advance tickets through their
 // grace, run the pipeline stages, stream events; until the signal fires, or once.
 import { isOperatorError } from "./errors.ts";
+import { incidentFeed } from "./incident-events.ts";
 import { advanceTickets, carriedKeys, type KeyState } from "./monitor-cycle.ts";
 import type { CycleContext, EmitEvent, MonitorStage } from "./monitor-stage.ts";
 import { failedObservation, observeWithin, OBSERVATION_FAILED, observationFailedGraceMs, type ObservationFailure } from "./observation.ts";
@@ -54,11 +55,20 @@ export async function runMonitor<O>(options: MonitorOptions<O>): Promise<Monitor
   // state dir re-opens its own on its next write.
   endOrphanEpisodes(state, subject.name, [...keys.values()].flatMap((k) => (k.ticketId !== undefined ? [k.ticketId] : [])), now());
   let summary: MonitorSummary = { cycles: 0, violations: [], observationFailure: undefined, openTickets: [] };
+  const incidentEvents = incidentFeed(state, subject.name);
 
   const reportError = (source: string, error: unknown, extra: Record<string, unknown> = {}) => {
     const message = error instanceof Error ? error.message : String(error);
     const code = isOperatorError(error) ? error.code : undefined;
     emit("error", { source, message, ...(code ? { code } : {}), ...extra }, `error (${source}): ${message}`);
+  };
+
+  const emitIncidents = () => {
+    try {
+      incidentEvents(emit);
+    } catch (error) {
+      reportError("state", error);
+    }
   };
 
   try {
@@ -79,6 +89,15 @@ export async function runMonitor<O>(options: MonitorOptions<O>): Promise<Monitor
         violations = [failedObservation(subject.name, observed.failure)];
       }
 
+      const contextOf = (openTickets: Ticket[]): CycleContext<O> => ({
+        subject, state, cycle, now: startedAt, once: options.once, observation: observed.ok ? observed.observation : undefined,
+        violations, openTickets, history: [...history], emit, signal,
+      });
+      for (const stage of stages) {
+        if (!stage.beforeTickets) continue;
+        await stage.beforeTickets(contextOf(summary.openTickets)).catch((error) => reportError("stage", error, { stage: stage.name, hook: "beforeTickets" }));
+      }
+
       let outcome;
       try {
         // A failed observation says nothing about the other keys: only its own key is stepped.
@@ -95,13 +114,11 @@ export async function runMonitor<O>(options: MonitorOptions<O>): Promise<Monitor
       }
       for (const t of outcome?.opened ?? []) emit("ticket_opened", { ticket: ticketJson(t) }, `ticket #${t.id} opened: ${t.invariant} on ${t.resource} (${t.severity}): ${t.lastMessage}`);
       for (const t of outcome?.resolved ?? []) emit("ticket_resolved", { ticket: ticketJson(t) }, `ticket #${t.id} resolved: ${t.invariant} on ${t.resource}`);
+      emitIncidents();
 
       const openTickets = safeOpenTickets(state, subject.name, reportError);
-      const context: CycleContext<O> = {
-        subject, state, cycle, now: startedAt, once: options.once, observation: observed.ok ? observed.observation : undefined,
-        violations, openTickets, history: [...history], emit, signal,
-      };
-      await runStages(stages, context, outcome?.opened ?? [], outcome?.resolved ?? [], reportError);
+      await runStages(stages, contextOf(openTickets), outcome?.opened ?? [], outcome?.resolved ?? [], reportError);
+      emitIncidents();
 
       const tookMs = now() - startedAt;
       summary = { cycles: cycle, violations, observationFailure: observed.ok ? undefined : observed.failure, openTickets };
@@ -112,6 +129,7 @@ export async function runMonitor<O>(options: MonitorOptions<O>): Promise<Monitor
     }
   } finally {
     for (const stage of stages) await stage.close?.().catch((error) => reportError("stage", error, { stage: stage.name }));
+    emitIncidents();
   }
   return summary;
 }

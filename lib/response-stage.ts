@@ -1,4 +1,5 @@
-// The monitor stage that responds to tickets: diagnose each new one, propose what it recommends,
+// The monitor stage that responds to incidents: diagnose each new incident once (through the ticket
+// that opened it), let the diagnosis merge what its cause explains, propose what it recommends,
 // pass pending actions through the gate every cycle (obeying the mode and the kill switch within
 // one cycle), run what may run exactly once, and verify that the ticket's violation cleared.
 import { runApprovedAction, reviewInterrupted } from "./actions/action-runner.ts";
@@ -7,8 +8,10 @@ import { decide, type AutoApprove } from "./actions/gate.ts";
 import { proposeRecommended } from "./actions/proposals.ts";
 import { getMode } from "./actions/settings.ts";
 import { verificationOutcome } from "./actions/verification.ts";
+import { causeExplains } from "./diagnosis/builtin-engine.ts";
 import { diagnosisJson, renderDiagnosis, type DiagnosisEngine } from "./diagnosis/diagnosis.ts";
 import { saveDiagnosis } from "./diagnosis/diagnosis-store.ts";
+import { applyDiagnosis, incidentOfTicket, listIncidents, pendingActionKeys, refreshExplains } from "./incidents.ts";
 import type { State } from "./state.ts";
 import { violationKey, type Subject, type Violation } from "./subject.ts";
 
@@ -62,6 +65,17 @@ export function createResponseStage<O>(options: ResponseStageOptions) {
   const clock = options.clock ?? Date.now;
   const background = new Set<Promise<void>>();
   let started = false;
+  let queue: Promise<void> = Promise.resolve();
+
+  /** What each open incident's cause explains in this cycle: a ticket about to open among them joins it. */
+  function refreshCauses(ctx: CycleView<O>): void {
+    if (ctx.observation === undefined) return;
+    for (const incident of listIncidents(ctx.state, { subject: ctx.subject.name, status: "open" })) {
+      if (!incident.rootCause) continue;
+      const now = causeExplains(ctx as CycleView<unknown>, incident.rootCause.component, incident.rootCause.faultClass);
+      if (now.some((k) => !incident.explains.includes(k))) refreshExplains(ctx.state, incident.id, [...incident.explains, ...now]);
+    }
+  }
 
   /** Once per monitor run: what a dead predecessor left executing goes to a person, never reruns. */
   function begin(ctx: CycleView<O>): void {
@@ -72,7 +86,10 @@ export function createResponseStage<O>(options: ResponseStageOptions) {
     }
   }
 
-  async function diagnoseTicket(ticket: TicketView, ctx: CycleView<O>): Promise<void> {
+  /** Diagnoses the incident `ticket` opened, unless it joined one or a diagnosis already merged it. */
+  async function diagnoseIncident(ticket: TicketView, ctx: CycleView<O>): Promise<void> {
+    const incident = incidentOfTicket(ctx.state, ticket.id);
+    if (incident && (incident.status !== "open" || incident.diagnosis !== null)) return;
     const diagnosis = await options.engine.diagnose(
       {
         ticket: { id: ticket.id, invariant: ticket.invariant, resource: ticket.resource, severity: ticket.severity, message: ticket.lastMessage, evidence: ticket.lastEvidence },
@@ -87,9 +104,15 @@ export function createResponseStage<O>(options: ResponseStageOptions) {
     );
     saveDiagnosis(ctx.state, diagnosis, clock());
     const json = diagnosisJson(diagnosis);
-    ctx.emit("diagnosis", { ticket: ticketRef(ticket), diagnosis: json }, renderDiagnosis(json));
+    const explains = causeExplains(ctx as CycleView<unknown>, diagnosis.rootCause.component, diagnosis.faultClass);
+    const applied = applyDiagnosis(ctx.state, { ticketId: ticket.id, component: diagnosis.rootCause.component, faultClass: diagnosis.faultClass, summary: diagnosis.rootCause.summary, explains, diagnosis: json }, ctx.subject.faultClasses, clock());
+    ctx.emit("diagnosis", { ticket: ticketRef(ticket), incident_id: applied?.incident.id ?? null, diagnosis: json }, renderDiagnosis(json));
+    if (applied && (applied.incident.status !== "open" || !applied.explained)) return;
+    // One set of actions per incident: what another of its tickets already has pending is not proposed again.
+    const pending = applied ? pendingActionKeys(ctx.state, applied.incident.id) : new Set<string>();
+    const fresh = { ...diagnosis, recommendedActions: diagnosis.recommendedActions.filter((a) => !pending.has(`${a.name}${JSON.stringify(a.params)}`)) };
     const mode = getMode(ctx.state).mode;
-    for (const { record, created } of proposeRecommended(ctx.state, { subject: ctx.subject.name, definitions: ctx.subject.actions(), diagnosis, now: clock() })) {
+    for (const { record, created } of proposeRecommended(ctx.state, { subject: ctx.subject.name, definitions: ctx.subject.actions(), diagnosis: fresh, now: clock() })) {
       if (!created) continue;
       const gate = decide({ kind: "action", risk: record.risk, status: record.status, mode, autoApprove: options.autoApprove });
       ctx.emit("action_proposed", { action: actionJson(record), gate: gate.verdict, reason: gate.reason }, actionLine(record, `: ${gate.reason}`));
@@ -97,9 +120,13 @@ export function createResponseStage<O>(options: ResponseStageOptions) {
   }
 
   async function passGate(action: ActionRecord, open: ReadonlySet<number>, ctx: CycleView<O>): Promise<void> {
-    if (action.ticketId !== null && !open.has(action.ticketId)) {
-      const cancelled = transitionAction(ctx.state, action.id, { to: "cancelled", actor, why: `ticket #${action.ticketId} is resolved: nothing left to fix`, now: clock() });
-      if (cancelled) ctx.emit("action_finished", { action: actionJson(cancelled) }, actionLine(cancelled, ": its ticket is resolved"));
+    // An action serves its incident: it stays while any ticket of that incident is open.
+    const incident = action.ticketId !== null ? incidentOfTicket(ctx.state, action.ticketId) : undefined;
+    const settled = incident ? incident.status !== "open" : action.ticketId !== null && !open.has(action.ticketId);
+    if (settled) {
+      const what = incident ? `incident #${incident.id}` : `ticket #${action.ticketId}`;
+      const cancelled = transitionAction(ctx.state, action.id, { to: "cancelled", actor, why: `${what} is resolved: nothing left to fix`, now: clock() });
+      if (cancelled) ctx.emit("action_finished", { action: actionJson(cancelled) }, actionLine(cancelled, `: its ${what.split(" ")[0]} is resolved`));
       return;
     }
     // Read for every action: a kill switch or `mode observe` takes effect before the next one runs.
@@ -134,13 +161,18 @@ export function createResponseStage<O>(options: ResponseStageOptions) {
     async onTicketOpened(ticket: TicketView, ctx: CycleView<O>): Promise<void> {
       begin(ctx);
       if (!options.diagnose) return;
-      if (options.engine.name === "builtin" || ctx.once) return diagnoseTicket(ticket, ctx);
-      // A remote engine may take its whole time budget: it must not hold up the loop.
-      const task = diagnoseTicket(ticket, ctx).catch((error) =>
+      if (options.engine.name === "builtin" || ctx.once) return diagnoseIncident(ticket, ctx);
+      // A remote engine may take its whole time budget: it must not hold up the loop. Diagnoses
+      // queue one after another, so a burst of tickets one cause explains costs one diagnosis.
+      const task = queue.then(() => diagnoseIncident(ticket, ctx)).catch((error) =>
         ctx.emit("error", { source: "stage", stage: "response", message: error instanceof Error ? error.message : String(error) }, `error (diagnosis of ticket #${ticket.id}): ${error}`),
       );
+      queue = task;
       background.add(task);
       void task.finally(() => background.delete(task));
+    },
+    async beforeTickets(ctx: CycleView<O>): Promise<void> {
+      refreshCauses(ctx);
     },
     async afterCycle(ctx: CycleView<O>): Promise<void> {
       begin(ctx);

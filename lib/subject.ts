@@ -104,6 +104,8 @@ export interface Subject<O = unknown> {
   actions(): ActionDefinition[];
   execute(name: string, params: unknown, signal: AbortSignal): Promise<ActionResult>;
   diagnosisRules: DiagnosisRule<O>[];
+  /** The closed list of fault classes its diagnoses may name (an incident keeps `unknown` for any other). */
+  faultClasses?: readonly string[];
   close(): Promise<void>;
 }
 

@@ -1,7 +1,10 @@
 // The ticket store: one ticket per open `invariant:resource` key and subject, in the state db.
 // Every transition (opened, resolved) is one transaction with a note of who and why; two monitors
-// on one state dir serialize on BEGIN IMMEDIATE and a unique index on the open key.
+// on one state dir serialize on BEGIN IMMEDIATE and a unique index on the open key. A ticket belongs
+// to an incident: opening and resolving one moves its incident in the same transaction.
 import { usageError } from "./errors.ts";
+import { attachTicket, detachResolvedTicket, refreshSeverity } from "./incidents.ts";
+import { appendJournal } from "./journal.ts";
 import { ensureSchema, type State } from "./state.ts";
 import { violationKey, type Severity, type Violation } from "./subject.ts";
 
@@ -144,7 +147,10 @@ export function openTicket(
       )
       .get(input.subject, key, v.invariant, v.resource, v.severity, input.now, input.now, input.firstSeenAt, v.message, JSON.stringify(v.evidence))!;
     recordTransition(state, row.id, undefined, "open", input);
-    return { ticket: fromRow(row), created: true };
+    const ticket = fromRow(row);
+    const incident = attachTicket(state, ticket, input.now);
+    appendJournal(state, { at: input.now, type: "ticket_opened", subject: ticket.subject, incidentId: incident.id, payload: { ticket: ticketJson(ticket) } });
+    return { ticket, created: true };
   }).immediate();
 }
 
@@ -155,16 +161,23 @@ export function openTicket(
  */
 export function updateTickets(state: State, subject: string, violations: Violation[], now: number): string[] {
   const db = prepared(state).db;
-  const update = db.query<{ id: number }, [string, string, string, number, string, string]>(
-    `UPDATE tickets SET severity = ?, last_message = ?, last_evidence = ?, updated_at = ?, occurrences = occurrences + 1
-     WHERE subject = ? AND key = ? AND status = 'open' RETURNING id`,
+  const update = db.query<unknown, [string, string, string, number, number]>(
+    "UPDATE tickets SET severity = ?, last_message = ?, last_evidence = ?, updated_at = ?, occurrences = occurrences + 1 WHERE id = ?",
   );
-  return db.transaction(() =>
-    violations.flatMap((v) => {
+  return db.transaction(() => {
+    const resevered: number[] = [];
+    const gone = violations.flatMap((v) => {
       const key = violationKey(v);
-      return update.get(v.severity, v.message, JSON.stringify(v.evidence), now, subject, key) ? [] : [key];
-    }),
-  ).immediate();
+      const open = selectOpen(state, subject, key);
+      if (!open) return [key];
+      update.run(v.severity, v.message, JSON.stringify(v.evidence), now, open.id);
+      if (open.severity !== v.severity) resevered.push(open.id);
+      return [];
+    });
+    // An incident's severity is the highest of its tickets': it follows theirs.
+    refreshSeverity(state, resevered, now);
+    return gone;
+  }).immediate();
 }
 
 /** Resolves ticket `id`; `changed` is false when it was already resolved. One transaction. */
@@ -178,7 +191,10 @@ export function resolveTicket(state: State, id: number, by: Attribution): { tick
       .query<TicketRow, [number, number, number]>("UPDATE tickets SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE id = ? RETURNING *")
       .get(by.now, by.now, id)!;
     recordTransition(state, id, "open", "resolved", by);
-    return { ticket: fromRow(updated), changed: true };
+    const ticket = fromRow(updated);
+    const incident = detachResolvedTicket(state, id, by);
+    appendJournal(state, { at: by.now, type: "ticket_resolved", subject: ticket.subject, incidentId: incident?.id, payload: { ticket: ticketJson(ticket) } });
+    return { ticket, changed: true };
   }).immediate();
 }
 

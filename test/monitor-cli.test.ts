@@ -62,11 +62,12 @@ describe("operator monitor: bad input", () => {
     const result = await runCli(["monitor", "--once", "--json", "--targets", target, "--state-dir", dir]);
     expect(result.exitCode).toBe(3);
     const seen = events(result.stdout);
-    expect(seen.map((e) => e.type)).toEqual(["error", "violation", "ticket_opened", "diagnosis", "cycle"]);
+    expect(seen.map((e) => e.type)).toEqual(["error", "violation", "ticket_opened", "incident_opened", "diagnosis", "incident_updated", "cycle"]);
     expect(seen[0]).toMatchObject({ source: "observe", message: `no rate-limiter node answered: ${target.slice(7)} (${target}) refused the connection (nothing listens)` });
     expect(seen[2]!.ticket).toMatchObject({ invariant: "observation_failed", resource: "cluster", status: "open", severity: "critical" });
-    expect(seen[3]!.diagnosis).toMatchObject({ ticket_id: seen[2]!.ticket.id, engine: "builtin", root_cause: { component: "cluster" } });
-    expect(seen[4]).toMatchObject({ cycle: 1, violations: 1, open_tickets: 1, observed: false });
+    expect(seen[3]!.incident).toMatchObject({ status: "open", tickets: [{ id: seen[2]!.ticket.id }] });
+    expect(seen[4]!.diagnosis).toMatchObject({ ticket_id: seen[2]!.ticket.id, engine: "builtin", root_cause: { component: "cluster" } });
+    expect(seen[6]).toMatchObject({ cycle: 1, violations: 1, open_tickets: 1, observed: false });
   });
 
   test("a node answering garbage or an endless body: an error event that says so, no crash", async () => {

@@ -98,10 +98,8 @@ function openViolations(request: DiagnosisRequest<unknown>): { violations: Viola
   return { violations: [own, ...request.violations], ticketCleared: true };
 }
 
-export function diagnoseWithRules<O>(request: DiagnosisRequest<O>, startedAt: number, clock: () => number = Date.now): Diagnosis {
-  const ticketKey = violationKey(request.ticket);
-  const { violations, ticketCleared } = openViolations(request as DiagnosisRequest<unknown>);
-  const openKeys = new Set(violations.map(violationKey));
+/** Every rule's hypotheses over `violations`, one per cause; a rule that throws is skipped. */
+function hypothesesOf<O>(request: Pick<DiagnosisRequest<O>, "subject" | "observation" | "history" | "now">, violations: Violation[]): (Hypothesis & { rules: string[] })[] {
   const found: { rule: string; hypothesis: Hypothesis }[] = [];
   for (const rule of request.subject.diagnosisRules) {
     try {
@@ -112,7 +110,23 @@ export function diagnoseWithRules<O>(request: DiagnosisRequest<O>, startedAt: nu
       log.warn(`diagnosis rule ${rule.name} failed and was skipped: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  const ranked = weigh(merge(found), openKeys, ticketKey);
+  return merge(found);
+}
+
+/**
+ * The violation keys the subject's rules say `component` + `faultClass` explains in this
+ * observation: whichever engine named the cause, what it covers is the rules' knowledge. Empty
+ * when no rule proposes that cause.
+ */
+export function causeExplains<O>(request: Pick<DiagnosisRequest<O>, "subject" | "observation" | "history" | "now" | "violations">, component: string, faultClass: string): string[] {
+  return hypothesesOf(request, request.violations).find((h) => h.component === component && h.faultClass === faultClass)?.explains ?? [];
+}
+
+export function diagnoseWithRules<O>(request: DiagnosisRequest<O>, startedAt: number, clock: () => number = Date.now): Diagnosis {
+  const ticketKey = violationKey(request.ticket);
+  const { violations, ticketCleared } = openViolations(request as DiagnosisRequest<unknown>);
+  const openKeys = new Set(violations.map(violationKey));
+  const ranked = weigh(hypothesesOf(request, violations), openKeys, ticketKey);
   const described = violations.map((v) => `${violationKey(v)}: ${v.message}`);
   const clearedNote = ticketCleared ? [`${ticketKey} no longer shows in the latest check`] : [];
   const winner = ranked[0];

@@ -73,13 +73,16 @@ const slowLink = rule("node_redis_link", "One node slow to Redis or cut off from
   const redisFine = o?.redis ? o.redis.reachable && !of(input, "redis_latency").some((v) => v.resource === "redis") : liveNodes(o).some((n) => n.mode === "redis" && n.redisConnected);
   if (!redisFine) return [];
   const deciding = localDeciders(input);
+  const fallingBack = new Set(liveNodes(o).filter((n) => (n.recentFallbacks ?? 0) > 0).map((n) => `node:${n.id}`));
   const suspects = new Set([...[...of(input, "redis_latency"), ...of(input, "node_degraded")].filter((v) => v.resource.startsWith("node:")).map((v) => v.resource), ...deciding]);
   return [...suspects].map((resource) => {
     const node = idOf(resource);
+    // A slow link makes the node's checks time out and fall back: deciding by its fail policy
+    // (open) it admits keys past their limit, so their over-admission is this link's symptom.
     const cutOff = of(input, "node_degraded").some((v) => v.resource === resource) || deciding.has(resource);
     // Only the link's own symptoms on that node: a drain or a crash there is another cause.
     const own = input.violations.filter((v) => v.resource === resource && LINK_SYMPTOMS.has(v.invariant)).map(violationKey);
-    const keys = cutOff ? [...keysOf(input, "over_admission"), ...keysOf(input, "counter_drift")] : [];
+    const keys = cutOff || fallingBack.has(resource) ? [...keysOf(input, "over_admission"), ...keysOf(input, "counter_drift")] : [];
     const others = liveNodes(o).filter((n) => n.id !== node);
     return {
       component: resource,
@@ -155,7 +158,10 @@ const overAdmission = rule("over_admission", "Over-admission with every node on 
   const degraded = liveNodes(input.observation).some((n) => n.mode !== "redis") || of(input, "redis_unreachable").length > 0;
   if (degraded) return [];
   const evicting = of(input, "redis_memory").some((v) => Number(v.evidence.evicted_keys ?? 0) > 0);
+  // A node with symptoms of its own link falls back because of that link: node_redis_link explains it.
+  const linkSuspects = new Set(input.violations.filter((v) => v.resource.startsWith("node:") && LINK_SYMPTOMS.has(v.invariant)).map((v) => v.resource));
   const fellBack = liveNodes(input.observation).filter((n) => (n.recentFallbacks ?? 0) > 0);
+  if (fellBack.some((n) => linkSuspects.has(`node:${n.id}`))) return [];
   return of(input, "over_admission").map((v): Hypothesis => {
     const key = idOf(v.resource);
     if (fellBack.length > 0 && !evicting) {
