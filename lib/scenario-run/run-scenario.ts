@@ -11,7 +11,7 @@ import { bindPlaceholders, kindOf, type RemedyStep, type Scenario, type Workload
 import type { RunEvent } from "./event-log.ts";
 import type { Harness } from "./harness.ts";
 import type { LoadHandle } from "./load-handle.ts";
-import { describeTicket, diagnosisOf, isProposalOf, isTicketFor, isTolerated, judgeDiagnoses, ticketOf, unexpectedTickets, type ScenarioOutcome } from "./outcome.ts";
+import { describeTicket, diagnosisOf, isDiagnosisOf, isProposalOf, isTicketFor, isTolerated, judgeDiagnoses, ticketOf, unexpectedTickets, type ScenarioOutcome } from "./outcome.ts";
 import { recordedWatchdog } from "../chaos/store.ts";
 
 export interface RunSettings {
@@ -142,9 +142,13 @@ class ScenarioRun {
       if (ticket) this.step("detected", `ticket ${describeTicket(ticket)} after ${((ticket.openedAt - injectedAt) / 1000).toFixed(1)} s`, { ticket_id: ticket.id });
     }
     const tickets = this.outcome.detections.flatMap((d) => (d.ticket ? [d.ticket] : []));
-    const diagnosed = [];
-    for (const t of tickets) diagnosed.push(await this.awaitEvent((e) => e.type === "diagnosis" && e.data.ticket.id === t.id, Date.now() + this.settings.diagnosisDeadlineMs));
-    this.outcome.diagnoses = diagnosed.flatMap((e) => (e ? [e] : [])).sort((a, b) => a.at - b.at).map(diagnosisOf);
+    const diagnosed = new Set<RunEvent>();
+    const seen = () => this.h.events.since(this.from);
+    for (const t of tickets) {
+      const event = await this.awaitEvent(isDiagnosisOf(t.id, seen), Date.now() + this.settings.diagnosisDeadlineMs);
+      if (event) diagnosed.add(event);
+    }
+    this.outcome.diagnoses = [...diagnosed].sort((a, b) => a.at - b.at).map(diagnosisOf);
     const missed = this.outcome.detections.filter((d) => !d.ticket).map((d) => `${d.expected.invariant} on ${d.expected.resource}`);
     if (missed.length) throw new Failure(`no ticket ${missed.join(", ")} within ${Math.round(expect.deadlineMs / 1000)} s of the fault`);
     const verdict = judgeDiagnoses(this.outcome.diagnoses, expect);
