@@ -31,11 +31,12 @@ test("the edge burst breaks over_admission under a fixed window only: the other 
   expect(["fixed-window", "sliding-log", "sliding-window", "gcra"].map(burst)).toEqual(["detect", "silent", "silent", "silent"]);
 });
 
-test("a hot key is expected by hot_key's share and dominance: halved or under three times the background still hot, under the share silent", () => {
+test("a hot key is expected by hot_key's own thresholds: halved or under three times the background still hot, under them silent", () => {
   const hot = (rate: number, background = demo.background!) => outcome(judge(withParam(named("hot-key"), "hot-key", "rate", String(rate)), "magnitude", context(), background));
   const bg = demo.background!;
-  // Just under the share the invariant wants, against the background's rate.
-  const under = Math.floor((THRESHOLDS.hotKeyShare * bg.rate) / (1 - THRESHOLDS.hotKeyShare)) - 1;
+  // Just under what the invariant wants: the share of all traffic, or (issue 14's rule) the minimum rate of a hot key.
+  const rule = THRESHOLDS as unknown as Record<string, number>;
+  const under = rule.hotKeyMinRatePerS !== undefined ? rule.hotKeyMinRatePerS - 1 : Math.floor((rule.hotKeyShare! * bg.rate) / (1 - rule.hotKeyShare!)) - 1;
   expect([hot(75), hot(300), hot(150, { ...bg, rate: bg.rate * 3 }), hot(150, { ...bg, keys: bg.keys! * 10 }), hot(under)]).toEqual(["detect", "detect", "detect", "detect", "silent"]);
 });
 

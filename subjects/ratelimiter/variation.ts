@@ -52,16 +52,34 @@ function latency(step: FaultStep, limitMs: number, j: Judgement): void {
   else j.keep.push(`node ${node}'s round trip gains ${added} ms, over redis_latency's ${limitMs} ms`);
 }
 
+/**
+ * The hot-key rule's figures, whichever rule thresholds.ts holds: the share of all traffic (share,
+ * dominance, minimum checks) or, as issue 14 changes it, the step to the next key (gap, minimum rate,
+ * minimum checks). Read by name so the expectation follows the table the invariant reads.
+ */
+const hotRule = T as unknown as Partial<Record<"hotKeyShare" | "hotKeyDominance" | "hotKeyGap" | "hotKeyMinRatePerS" | "hotKeyMinChecks", number>>;
+
 function hotKey(step: FaultStep, background: Workload | undefined, j: Judgement): void {
   const rate = numberOf(step.params.rate, 500);
   const key = step.params.key ?? "hot-key";
   const other = background?.rate ?? 0;
-  const perKey = background ? other / Math.max(1, background.key !== undefined ? 1 : background.keys ?? 1) : 0;
-  const share = rate / (rate + other);
-  const total = (rate + other) * HOT_KEY_WINDOW_S;
-  const fires = share >= T.hotKeyShare && rate >= T.hotKeyDominance * perKey && total >= T.hotKeyMinChecks;
-  const figures = `${rate} checks/s on ${key} against ${other} checks/s over ${background?.keys ?? 0} other keys: share ${share.toFixed(2)} (hot_key wants ${T.hotKeyShare}), ` +
-    `${perKey ? (rate / perKey).toFixed(0) : "inf"}x the next key (wants ${T.hotKeyDominance}x)`;
+  const keys = background ? (background.key !== undefined ? 1 : background.keys ?? 1) : 0;
+  // Uniform background: the next key gets about the mean per-key rate.
+  const perKey = keys ? other / keys : 0;
+  const minChecks = hotRule.hotKeyMinChecks ?? 0;
+  const step_ = perKey ? `${(rate / perKey).toFixed(0)}x the next key` : "no other key";
+  let fires: boolean;
+  let wants: string;
+  if (hotRule.hotKeyGap !== undefined) {
+    const minRate = hotRule.hotKeyMinRatePerS ?? 0;
+    fires = rate >= hotRule.hotKeyGap * perKey && rate >= minRate && rate * HOT_KEY_WINDOW_S >= minChecks;
+    wants = `hot_key wants ${hotRule.hotKeyGap}x and ${minRate} checks/s`;
+  } else {
+    const share = rate / (rate + other);
+    fires = share >= (hotRule.hotKeyShare ?? 0) && rate >= (hotRule.hotKeyDominance ?? 0) * perKey && (rate + other) * HOT_KEY_WINDOW_S >= minChecks;
+    wants = `share ${share.toFixed(2)}: hot_key wants ${hotRule.hotKeyShare} and ${hotRule.hotKeyDominance}x`;
+  }
+  const figures = `${rate} checks/s on ${key} against ${other} checks/s over ${background?.keys ?? 0} other keys: ${step_} (${wants})`;
   if (fires) j.keep.push(figures);
   else j.drop.set(`hot_key:key:${key}`, figures);
 }
