@@ -5,7 +5,7 @@ BUN ?= $(shell command -v bun 2>/dev/null || echo bun)
 
 # command:debian-package pairs that the suite and the demo run for real.
 APT_TOOLS := redis-server:redis-server redis-sentinel:redis-sentinel redis-cli:redis-tools \
-             promtool:prometheus etcd:etcd-server etcdctl:etcd-client tmux:tmux
+             promtool:prometheus prometheus-alertmanager:prometheus-alertmanager etcd:etcd-server etcdctl:etcd-client tmux:tmux chromium:chromium
 
 .PHONY: deps build test typecheck demo bench eval clean
 

@@ -1,7 +1,8 @@
 // operator cluster: a local deployment of a subject (default ratelimiter) in the state dir.
 import { defineCommand, type CommandDef } from "citty";
 import { defineOperatorCommand, stateDirOption } from "../lib/cli.ts";
-import { clusterDown, clusterRestart, clusterStatus, clusterUp, type ClusterEnv } from "../lib/cluster.ts";
+import { clusterRestart, clusterStatus, clusterUp, type ClusterEnv } from "../lib/cluster.ts";
+import { clusterDown } from "../lib/cluster-down.ts";
 import { clusterJson, renderCluster } from "../lib/cluster-view.ts";
 import { loadSubject } from "../lib/registry.ts";
 import { subjectNameIn, subjectOption } from "../lib/subject-selection.ts";
@@ -47,13 +48,18 @@ const status = defineOperatorCommand({
 
 const down = defineOperatorCommand({
   name: "cluster down",
-  description: "Revert active faults, stop every process the cluster recorded (by pid, only if still ours), remove its files.",
+  description:
+    "Stop everything the cluster started: the chaos watchdog, every recorded process (by pid, only if still ours), then any process that carries the state dir's mark (fault drivers, detached load, a restart in flight); cancel active faults (nothing is restarted only to be stopped); remove its files. Exit 1 naming any process that survived SIGKILL (its records are kept: run it again).",
   examples: ["operator cluster down", "operator cluster down --state-dir /tmp/c2 --json"],
   options: { ...stateDirOption },
   async run(ctx) {
-    const { record, stopped } = await clusterDown(envOf(ctx, ctx.options.stateDir));
-    const human = record ? stopped.map((s) => `${s.name} (pid ${s.pid}): ${s.outcome}`).join("\n") || "nothing was running" : `no cluster in ${ctx.options.stateDir}: nothing to stop`;
-    ctx.out.result({ stopped }, human);
+    const { record, stopped, notStopped } = await clusterDown(envOf(ctx, ctx.options.stateDir));
+    const lines = stopped.map((s) => `${s.name} (pid ${s.pid}): ${s.outcome}`);
+    const human = lines.join("\n") || (record ? "nothing was running" : `no cluster in ${ctx.options.stateDir}: nothing to stop`);
+    ctx.out.result({ stopped, not_stopped: notStopped }, human);
+    if (notStopped.length === 0) return 0;
+    ctx.out.note(`operator: could not stop ${notStopped.map((s) => `${s.name} (pid ${s.pid})`).join(", ")}: still running after SIGKILL; the cluster's records are kept, run operator cluster down again`);
+    return 1;
   },
 });
 

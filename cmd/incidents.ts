@@ -22,7 +22,7 @@ function withState<T>(stateDir: string, use: (state: State) => T): T {
   }
 }
 
-const cause = (i: IncidentSnapshot) => (i.root_cause ? `${i.root_cause.component} (${i.root_cause.fault_class})` : "not yet diagnosed");
+const cause = (i: IncidentSnapshot) => (i.root_cause ? `${i.root_cause.component} (${i.root_cause.fault_class})` : i.diagnosis ? "no cause found that explains it" : "not yet diagnosed");
 const line = (i: IncidentSnapshot) =>
   `#${i.id}  ${i.status.padEnd(8)} ${i.severity.padEnd(8)} ${cause(i)}  ${i.tickets.filter((t) => t.status === "open").length} open of ${i.tickets.length} ticket(s)  opened ${i.opened_at}`;
 

@@ -23,6 +23,9 @@ const commands: Record<string, () => Promise<CommandDef<any>>> = {
   "link-proxy": () => import("./link-proxy.ts").then((m) => m.default),
   demo: () => import("./demo.ts").then((m) => m.default),
   eval: () => import("./eval.ts").then((m) => m.default),
+  notify: () => import("./notify.ts").then((m) => m.default),
+  notifications: () => import("./notifications.ts").then((m) => m.default),
+  console: () => import("./console.ts").then((m) => m.default(process.argv.slice(2))),
 };
 
 const root: CommandDef<any> = {

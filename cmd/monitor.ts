@@ -6,6 +6,7 @@ import { defineOptions, NonNegativeNumber, PositiveDuration, Switch } from "../l
 import { ExitCode } from "../lib/errors.ts";
 import { log } from "../lib/log.ts";
 import { runMonitor } from "../lib/monitor.ts";
+import { notifyOptions, notifyTargets, startNotifications } from "../lib/notify/notify-options.ts";
 import { loadSubject } from "../lib/registry.ts";
 import { applyModeOption, responseOptions, responseStageFrom, secretValues } from "../lib/response-options.ts";
 import { openState } from "../lib/state.ts";
@@ -20,6 +21,7 @@ const monitorOptions = defineOptions({
   observeTimeout: { env: "OPERATOR_OBSERVE_TIMEOUT", default: "5s", schema: PositiveDuration, help: "an observation that takes longer fails (an error event; a ticket if it persists)" },
   ...stateDirOption,
   ...responseOptions,
+  ...notifyOptions,
 });
 
 export default async function monitorCommand(): Promise<CommandDef<any>> {
@@ -33,11 +35,13 @@ export default async function monitorCommand(): Promise<CommandDef<any>> {
       "operator monitor --subject ratelimiter --targets http://127.0.0.1:8081,http://127.0.0.1:8082 --redis-url redis://127.0.0.1:6400 --interval 1s",
       "operator monitor --json | jq -c 'select(.type == \"ticket_opened\")'",
       "operator monitor --mode execute --auto-approve low   # run approved and low-risk actions, verify them",
+      "operator monitor --notify alertmanager+http://127.0.0.1:9093 --notify 'slack+https://hooks.slack.com/services/T0/B0/XXXX' --console-url http://127.0.0.1:8090",
     ],
     options: { ...monitorOptions, ...plugin.options },
     async run({ options, out, signal, env }) {
       const secrets = secretValues({ ...monitorOptions, ...plugin.options }, options as Record<string, unknown>);
       const response = responseStageFrom(options, { secrets, subjectDescription: plugin.description });
+      notifyTargets(options); // a bad --notify is exit 2 before anything starts
       const state = openState(options.stateDir);
       const subject = await plugin.open(options as Record<string, unknown>, subjectContext(state.dir, { env, out })).catch((error) => {
         state.close();
@@ -46,10 +50,11 @@ export default async function monitorCommand(): Promise<CommandDef<any>> {
       try {
         applyModeOption(state, options, Date.now());
         log.info(`monitor: watching ${subject.name} every ${options.interval} ms${options.once ? " (once, grace ignored)" : ""}; state in ${state.dir}`);
+        const notifications = startNotifications(state, options, (type, data, human) => out.event(type, data, human), signal);
         const summary = await runMonitor({
           subject, state, signal, once: options.once, intervalMs: options.interval, graceScale: options.graceScale,
           observeTimeoutMs: options.observeTimeout, emit: (type, data, human) => out.event(type, data, human), stages: [response],
-        });
+        }).finally(() => notifications.stop());
         if (!options.once) return ExitCode.ok;
         const failure = summary.observationFailure;
         if (failure?.unreachable) return ExitCode.unreachable;

@@ -4,6 +4,7 @@ import * as v from "valibot";
 import { defineOperatorCommand, stateDirOption } from "../lib/cli.ts";
 import { defineOptions, NonEmptyText, OneOf, PositiveInt } from "../lib/config.ts";
 import { usageError } from "../lib/errors.ts";
+import { incidentOfTicket } from "../lib/incidents.ts";
 import { openState } from "../lib/state.ts";
 import { getTicket, listTickets, resolveTicket, ticketJson, ticketTransitions, transitionJson, type Ticket } from "../lib/tickets.ts";
 
@@ -45,16 +46,17 @@ const list = defineOperatorCommand({
 
 const show = defineOperatorCommand({
   name: "tickets show",
-  description: "Show one ticket: its last message and evidence, and every transition with who and why.",
+  description: "Show one ticket: its incident, its last message and evidence, and every transition with who and why.",
   examples: ["operator tickets show 3", "operator tickets show 3 --json | jq .ticket.last_evidence"],
   options: defineOptions({ ...stateDirOption }),
   positionals: [{ name: "id", help: "the ticket's number (see operator tickets list)", required: true }],
   run({ options, positionals, out }) {
     const id = ticketId(positionals.id);
-    const [ticket, transitions] = withState(options.stateDir, (state) => [getTicket(state, id), ticketTransitions(state, id)] as const);
-    out.result({ ticket: { ...ticketJson(ticket), transitions: transitions.map(transitionJson) } }, () =>
+    const [ticket, transitions, incident] = withState(options.stateDir, (state) => [getTicket(state, id), ticketTransitions(state, id), incidentOfTicket(state, id)] as const);
+    out.result({ ticket: { ...ticketJson(ticket), incident_id: incident?.id ?? null, transitions: transitions.map(transitionJson) } }, () =>
       [
         line(ticket),
+        ...(incident ? [`  incident #${incident.id} (operator incidents show ${incident.id})`] : []),
         `  evidence: ${JSON.stringify(ticket.lastEvidence)}`,
         `  seen in ${ticket.occurrences} cycle(s), first ${new Date(ticket.firstSeenAt).toISOString()}, last ${new Date(ticket.updatedAt).toISOString()}`,
         ...transitions.map((t) => `  ${new Date(t.at).toISOString()} ${t.fromStatus ?? "-"} -> ${t.toStatus} by ${t.actor}: ${t.why}`),

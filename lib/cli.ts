@@ -1,7 +1,7 @@
 // How a command is declared: an options table, positionals, examples and a run function that
 // returns its exit code. The table gives citty its args and --help; the resolver gives run typed options.
 import { defineCommand, type ArgsDef, type CommandDef } from "citty";
-import { defineOptions, flagName, resolveOptions, toCittyArgs, Switch, NonEmptyText, type OptionTable, type ResolvedOptions } from "./config.ts";
+import { defineOptions, flagName, repeatedFlags, resolveOptions, toCittyArgs, Switch, NonEmptyText, type OptionTable, type ResolvedOptions } from "./config.ts";
 import { usageError } from "./errors.ts";
 import { setLogLevel } from "./log.ts";
 import { createOutput, type Output } from "./output.ts";
@@ -91,7 +91,7 @@ export function defineOperatorCommand<const T extends OptionTable>(spec: Command
     args,
     async run({ args: parsed, rawArgs }) {
       assertKnownFlags(rawArgs, table, spec.name);
-      const options = resolveOptions(table, parsed, runtime.env);
+      const options = resolveOptions(table, { ...parsed, ...repeatedFlags(table, rawArgs) }, runtime.env);
       setLogLevel({ debug: options.debug === true });
       const positionals: Record<string, string | undefined> = {};
       const names = (spec.positionals ?? []).map((p) => p.name);

@@ -1,14 +1,12 @@
-// The local deployment's lifecycle, for any subject that brings one: up (once), status, down
-// (only what it recorded, by pid), restart one part. Every step first reverts expired faults.
-import { rmSync } from "node:fs";
+// The local deployment's lifecycle, for any subject that brings one: up (once), status, restart
+// one part (down is cluster-down.ts). Every step first reverts expired faults.
 import { join } from "node:path";
-import { revertAll, revertExpired } from "./chaos/engine.ts";
+import { revertExpired } from "./chaos/engine.ts";
 import type { FaultRecord } from "./chaos/fault.ts";
 import { sessionFor, type ChaosEnv } from "./chaos/session.ts";
-import { finishRevert, listFaults } from "./chaos/store.ts";
-import { DEPLOYMENT_DIR, deleteDeployment, readDeployment, writeDeployment, type DeploymentContext, type DeploymentDefinition, type DeploymentRecord, type PartStatus } from "./deployment.ts";
+import { listFaults } from "./chaos/store.ts";
+import { DEPLOYMENT_DIR, isGoingDown, readDeployment, restartRecordedPart, writeDeployment, type DeploymentContext, type DeploymentDefinition, type DeploymentRecord, type PartStatus } from "./deployment.ts";
 import { OperatorError, usageError } from "./errors.ts";
-import { stopProcess, type StopOutcome } from "./process/supervisor.ts";
 import { loadSubject } from "./registry.ts";
 import { openState, type State } from "./state.ts";
 
@@ -26,7 +24,7 @@ async function withState<T>(env: ClusterEnv, run: (state: State, record: Deploym
   const state = openState(env.stateDir);
   try {
     const record = readDeployment(state);
-    if (record) {
+    if (record && !isGoingDown(state)) {
       const session = await sessionFor(env, state, record);
       for (const { record: f, outcome } of await revertExpired(session)) env.note(`fault #${f.id} ${f.fault} on ${f.target} had expired: ${outcome}`);
     }
@@ -53,6 +51,7 @@ async function view(env: ClusterEnv, state: State, record: DeploymentRecord): Pr
 /** Starts the subject's deployment, or, when one is recorded, changes nothing and says so. */
 export async function clusterUp(env: ClusterEnv, subject: string, options: Record<string, unknown>): Promise<ClusterView & { alreadyUp: boolean }> {
   return withState(env, async (state, existing) => {
+    if (existing && isGoingDown(state)) throw usageError("cluster_going_down", `a cluster down in ${state.dir} did not finish: run operator cluster down --state-dir ${state.dir} again, then cluster up`);
     if (existing) return { ...(await view(env, state, existing)), alreadyUp: true };
     const definition = await definitionOf(subject);
     const record = await definition.up(deploymentContext(env, state), options).catch((error) => {
@@ -68,52 +67,13 @@ export async function clusterStatus(env: ClusterEnv): Promise<ClusterView | unde
   return withState(env, async (state, record) => (record ? view(env, state, record) : undefined));
 }
 
-export interface StopReport {
-  name: string;
-  pid: number;
-  outcome: StopOutcome;
-}
-
-/**
- * Reverts the active faults, stops every recorded process (newest role first, each only if its
- * pid is still the process that was started), forgets the record and removes the deployment's files.
- */
-export async function clusterDown(env: ClusterEnv): Promise<{ record?: DeploymentRecord; stopped: StopReport[] }> {
-  return withState(env, async (state, record) => {
-    if (!record) return { stopped: [] };
-    const session = await sessionFor(env, state, record);
-    for (const { record: f, outcome } of await revertAll(session).catch(() => [])) env.note(`fault #${f.id} ${f.fault} on ${f.target}: ${outcome}`);
-    const stopped: StopReport[] = [];
-    for (const group of roleGroupsNewestFirst(record)) {
-      stopped.push(...(await Promise.all(group.map(async (p) => ({ name: p.name, pid: p.pid, outcome: await stopProcess(p) })))));
-    }
-    await (await loadSubject(record.subject)).deployment?.down?.(deploymentContext(env, state), record);
-    for (const fault of listFaults(state, { activeOnly: true })) finishRevert(state, fault.id, { verified: false, error: "the cluster was taken down before the revert", now: Date.now() });
-    deleteDeployment(state);
-    rmSync(join(state.dir, DEPLOYMENT_DIR), { recursive: true, force: true });
-    return { record, stopped };
-  });
-}
-
-/** Consecutive processes of one role, last started first (what depends on the rest stops before it). */
-function roleGroupsNewestFirst(record: DeploymentRecord) {
-  const groups: DeploymentRecord["processes"][] = [];
-  for (const p of [...record.processes].reverse()) {
-    const last = groups.at(-1);
-    if (last && last[0]!.role === p.role) last.push(p);
-    else groups.push([p]);
-  }
-  return groups;
-}
-
 export async function clusterRestart(env: ClusterEnv, part: string): Promise<ClusterView> {
   return withState(env, async (state, record) => {
     if (!record) throw usageError("no_cluster", `no cluster in ${state.dir}: start one with operator cluster up`);
     const definition = await definitionOf(record.subject);
     const parts = definition.restartableParts(record);
     if (!parts.includes(part)) throw usageError("unknown_part", `no part "${part}" in this cluster: use one of ${parts.join(", ")}`);
-    const next = await definition.restart(deploymentContext(env, state), record, part);
-    writeDeployment(state, next);
+    const next = await restartRecordedPart(state, definition, deploymentContext(env, state), part);
     return view(env, state, next);
   });
 }

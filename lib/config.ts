@@ -21,6 +21,8 @@ export interface OptionSpec<T = unknown> {
   alias?: string;
   /** Must be given (by flag or env). */
   required?: boolean;
+  /** The flag may be given several times; the values join with commas (as its env lists them). */
+  repeatable?: boolean;
 }
 
 export type OptionTable = Record<string, OptionSpec<any>>;
@@ -128,6 +130,23 @@ export function toCittyArgs(table: OptionTable) {
 
 type RawArgs = Record<string, unknown>;
 type Env = Record<string, string | undefined>;
+
+/** Every value of each repeatable flag in `rawArgs` (`--f a --f b`, `--f=a`), comma-joined: citty keeps only the last. */
+export function repeatedFlags(table: OptionTable, rawArgs: readonly string[]): RawArgs {
+  const joined: RawArgs = {};
+  for (const [key, spec] of Object.entries(table)) {
+    if (!spec.repeatable) continue;
+    const flag = `--${flagName(key)}`;
+    const values: string[] = [];
+    for (let i = 0; i < rawArgs.length && rawArgs[i] !== "--"; i++) {
+      const arg = rawArgs[i]!;
+      if (arg === flag && i + 1 < rawArgs.length) values.push(rawArgs[++i]!);
+      else if (arg.startsWith(`${flag}=`)) values.push(arg.slice(flag.length + 1));
+    }
+    if (values.length > 1) joined[flagName(key)] = values.join(",");
+  }
+  return joined;
+}
 
 /** flag > env > default, each value through its schema; throws one usage error naming flag and env. */
 export function resolveOptions<T extends OptionTable>(table: T, args: RawArgs, env: Env): ResolvedOptions<T> {

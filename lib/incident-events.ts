@@ -12,7 +12,7 @@ const PAGE = 500;
 /** One line for the terminal. */
 export function incidentLine(type: string, incident: IncidentSnapshot, changed: string[] | undefined): string {
   const verb = type === "incident_opened" ? "opened" : type === "incident_resolved" ? (incident.merged_into !== null ? `merged into #${incident.merged_into}` : "resolved") : `updated (${(changed ?? []).join(", ")})`;
-  const cause = incident.root_cause ? `${incident.root_cause.component} (${incident.root_cause.fault_class})` : "cause not yet diagnosed";
+  const cause = incident.root_cause ? `${incident.root_cause.component} (${incident.root_cause.fault_class})` : incident.diagnosis ? "no cause found that explains it" : "cause not yet diagnosed";
   const open = incident.tickets.filter((t) => t.status === "open").length;
   return `incident #${incident.id} ${verb}: ${cause}, ${incident.severity}, ${open} open of ${incident.tickets.length} ticket(s)`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { changedFields, checkedFaultClass, highestSeverity, joinTarget, mergePlan, type ChangeView, type IncidentView } from "./incident-grouping.ts";
+import { causeOfEach, changedFields, checkedFaultClass, highestSeverity, joinTarget, mergePlan, type ChangeView, type IncidentView } from "./incident-grouping.ts";
 
 const incident = (id: number, openedAt: number, openKeys: string[], explains: string[] = [], cause?: string): IncidentView => ({ id, openedAt, openKeys, explains, ...(cause ? { cause } : {}) });
 
@@ -28,6 +28,19 @@ describe("incident grouping", () => {
   test("incidents already named with the same cause merge even when the cause no longer covers all their tickets", () => {
     const open = [incident(1, 1_000, ["over_admission:key:old"], [], "node:a network_latency"), incident(2, 2_000, ["node_degraded:node:a"]), incident(3, 900, ["x"], [], "node:b network_latency")];
     expect(mergePlan(open, 2, ["node_degraded:node:a"], "node:a network_latency")).toEqual({ target: 1, absorbed: [2] });
+  });
+
+  test("each key's likeliest cause is the surest claim that explains it, the broader on a tie", () => {
+    const claims = [
+      { component: "node:a", faultClass: "network_latency", confidence: 0.85, explains: ["node_degraded:node:a", "over_admission:key:k1", "over_admission:key:k2"] },
+      { component: "node:a", faultClass: "fail_open_fallback", confidence: 0.75, explains: ["over_admission:key:k1"] },
+      { component: "key:h", faultClass: "hot_key", confidence: 0.85, explains: ["hot_key:key:h"] },
+      { component: "redis", faultClass: "latency", confidence: 0.85, explains: ["hot_key:key:h", "redis_latency:redis"] },
+    ];
+    expect(Object.fromEntries(causeOfEach(claims))).toEqual({
+      "node_degraded:node:a": "node:a network_latency", "over_admission:key:k1": "node:a network_latency", "over_admission:key:k2": "node:a network_latency",
+      "hot_key:key:h": "redis latency", "redis_latency:redis": "redis latency",
+    });
   });
 
   test("an incident's severity is the highest of its tickets'", () => {

@@ -51,6 +51,30 @@ export function mergePlan(open: readonly IncidentView[], diagnosed: number, expl
   return { target: oldest.id, absorbed: together.filter((i) => i.id !== oldest.id).map((i) => i.id).sort((a, b) => a - b) };
 }
 
+/** What the subject's rules claim in one cycle: a cause, how sure, and the keys it explains. */
+export interface CauseClaim {
+  component: string;
+  faultClass: string;
+  confidence: number;
+  explains: readonly string[];
+}
+
+/**
+ * Each key's likeliest cause this cycle (`component fault_class`): the surest claim that explains
+ * it, the broader one on a tie. Tickets that open in one cycle with the same cause open one
+ * incident (a burst of over-admitted keys is one page); a key no claim explains has none.
+ */
+export function causeOfEach(claims: readonly CauseClaim[]): Map<string, string> {
+  const best = new Map<string, CauseClaim>();
+  for (const claim of claims) {
+    for (const key of claim.explains) {
+      const seen = best.get(key);
+      if (!seen || claim.confidence > seen.confidence || (claim.confidence === seen.confidence && claim.explains.length > seen.explains.length)) best.set(key, claim);
+    }
+  }
+  return new Map([...best].map(([key, c]) => [key, `${c.component} ${c.faultClass}`]));
+}
+
 /** A fault class named by a diagnosis, kept only if the subject's closed list has it. */
 export function checkedFaultClass(named: string, closedList: readonly string[] | undefined): string {
   if (!closedList) return named;

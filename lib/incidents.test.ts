@@ -90,7 +90,7 @@ describe("incident store", () => {
     expect(listAudit(state, { entity: "action", entityId: String(drain.id) }).map((e) => [e.event, e.actor, e.why])).toEqual([
       ["proposed", "diagnosis:builtin", "w"], ["cancelled", "alice", "incident #1 is resolved: nothing left to fix"],
     ]);
-    expect(journalTypes(state).slice(-3)).toEqual(["incident_updated#1", "incident_resolved#1", "ticket_resolved#1"]);
+    expect(journalTypes(state).slice(-4)).toEqual(["incident_updated#1", "action_cancelled", "incident_resolved#1", "ticket_resolved#1"]);
   });
 
   test("a cause that does not explain its own ticket names no root cause, merges nothing; a class outside the closed list is unknown", () => {

@@ -219,11 +219,13 @@ const view = (s: IncidentSnapshot) => ({
 
 /**
  * A ticket just opened (call inside its transaction): it joins the oldest open incident whose
- * cause explains it, or opens its own.
+ * cause explains it, else `sameCause` (the incident a ticket opened this cycle with the same
+ * likely cause opened), or opens its own.
  */
-export function attachTicket(state: State, ticket: { id: number; subject: string; key: string; severity: Severity }, now: number): Incident {
+export function attachTicket(state: State, ticket: { id: number; subject: string; key: string; severity: Severity }, now: number, sameCause?: number): Incident {
   prepared(state);
-  const target = joinTarget(openViews(state, ticket.subject), ticket.key);
+  const open = openViews(state, ticket.subject);
+  const target = joinTarget(open, ticket.key) ?? open.find((i) => i.id === sameCause)?.id;
   if (target !== undefined) {
     return rewrite(state, target, now, {}, () => state.db.query("INSERT OR REPLACE INTO incident_tickets (ticket_id, incident_id) VALUES (?, ?)").run(ticket.id, target));
   }
@@ -316,14 +318,4 @@ export function applyDiagnosis(state: State, cause: NamedCause, closedList: read
 /** The cause of an open incident still explains these keys (this cycle's rules): new tickets among them join it. */
 export function refreshExplains(state: State, incidentId: number, explains: readonly string[]): void {
   prepared(state).db.query("UPDATE incidents SET explains = ? WHERE id = ? AND status = 'open'").run(JSON.stringify([...new Set(explains)]), incidentId);
-}
-
-/** `name{params}` of the actions still pending for an incident's tickets: one set of actions per incident. */
-export function pendingActionKeys(state: State, incidentId: number): Set<string> {
-  const ids = new Set(incidentTickets(state, incidentId).map((t) => t.id));
-  return new Set(
-    listActions(state, { statuses: ["proposed", "approved"] })
-      .filter((a) => a.ticketId !== null && ids.has(a.ticketId))
-      .map((a) => `${a.name}${JSON.stringify(a.params)}`),
-  );
 }

@@ -50,7 +50,11 @@ export function carriedKeys(state: State, subject: string): Map<string, KeyState
  */
 export function advanceTickets(
   state: State,
-  input: { subject: string; now: number; present: Violation[]; stepped: (key: string) => boolean; keys: Map<string, KeyState>; policy: TicketPolicy },
+  input: {
+    subject: string; now: number; present: Violation[]; stepped: (key: string) => boolean; keys: Map<string, KeyState>; policy: TicketPolicy;
+    /** Each key's likely cause this cycle: tickets opening together with the same cause share one incident. */
+    causeOf?: (key: string) => string | undefined;
+  },
 ): CycleOutcome {
   const { subject, now, policy } = input;
   const present = new Map(input.present.map((v) => [violationKey(v), v]));
@@ -58,6 +62,7 @@ export function advanceTickets(
   const outcome: CycleOutcome = { keys, started: [], opened: [], resolved: [] };
   const held: Violation[] = [];
   const touched: Episode[] = [];
+  const openedByCause = new Map<string, number>();
 
   state.db.transaction(() => {
     for (const key of new Set([...keys.keys(), ...present.keys()])) {
@@ -73,7 +78,10 @@ export function advanceTickets(
       if (!before) outcome.started.push(violation!);
       let ticketId = before?.ticketId;
       if (step.kind === "open") {
-        const { ticket, created } = openTicket(state, { subject, violation: violation!, firstSeenAt: step.track!.firstSeenAt, now, actor: MONITOR_ACTOR, why: openWhy(step.track!, now, grace.graceMs) });
+        const cause = input.causeOf?.(key);
+        const sameCause = cause === undefined ? undefined : openedByCause.get(cause);
+        const { ticket, created, incidentId } = openTicket(state, { subject, violation: violation!, firstSeenAt: step.track!.firstSeenAt, now, actor: MONITOR_ACTOR, why: openWhy(step.track!, now, grace.graceMs), ...(sameCause !== undefined ? { sameCause } : {}) });
+        if (cause !== undefined && incidentId !== undefined && !openedByCause.has(cause)) openedByCause.set(cause, incidentId);
         ticketId = ticket.id;
         episode.ticketId = ticket.id;
         if (created) outcome.opened.push(ticket);

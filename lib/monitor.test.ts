@@ -3,6 +3,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { incidentTickets, listIncidents } from "./incidents.ts";
 import { runMonitor, type MonitorOptions } from "./monitor.ts";
 import type { MonitorStage } from "./monitor-stage.ts";
 import { openState, type State } from "./state.ts";
@@ -13,7 +14,16 @@ import { recentEpisodes } from "./violation-history.ts";
 /** An observation: the members that are down, or an error to throw, or "hang". */
 type Script = (string[] | Error | "hang")[];
 
-function scriptedSubject(script: Script, options: { throwingInvariant?: boolean } = {}): Subject<string[]> {
+/** Members a and b share a rack: both down at once is that rack, one cause. */
+const rackRule = {
+  name: "rack_down", description: "a and b down together: their rack",
+  evaluate: ({ observation }: { observation: string[] }) =>
+    observation.includes("a") && observation.includes("b")
+      ? [{ component: "rack:1", faultClass: "power_loss", summary: "rack 1 lost power", confidence: 0.9, evidence: [], explains: ["member_down:member:a", "member_down:member:b"], actions: [] }]
+      : [],
+};
+
+function scriptedSubject(script: Script, options: { throwingInvariant?: boolean; rackRule?: boolean } = {}): Subject<string[]> {
   let cycle = 0;
   return {
     name: "toy",
@@ -37,7 +47,7 @@ function scriptedSubject(script: Script, options: { throwingInvariant?: boolean 
     ],
     actions: () => [],
     execute: async () => ({ ok: false, message: "none", retryable: false }),
-    diagnosisRules: [],
+    diagnosisRules: options.rackRule ? [rackRule] : [],
     close: async () => {},
   };
 }
@@ -127,6 +137,17 @@ describe("monitor loop", () => {
     const { events } = await run(scriptedSubject([["garbled", "b"]], { throwingInvariant: true }), state, 1, { once: true });
     expect(kinds(events)).toEqual(["error:observation", "error:invariant", "violation", "ticket_opened", "incident_opened"]);
     expect(events[1]).toMatchObject({ invariant: "broken", message: "bug in check" });
+  });
+
+  test("tickets that open in one cycle with one likely cause open one incident; an unexplained one opens its own", async () => {
+    const { state } = freshState();
+    const incidentsOf = (events: Event[]) => events.filter((e) => e.type === "incident_opened").map((e) => (e.incident as { tickets: { resource: string }[] }).tickets.map((t) => t.resource));
+    const grouped = await run(scriptedSubject([["a", "b", "c"]], { rackRule: true }), state, 1, { once: true });
+    expect(incidentsOf(grouped.events)).toEqual([["member:a"], ["member:c"]]);
+    const incidents = listIncidents(state, { status: "open" }).map((i) => incidentTickets(state, i.id).map((t) => t.resource));
+    expect(incidents).toEqual([["member:c"], ["member:a", "member:b"]]);
+    const { state: other } = freshState();
+    expect(incidentsOf((await run(scriptedSubject([["a", "b", "c"]]), other, 1, { once: true })).events)).toEqual([["member:a"], ["member:b"], ["member:c"]]);
   });
 
   test("--once ignores grace both ways: it opens at once and resolves what is clear", async () => {

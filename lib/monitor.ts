@@ -1,6 +1,8 @@
 // The monitor loop: observe (bounded in time), check every invariant, advance tickets through their
 // grace, run the pipeline stages, stream events; until the signal fires, or once.
+import { ruleClaims } from "./diagnosis/builtin-engine.ts";
 import { isOperatorError } from "./errors.ts";
+import { causeOfEach } from "./incident-grouping.ts";
 import { incidentFeed } from "./incident-events.ts";
 import { advanceTickets, carriedKeys, type KeyState } from "./monitor-cycle.ts";
 import type { CycleContext, EmitEvent, MonitorStage } from "./monitor-stage.ts";
@@ -102,7 +104,8 @@ export async function runMonitor<O>(options: MonitorOptions<O>): Promise<Monitor
       try {
         // A failed observation says nothing about the other keys: only its own key is stepped.
         const stepped = observed.ok ? () => true : (key: string) => key.startsWith(`${OBSERVATION_FAILED}:`);
-        outcome = advanceTickets(state, { subject: subject.name, now: startedAt, present: violations, stepped, keys, policy });
+        const causes = observed.ok ? causeOfEach(ruleClaims({ subject, observation: observed.observation, history, now: startedAt, violations })) : new Map<string, string>();
+        outcome = advanceTickets(state, { subject: subject.name, now: startedAt, present: violations, stepped, keys, policy, causeOf: (key) => causes.get(key) });
         keys = outcome.keys;
       } catch (error) {
         reportError("state", error);

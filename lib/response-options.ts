@@ -8,12 +8,13 @@ import { createResponseStage } from "./response-stage.ts";
 import type { State } from "./state.ts";
 
 export const responseOptions = defineOptions({
-  diagnose: { env: "OPERATOR_DIAGNOSE", default: "true", schema: Switch, boolean: true, help: "diagnose each new ticket and propose its actions (--no-diagnose to only keep tickets)" },
+  diagnose: { env: "OPERATOR_DIAGNOSE", default: "true", schema: Switch, boolean: true, help: "diagnose each new incident once and propose its actions (--no-diagnose to only keep tickets and incidents)" },
   ...diagnosisOptions,
   mode: { env: "OPERATOR_MODE", schema: OneOf(MODES), help: "set the mode at start, persisted (as operator mode does): observe proposes only; execute runs approved actions" },
   autoApprove: { env: "OPERATOR_AUTO_APPROVE", default: "none", schema: OneOf(AUTO_APPROVE_LEVELS), help: "in execute mode, approve actions up to this risk without a person (high risk always waits)" },
   verifyWithin: { env: "OPERATOR_VERIFY_WITHIN", default: "30s", schema: PositiveDuration, help: "after an action, how long its ticket's violation has to clear for verified" },
   actionTimeout: { env: "OPERATOR_ACTION_TIMEOUT", default: "15s", schema: PositiveDuration, help: "longest one action may run before it counts as failed" },
+  proposalTtl: { env: "OPERATOR_PROPOSAL_TTL", default: "15m", schema: PositiveDuration, help: "a proposed action not approved within this long expires (an approval must not act on old evidence)" },
 });
 
 export type ResponseOptions = ResolvedOptions<typeof responseOptions>;
@@ -39,5 +40,6 @@ export function responseStageFrom<O>(options: ResponseOptions, context: { secret
     autoApprove: options.autoApprove,
     actionTimeoutMs: options.actionTimeout,
     verifyWithinMs: options.verifyWithin,
+    proposalTtlMs: options.proposalTtl,
   });
 }

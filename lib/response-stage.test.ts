@@ -6,7 +6,7 @@ import { shopSubject, workerDown, type ShopSubject } from "../test/fixtures/shop
 import { approveAction } from "./actions/approval.ts";
 import { getAction, listActions, proposeAction, transitionAction } from "./actions/action-store.ts";
 import { listAudit } from "./actions/audit-log.ts";
-import { engageKillSwitch, setMode } from "./actions/settings.ts";
+import { engageKillSwitch, monitorCycles, setMode } from "./actions/settings.ts";
 import { createBuiltinEngine } from "./diagnosis/builtin-engine.ts";
 import { latestDiagnosis } from "./diagnosis/diagnosis-store.ts";
 import { createResponseStage, type CycleView, type TicketView } from "./response-stage.ts";
@@ -150,4 +150,38 @@ test("a remote engine diagnoses in the background: the cycle goes on, and close(
   await stage.close();
   expect(events.map((e) => e.type)).toEqual(["diagnosis", "action_proposed"]);
   expect(latestDiagnosis(state, 1)?.diagnosis.engine).toBe("llm");
+});
+
+test("an approved action whose violation cleared before it ran is cancelled with why, not run; the ticket's monitor cycle is recorded", async () => {
+  const { state, subject, stage, ticket, cycle, events } = setup();
+  setMode(state, "execute", "alice", "go", 0);
+  const { record } = proposeAction(state, { subject: "shop", ticketId: 1, name: "restart_worker", params: { worker: "a" }, risk: "high", why: "w", actor: "t", now: 1 });
+  approveAction(state, record.id, "alice", "yes", 2);
+  await stage.afterCycle(cycle([], [ticket]));
+  expect(subject.calls).toEqual([]);
+  expect(getAction(state, record.id)?.status).toBe("cancelled");
+  expect(events.map((e) => e.data.action?.status)).toEqual(["cancelled"]);
+  expect(listAudit(state, { entity: "action", entityId: String(record.id) }).at(-1)).toMatchObject({ actor: "monitor", event: "cancelled", why: "worker_down:worker:a no longer holds: not run" });
+  expect(monitorCycles(state)).toEqual([{ subject: "shop", pid: process.pid, at: 1_000 }]);
+});
+
+test("a proposal not approved within its time expires at the next cycle and can no longer be approved", async () => {
+  const { state, stage, cycle, advance, events } = setup();
+  const { record } = proposeAction(state, { subject: "shop", ticketId: 1, name: "restart_worker", params: { worker: "a" }, risk: "high", why: "w", actor: "t", now: 1_000, ttlMs: 60_000 });
+  advance(59_999);
+  await stage.afterCycle(cycle([workerDown("a")]));
+  expect(getAction(state, record.id)?.status).toBe("proposed");
+  advance(1);
+  await stage.afterCycle(cycle([workerDown("a")]));
+  expect(events.map((e) => [e.type, e.data.action?.status])).toEqual([["action_finished", "expired"]]);
+  expect(() => approveAction(state, record.id, "alice", "late", 70_000)).toThrow(/expired/);
+});
+
+test("a failed observation shows no violation cleared: an approved action still runs", async () => {
+  const { state, subject, stage, ticket, cycle } = setup();
+  setMode(state, "execute", "alice", "go", 0);
+  const { record } = proposeAction(state, { subject: "shop", ticketId: 1, name: "restart_worker", params: { worker: "a" }, risk: "high", why: "w", actor: "t", now: 1 });
+  approveAction(state, record.id, "alice", "yes", 2);
+  await stage.afterCycle({ ...cycle([], [ticket]), observation: undefined });
+  expect(subject.calls).toEqual([{ name: "restart_worker", params: { worker: "a" } }]);
 });

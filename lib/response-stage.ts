@@ -5,13 +5,14 @@
 import { runApprovedAction, reviewInterrupted } from "./actions/action-runner.ts";
 import { actionJson, listActions, PENDING_STATUSES, recordVerification, transitionAction, type ActionRecord } from "./actions/action-store.ts";
 import { decide, type AutoApprove } from "./actions/gate.ts";
-import { proposeRecommended } from "./actions/proposals.ts";
-import { getMode } from "./actions/settings.ts";
+import { expireProposals } from "./actions/proposal-expiry.ts";
+import { getMode, recordMonitorCycle } from "./actions/settings.ts";
 import { verificationOutcome } from "./actions/verification.ts";
 import { causeExplains } from "./diagnosis/builtin-engine.ts";
+import { adoptDiagnosis } from "./incident-diagnosis.ts";
 import { diagnosisJson, renderDiagnosis, type DiagnosisEngine } from "./diagnosis/diagnosis.ts";
 import { saveDiagnosis } from "./diagnosis/diagnosis-store.ts";
-import { applyDiagnosis, incidentOfTicket, listIncidents, pendingActionKeys, refreshExplains } from "./incidents.ts";
+import { incidentOfTicket, incidentTickets, listIncidents, refreshExplains } from "./incidents.ts";
 import type { State } from "./state.ts";
 import { violationKey, type Subject, type Violation } from "./subject.ts";
 
@@ -49,6 +50,8 @@ export interface ResponseStageOptions {
   actionTimeoutMs: number;
   /** How long a ticket's violation has to clear after its action, ms. */
   verifyWithinMs: number;
+  /** How long a proposal waits for a person before it expires, ms (default DEFAULT_PROPOSAL_TTL_MS). */
+  proposalTtlMs?: number;
   /** Who the monitor is in the audit log. */
   actor?: string;
   clock?: () => number;
@@ -104,31 +107,26 @@ export function createResponseStage<O>(options: ResponseStageOptions) {
     );
     saveDiagnosis(ctx.state, diagnosis, clock());
     const json = diagnosisJson(diagnosis);
-    const explains = causeExplains(ctx as CycleView<unknown>, diagnosis.rootCause.component, diagnosis.faultClass);
-    const applied = applyDiagnosis(ctx.state, { ticketId: ticket.id, component: diagnosis.rootCause.component, faultClass: diagnosis.faultClass, summary: diagnosis.rootCause.summary, explains, diagnosis: json }, ctx.subject.faultClasses, clock());
-    ctx.emit("diagnosis", { ticket: ticketRef(ticket), incident_id: applied?.incident.id ?? null, diagnosis: json }, renderDiagnosis(json));
-    if (applied && (applied.incident.status !== "open" || !applied.explained)) return;
-    // One set of actions per incident: what another of its tickets already has pending is not proposed again.
-    const pending = applied ? pendingActionKeys(ctx.state, applied.incident.id) : new Set<string>();
-    const fresh = { ...diagnosis, recommendedActions: diagnosis.recommendedActions.filter((a) => !pending.has(`${a.name}${JSON.stringify(a.params)}`)) };
+    const { incidentId, proposals } = adoptDiagnosis({ ...ctx, diagnosis, observation: ctx.observation as O, now: clock(), propose: true, ...(options.proposalTtlMs !== undefined ? { ttlMs: options.proposalTtlMs } : {}) });
+    ctx.emit("diagnosis", { ticket: ticketRef(ticket), incident_id: incidentId, diagnosis: json }, renderDiagnosis(json));
     const mode = getMode(ctx.state).mode;
-    for (const { record, created } of proposeRecommended(ctx.state, { subject: ctx.subject.name, definitions: ctx.subject.actions(), diagnosis: fresh, now: clock() })) {
+    for (const { record, created } of proposals) {
       if (!created) continue;
       const gate = decide({ kind: "action", risk: record.risk, status: record.status, mode, autoApprove: options.autoApprove });
       ctx.emit("action_proposed", { action: actionJson(record), gate: gate.verdict, reason: gate.reason }, actionLine(record, `: ${gate.reason}`));
     }
   }
 
-  async function passGate(action: ActionRecord, open: ReadonlySet<number>, ctx: CycleView<O>): Promise<void> {
+  const cancel = (action: ActionRecord, why: string, ctx: CycleView<O>) => {
+    const cancelled = transitionAction(ctx.state, action.id, { to: "cancelled", actor, why, now: clock() });
+    if (cancelled) ctx.emit("action_finished", { action: actionJson(cancelled) }, actionLine(cancelled, `: ${why}`));
+  };
+
+  async function passGate(action: ActionRecord, open: ReadonlyMap<number, string>, ctx: CycleView<O>): Promise<void> {
     // An action serves its incident: it stays while any ticket of that incident is open.
     const incident = action.ticketId !== null ? incidentOfTicket(ctx.state, action.ticketId) : undefined;
     const settled = incident ? incident.status !== "open" : action.ticketId !== null && !open.has(action.ticketId);
-    if (settled) {
-      const what = incident ? `incident #${incident.id}` : `ticket #${action.ticketId}`;
-      const cancelled = transitionAction(ctx.state, action.id, { to: "cancelled", actor, why: `${what} is resolved: nothing left to fix`, now: clock() });
-      if (cancelled) ctx.emit("action_finished", { action: actionJson(cancelled) }, actionLine(cancelled, `: its ${what.split(" ")[0]} is resolved`));
-      return;
-    }
+    if (settled) return cancel(action, `${incident ? `incident #${incident.id}` : `ticket #${action.ticketId}`} is resolved: nothing left to fix`, ctx);
     // Read for every action: a kill switch or `mode observe` takes effect before the next one runs.
     const mode = getMode(ctx.state).mode;
     const gate = decide({ kind: "action", risk: action.risk, status: action.status, mode, autoApprove: options.autoApprove });
@@ -136,6 +134,16 @@ export function createResponseStage<O>(options: ResponseStageOptions) {
     if (gate.verdict === "auto_approve") ready = transitionAction(ctx.state, action.id, { to: "approved", actor: "gate", why: gate.reason, now: clock() });
     else if (gate.verdict !== "run") return;
     if (!ready) return;
+    // Just before running: the violation it was proposed for (for an incident's action, one of its
+    // open tickets' violations) must still hold in this cycle's check: an approval given late must
+    // not act on a system that has moved on. Only an observation that succeeded shows a violation
+    // gone; a failed one (the subject got worse, not better) is no reason to hold back the remedy.
+    const keys = incident
+      ? incidentTickets(ctx.state, incident.id).filter((t) => t.status === "open").map((t) => t.key)
+      : action.ticketId !== null ? [open.get(action.ticketId)!] : [];
+    if (ctx.observation !== undefined && keys.length > 0 && !ctx.violations.some((v) => keys.includes(violationKey(v)))) {
+      return cancel(ready, `${keys.join(", ")} no longer ${keys.length > 1 ? "hold" : "holds"}: not run`, ctx);
+    }
     const done = await runApprovedAction(ctx.state, ctx.subject, ready, { actor, now: clock, timeoutMs: options.actionTimeoutMs, verifyWithinMs: options.verifyWithinMs, signal: ctx.signal });
     if (done) ctx.emit("action_finished", { action: actionJson(done) }, actionLine(done, `: ${done.result?.message ?? ""}`));
   }
@@ -176,12 +184,16 @@ export function createResponseStage<O>(options: ResponseStageOptions) {
     },
     async afterCycle(ctx: CycleView<O>): Promise<void> {
       begin(ctx);
-      const open = new Set(ctx.openTickets.map((t) => t.id));
+      for (const expired of expireProposals(ctx.state, ctx.subject.name, clock())) {
+        ctx.emit("action_finished", { action: actionJson(expired) }, actionLine(expired, ": expired unapproved"));
+      }
+      const open = new Map(ctx.openTickets.map((t) => [t.id, violationKey(t)]));
       for (const action of listActions(ctx.state, { subject: ctx.subject.name, statuses: PENDING_STATUSES })) {
         if (ctx.signal.aborted) return;
         await passGate(action, open, ctx);
       }
       verify(ctx);
+      recordMonitorCycle(ctx.state, { subject: ctx.subject.name, pid: process.pid, at: clock() });
     },
     async close(): Promise<void> {
       await Promise.allSettled([...background]);

@@ -128,12 +128,13 @@ function recordTransition(state: State, ticketId: number, from: TicketStatus | u
 
 /**
  * Opens a ticket for `violation`, or returns the one already open for its key (opened by an
- * earlier run or another monitor): `created` says which. One transaction.
+ * earlier run or another monitor): `created` says which. One transaction, in which the ticket
+ * opens or joins its incident (`sameCause`: the incident to join when no open cause explains it).
  */
 export function openTicket(
   state: State,
-  input: { subject: string; violation: Violation; firstSeenAt: number } & Attribution,
-): { ticket: Ticket; created: boolean } {
+  input: { subject: string; violation: Violation; firstSeenAt: number; sameCause?: number } & Attribution,
+): { ticket: Ticket; created: boolean; incidentId?: number } {
   const db = prepared(state).db;
   const key = violationKey(input.violation);
   return db.transaction(() => {
@@ -148,9 +149,9 @@ export function openTicket(
       .get(input.subject, key, v.invariant, v.resource, v.severity, input.now, input.now, input.firstSeenAt, v.message, JSON.stringify(v.evidence))!;
     recordTransition(state, row.id, undefined, "open", input);
     const ticket = fromRow(row);
-    const incident = attachTicket(state, ticket, input.now);
+    const incident = attachTicket(state, ticket, input.now, input.sameCause);
     appendJournal(state, { at: input.now, type: "ticket_opened", subject: ticket.subject, incidentId: incident.id, payload: { ticket: ticketJson(ticket) } });
-    return { ticket, created: true };
+    return { ticket, created: true, incidentId: incident.id };
   }).immediate();
 }
 

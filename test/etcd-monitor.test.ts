@@ -43,6 +43,18 @@ test("a killed member: exit 1, member_down on that member only, and a ticket for
     const tickets = await runCli(["tickets", "list", "--json", "--state-dir", stateDir]);
     expect(tickets.exitCode).toBe(0);
     expect(JSON.stringify(JSON.parse(tickets.stdout))).toContain('"resource":"member:etcd-3"');
+
+    // The ticket knows its subject: no --subject, the endpoints from the environment as a script has them.
+    const id = String(seen.find((e) => e.type === "ticket_opened")!.ticket.id);
+    const env = { OPERATOR_ETCD_ENDPOINTS: etcd.endpoints.join(",") };
+    const diagnosed = await runCli(["diagnose", id, "--json", "--state-dir", stateDir], { env });
+    expect([diagnosed.exitCode, diagnosed.stderr]).toEqual([0, ""]);
+    const doc = JSON.parse(diagnosed.stdout);
+    expect([doc.root_cause.component, doc.fault_class]).toEqual(["member:etcd-3", "process_down"]);
+    const contradicted = await runCli(["diagnose", id, "--subject", "ratelimiter", "--state-dir", stateDir], { env });
+    expect([contradicted.exitCode, contradicted.stderr]).toEqual([2, `operator: ticket ${id} is about subject etcd, not ratelimiter: drop --subject ratelimiter (the ticket knows its subject)\n`]);
+    const incident = JSON.parse((await runCli(["incidents", "show", String(doc.incident_id), "--json", "--state-dir", stateDir])).stdout);
+    expect([incident.subject, incident.root_cause, incident.tickets.map((t: { resource: string }) => t.resource)]).toEqual(["etcd", { component: "member:etcd-3", fault_class: "process_down", summary: doc.root_cause.summary }, ["member:etcd-3"]]);
   } finally {
     await etcd.restart("etcd-3");
     await etcd.waitHealthy();

@@ -57,22 +57,30 @@ test("fill-quota → db_quota and NOSPACE tickets → compact, defragment, disar
     expect(d.diagnosis).toMatchObject({ engine: "builtin", root_cause: { component: "cluster" }, fault_class: "quota_exhausted" });
     expect(d.diagnosis.recommended_actions.map((a: { name: string }) => a.name)).toEqual(["compact", "defragment", "disarm_alarm"]);
   }
+  // One cause, one incident: its two tickets share one diagnosis and one set of actions.
+  expect(first.filter((e) => e.type === "diagnosis")).toHaveLength(1);
   const proposed = first.filter((e) => e.type === "action_proposed").map((e) => e.action);
-  const alarmTicket = first.find((e) => e.type === "ticket_opened" && e.ticket.invariant === "alarm_active")!.ticket.id;
-  const idOf = (name: string) => proposed.find((a) => a.name === name && a.ticket_id === alarmTicket)!.id as number;
+  expect(proposed.map((a) => a.name)).toEqual(["compact", "defragment", "disarm_alarm"]);
+  const idOf = (name: string) => proposed.find((a) => a.name === name)!.id as number;
   expect(await write()).toBe("NOSPACE");
 
   expect((await person("mode", "execute")).exitCode).toBe(0);
   // Out of order, disarm is refused by the action itself: space is not back yet.
-  const quotaTicketDisarm = proposed.find((a) => a.name === "disarm_alarm" && a.ticket_id !== alarmTicket)!.id as number;
-  expect((await person("actions", "approve", String(quotaTicketDisarm))).exitCode).toBe(0);
+  expect((await person("actions", "approve", String(idOf("disarm_alarm")))).exitCode).toBe(0);
   const early = (await cycle()).find((e) => e.type === "action_finished")!;
   expect(early.action).toMatchObject({ name: "disarm_alarm", status: "failed" });
   expect(early.action.result.message).toStartWith("refusing to disarm NOSPACE:");
   expect(await write()).toBe("NOSPACE");
 
+  // A person diagnoses again: the failed disarm is proposed anew; compact and defragment are the pending ones.
+  const alarmTicket = first.find((e) => e.type === "ticket_opened" && e.ticket.invariant === "alarm_active")!.ticket.id;
+  const again = await runCli(["diagnose", String(alarmTicket), "--json", "--state-dir", dir], { env: { OPERATOR_ETCD_ENDPOINTS: etcd.endpoints.join(",") } });
+  const reproposed = (JSON.parse(again.stdout).proposed_actions as { id: number; name: string }[]).map((a) => [a.name, a.id]);
+  const disarm = reproposed.find(([name]) => name === "disarm_alarm")![1] as number;
+  expect(reproposed).toEqual([["compact", idOf("compact")], ["defragment", idOf("defragment")], ["disarm_alarm", disarm]]);
+
   // In order, approved at once: the gate runs them one after the other, oldest first.
-  for (const name of ["compact", "defragment", "disarm_alarm"]) expect((await person("actions", "approve", String(idOf(name)))).exitCode).toBe(0);
+  for (const id of [idOf("compact"), idOf("defragment"), disarm]) expect((await person("actions", "approve", String(id))).exitCode).toBe(0);
   const repaired = await cycle();
   expect(repaired.filter((e) => e.type === "action_finished").map((e) => [e.action.name, e.action.status])).toEqual([
     ["compact", "succeeded"], ["defragment", "succeeded"], ["disarm_alarm", "succeeded"],
@@ -103,10 +111,12 @@ test("two of three members killed: the built-in diagnosis blames those members, 
       events.filter((e) => e.type === "diagnosis").map((e) => [`${e.ticket.invariant}:${e.ticket.resource}`, e.diagnosis]),
     );
     for (const name of victims) expect(diagnoses[`member_down:member:${name}`]?.root_cause.component).toBe(`member:${name}`);
-    const noLeader = diagnoses["no_leader:cluster"];
+    // no_leader is what a down member explains: it joins that member's incident and takes its diagnosis.
+    const noLeaderId = events.find((e) => e.type === "ticket_opened" && e.ticket.invariant === "no_leader")!.ticket.id;
+    const noLeader = events.findLast((e) => e.type.startsWith("incident_") && e.incident.tickets.some((t: { id: number }) => t.id === noLeaderId))!.incident;
     expect(victims.map((name) => `member:${name}`)).toContain(noLeader.root_cause.component);
-    expect(noLeader.fault_class).toBe("process_down");
-    expect(noLeader.root_cause.summary).toContain(`${victims[0]} and ${victims[1]} are down (2 of 3 members)`);
+    expect(noLeader.root_cause.fault_class).toBe("process_down");
+    expect(noLeader.diagnosis.summary).toContain(`${victims[0]} and ${victims[1]} are down (2 of 3 members)`);
   } finally {
     await Promise.all(victims.map((name) => etcd.restart(name)));
     await etcd.waitHealthy();

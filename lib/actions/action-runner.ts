@@ -64,7 +64,8 @@ async function execute(subject: ActingSubject, action: ActionRecord, options: Ru
   }
 }
 
-const isAlive = (pid: number) => {
+/** Does process `pid` exist (EPERM: it does, owned by someone else)? */
+export const isAlive = (pid: number) => {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,6 +1,7 @@
 // Action records: what was proposed, who allowed it, what it did. Every status change is one
 // transaction that also appends its audit entry, so a crash at any point loses nothing.
 import type { ActionResult, Risk } from "../subject.ts";
+import { appendJournal } from "../journal.ts";
 import { ensureSchema, type State } from "../state.ts";
 import { appendAudit, ensureAuditSchema } from "./audit-log.ts";
 
@@ -12,6 +13,7 @@ export const ACTION_STATUSES = [
   "failed",
   "rejected",
   "cancelled",
+  "expired",
   "needs_review",
 ] as const;
 export type ActionStatus = (typeof ACTION_STATUSES)[number];
@@ -20,17 +22,25 @@ export type ActionStatus = (typeof ACTION_STATUSES)[number];
 export const PENDING_STATUSES: readonly ActionStatus[] = ["proposed", "approved"];
 
 /**
+ * How long a proposal waits for a person before it expires: an approval given much later would
+ * act on a system that has moved on (a diagnosis is a reading of minutes, not hours). 15 minutes
+ * is a page, an acknowledgement and a look at the evidence; `monitor --proposal-ttl` changes it.
+ */
+export const DEFAULT_PROPOSAL_TTL_MS = 15 * 60_000;
+
+/**
  * The only moves an action makes. `needs_review` is where a person finds an action that was
  * `executing` when its process died: it may or may not have run, so it never runs again by itself.
  */
 const NEXT: Record<ActionStatus, readonly ActionStatus[]> = {
-  proposed: ["approved", "rejected", "cancelled"],
+  proposed: ["approved", "rejected", "cancelled", "expired"],
   approved: ["executing", "rejected", "cancelled"],
   executing: ["succeeded", "failed", "needs_review"],
   succeeded: [],
   failed: [],
   rejected: [],
   cancelled: [],
+  expired: [],
   needs_review: [],
 };
 
@@ -57,6 +67,8 @@ export interface ActionRecord {
   verifyBy: number | null;
   /** The process that claimed it for `executing`: a restart only reviews what a dead process left. */
   ownerPid: number | null;
+  /** Epoch ms after which a proposal can no longer be approved; null for rows older than expiry. */
+  expiresAt: number | null;
 }
 
 export function ensureActionSchema(state: State): void {
@@ -81,6 +93,7 @@ export function ensureActionSchema(state: State): void {
      );
      CREATE INDEX actions_status ON actions (status);
      CREATE INDEX actions_ticket ON actions (ticket_id);`,
+    "ALTER TABLE actions ADD COLUMN expires_at INTEGER",
   ]);
 }
 
@@ -100,6 +113,7 @@ interface ActionRow {
   verification: Verification | null;
   verify_by: number | null;
   owner_pid: number | null;
+  expires_at: number | null;
 }
 
 const fromRow = (r: ActionRow): ActionRecord => ({
@@ -118,7 +132,13 @@ const fromRow = (r: ActionRow): ActionRecord => ({
   verification: r.verification,
   verifyBy: r.verify_by,
   ownerPid: r.owner_pid,
+  expiresAt: r.expires_at,
 });
+
+/** The journal entry of an action's transition, written in the transaction that made it. */
+function journalAction(state: State, record: ActionRecord, type = `action_${record.status}`): void {
+  appendJournal(state, { at: record.updatedAt, type, subject: record.subject, incidentId: undefined, payload: { action: actionJson(record) } });
+}
 
 export interface Proposal {
   subject: string;
@@ -129,6 +149,8 @@ export interface Proposal {
   why: string;
   actor: string;
   now: number;
+  /** How long it may wait for a person (default DEFAULT_PROPOSAL_TTL_MS). */
+  ttlMs?: number;
 }
 
 /**
@@ -148,10 +170,10 @@ export function proposeAction(state: State, p: Proposal): { record: ActionRecord
     if (existing) return { record: fromRow(existing), created: false };
     const row = state.db
       .query<ActionRow, (string | number | null)[]>(
-        `INSERT INTO actions (subject, ticket_id, name, params, risk, status, proposed_by, why, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?) RETURNING *`,
+        `INSERT INTO actions (subject, ticket_id, name, params, risk, status, proposed_by, why, created_at, updated_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?, ?) RETURNING *`,
       )
-      .get(p.subject, p.ticketId, p.name, params, p.risk, p.actor, p.why, p.now, p.now)!;
+      .get(p.subject, p.ticketId, p.name, params, p.risk, p.actor, p.why, p.now, p.now, p.now + (p.ttlMs ?? DEFAULT_PROPOSAL_TTL_MS))!;
     appendAudit(state.db, {
       at: p.now,
       actor: p.actor,
@@ -163,7 +185,9 @@ export function proposeAction(state: State, p: Proposal): { record: ActionRecord
       why: p.why,
       detail: { name: p.name, params: p.params, risk: p.risk, ticket_id: p.ticketId },
     });
-    return { record: fromRow(row), created: true };
+    const record = fromRow(row);
+    journalAction(state, record);
+    return { record, created: true };
   }).immediate();
 }
 
@@ -222,14 +246,16 @@ export function transitionAction(state: State, id: number, t: Transition): Actio
   return state.db.transaction(() => {
     const before = state.db.query<ActionRow, [number]>("SELECT * FROM actions WHERE id = ?").get(id);
     if (!before || !from.includes(before.status)) return undefined;
+    // Conditional on the status just read: of two processes moving one action, one wins.
     const row = state.db
       .query<ActionRow, (string | number | null)[]>(
         `UPDATE actions SET status = ?, updated_at = ?, result = COALESCE(?, result),
            verification = COALESCE(?, verification), verify_by = COALESCE(?, verify_by),
            owner_pid = COALESCE(?, owner_pid)
-         WHERE id = ? RETURNING *`,
+         WHERE id = ? AND status = ? RETURNING *`,
       )
-      .get(t.to, t.now, t.result ? JSON.stringify(t.result) : null, t.verification ?? null, t.verifyBy ?? null, t.ownerPid ?? null, id)!;
+      .get(t.to, t.now, t.result ? JSON.stringify(t.result) : null, t.verification ?? null, t.verifyBy ?? null, t.ownerPid ?? null, id, before.status);
+    if (!row) return undefined;
     appendAudit(state.db, {
       at: t.now,
       actor: t.actor,
@@ -241,7 +267,9 @@ export function transitionAction(state: State, id: number, t: Transition): Actio
       why: t.why,
       detail: t.result ? { result: t.result } : null,
     });
-    return fromRow(row);
+    const record = fromRow(row);
+    journalAction(state, record);
+    return record;
   }).immediate();
 }
 
@@ -266,8 +294,22 @@ export function recordVerification(state: State, id: number, outcome: Exclude<Ve
       why,
       detail: null,
     });
-    return fromRow(row);
+    const record = fromRow(row);
+    journalAction(state, record, `action_${outcome}`);
+    return record;
   }).immediate();
+}
+
+/** Cancels a pending action inside the caller's transaction (the kill switch), journal and audit included. */
+export function cancelInTransaction(state: State, action: ActionRecord, actor: string, why: string, now: number): ActionRecord | undefined {
+  const row = state.db
+    .query<ActionRow, [number, number, string]>("UPDATE actions SET status = 'cancelled', updated_at = ? WHERE id = ? AND status = ? RETURNING *")
+    .get(now, action.id, action.status);
+  if (!row) return undefined;
+  appendAudit(state.db, { at: now, actor, entity: "action", entityId: String(action.id), event: "cancelled", fromState: action.status, toState: "cancelled", why, detail: null });
+  const record = fromRow(row);
+  journalAction(state, record);
+  return record;
 }
 
 /** The `--json` shape of one action. */
@@ -285,4 +327,5 @@ export const actionJson = (a: ActionRecord) => ({
   updated_at: new Date(a.updatedAt).toISOString(),
   result: a.result ? { ok: a.result.ok, message: a.result.message, retryable: a.result.retryable, ...(a.result.data !== undefined ? { data: a.result.data } : {}) } : null,
   verification: a.verification,
+  expires_at: a.expiresAt === null ? null : new Date(a.expiresAt).toISOString(),
 });

@@ -1,33 +1,43 @@
-// A person's decisions on a proposed action: approve or reject, with why. Errors say what to fix.
-import { usageError } from "../errors.ts";
+// A person's decisions on a proposed action: approve or reject, with why. An approval holds only
+// while the proposal does: an expired, cancelled or already decided one is refused (409) saying why.
+import { OperatorError, usageError } from "../errors.ts";
 import type { State } from "../state.ts";
-import { getAction, PENDING_STATUSES, transitionAction, type ActionRecord } from "./action-store.ts";
+import { getAction, transitionAction, type ActionRecord } from "./action-store.ts";
+import { listAudit } from "./audit-log.ts";
+import { expireIfDue } from "./proposal-expiry.ts";
 
-function pendingAction(state: State, id: number, verb: string): ActionRecord {
-  const action = getAction(state, id);
-  if (!action) throw usageError("no_such_action", `no action ${id}: see operator actions list`);
-  if (verb === "approve" && action.status === "approved") {
-    throw usageError("action_not_pending", `action ${id} is already approved: it runs when a monitor in execute mode picks it up`);
-  }
-  if (!PENDING_STATUSES.includes(action.status)) {
-    throw usageError("action_not_pending", `action ${id} is ${action.status}, not pending: only proposed actions can be ${verb === "approve" ? "approved" : "rejected"} (see operator actions list --status pending)`);
-  }
-  return action;
+const notFound = (id: number) => new OperatorError("no_such_action", `no action ${id}: see operator actions list`, 2, { status: 404 });
+const conflict = (message: string) => new OperatorError("action_not_pending", message, 2, { status: 409 });
+
+/** Why the action is where it is: the last audit entry's actor and why. */
+function lastWord(state: State, id: number): string {
+  const last = listAudit(state, { entity: "action", entityId: String(id), limit: 1 })[0];
+  return last ? ` by ${last.actor}: ${last.why}` : "";
 }
 
-export function approveAction(state: State, id: number, actor: string, why: string, now: number): ActionRecord {
-  pendingAction(state, id, "approve");
-  const moved = transitionAction(state, id, { to: "approved", actor, why, now });
-  if (!moved) throw usageError("action_not_pending", `action ${id} changed while approving it: see operator actions show ${id}`);
+function refusal(state: State, action: ActionRecord, verb: "approve" | "reject"): OperatorError {
+  const id = action.id;
+  if (verb === "approve" && action.status === "approved") return conflict(`action ${id} is already approved${lastWord(state, id)}; it runs when a monitor in execute mode picks it up`);
+  if (action.status === "expired") {
+    return conflict(`action ${id} expired at ${new Date(action.expiresAt ?? action.updatedAt).toISOString()} unapproved: the system may have moved on; a running monitor proposes it again if the fault persists`);
+  }
+  return conflict(`action ${id} is ${action.status}${lastWord(state, id)}; only a proposed action can be ${verb === "approve" ? "approved" : "rejected"}`);
+}
+
+function decide(state: State, id: number, verb: "approve" | "reject", actor: string, why: string, now: number): ActionRecord {
+  const found = getAction(state, id);
+  if (!found) throw notFound(id);
+  const action = expireIfDue(state, found, now);
+  const open = verb === "approve" ? action.status === "proposed" : action.status === "proposed" || action.status === "approved";
+  if (!open) throw refusal(state, action, verb);
+  const moved = transitionAction(state, id, { to: verb === "approve" ? "approved" : "rejected", actor, why, now });
+  // Someone else moved it between the read and the conditional update: say what they did.
+  if (!moved) throw refusal(state, getAction(state, id)!, verb);
   return moved;
 }
 
-export function rejectAction(state: State, id: number, actor: string, why: string, now: number): ActionRecord {
-  pendingAction(state, id, "reject");
-  const moved = transitionAction(state, id, { to: "rejected", actor, why, now });
-  if (!moved) throw usageError("action_not_pending", `action ${id} changed while rejecting it: see operator actions show ${id}`);
-  return moved;
-}
+export const approveAction = (state: State, id: number, actor: string, why: string, now: number) => decide(state, id, "approve", actor, why, now);
+export const rejectAction = (state: State, id: number, actor: string, why: string, now: number) => decide(state, id, "reject", actor, why, now);
 
 /** `12` → 12, or a usage error naming the argument. */
 export function parseActionId(text: string | undefined): number {

@@ -74,6 +74,10 @@ interface AuditRow {
 export interface AuditFilter {
   entity?: string;
   entityId?: string;
+  /** Only entries with an id below this (paging back from a cursor). */
+  beforeId?: number;
+  /** Only entries at or after this epoch ms. */
+  sinceMs?: number;
   /** The newest `limit` entries, returned oldest first. */
   limit?: number;
 }
@@ -89,6 +93,14 @@ export function listAudit(state: State, filter: AuditFilter = {}): AuditEntry[] 
   if (filter.entityId) {
     where.push("entity_id = ?");
     params.push(filter.entityId);
+  }
+  if (filter.beforeId !== undefined) {
+    where.push("id < ?");
+    params.push(filter.beforeId);
+  }
+  if (filter.sinceMs !== undefined) {
+    where.push("at >= ?");
+    params.push(filter.sinceMs);
   }
   const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
   params.push(filter.limit ?? 1000);

@@ -13,7 +13,7 @@ export interface ProposalOutcome {
   created: boolean;
 }
 
-export function proposeRecommended(state: State, input: { subject: string; definitions: ActionDefinition[]; diagnosis: Diagnosis; now: number }): ProposalOutcome[] {
+export function proposeRecommended(state: State, input: { subject: string; definitions: ActionDefinition[]; diagnosis: Diagnosis; now: number; ttlMs?: number }): ProposalOutcome[] {
   const { diagnosis } = input;
   const actor = `diagnosis:${diagnosis.engine}${diagnosis.model ? ` (${diagnosis.model})` : ""}`;
   return diagnosis.recommendedActions.flatMap((recommended) => {
@@ -32,6 +32,7 @@ export function proposeRecommended(state: State, input: { subject: string; defin
         why: recommended.why,
         actor,
         now: input.now,
+        ...(input.ttlMs !== undefined ? { ttlMs: input.ttlMs } : {}),
       }),
     ];
   });

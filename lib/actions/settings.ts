@@ -1,8 +1,9 @@
 // Operator settings a person controls and every running monitor reads each cycle: the mode, and the
 // kill switch that cancels every pending action and falls back to observe in one transaction.
+import { appendJournal } from "../journal.ts";
 import { ensureSchema, type State } from "../state.ts";
 import { appendAudit } from "./audit-log.ts";
-import { ensureActionSchema, PENDING_STATUSES, type ActionRecord, listActions } from "./action-store.ts";
+import { cancelInTransaction, ensureActionSchema, PENDING_STATUSES, type ActionRecord, listActions } from "./action-store.ts";
 
 export const MODES = ["observe", "execute"] as const;
 export type Mode = (typeof MODES)[number];
@@ -44,6 +45,7 @@ function writeMode(state: State, mode: Mode, actor: string, why: string, now: nu
     .query("INSERT INTO settings (name, value, updated_at, updated_by) VALUES ('mode', ?, ?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by")
     .run(mode, now, actor);
   appendAudit(state.db, { at: now, actor, entity: "mode", entityId: null, event, fromState: before, toState: mode, why, detail: null });
+  if (event !== "kill_switch") appendJournal(state, { at: now, type: "mode_changed", subject: undefined, incidentId: undefined, payload: { mode, previous_mode: before, actor, why } });
   return before;
 }
 
@@ -67,21 +69,41 @@ export function engageKillSwitch(state: State, actor: string, why: string, now: 
     const pending = listActions(state, { statuses: PENDING_STATUSES });
     const cancelled: ActionRecord[] = [];
     for (const action of pending) {
-      state.db.query("UPDATE actions SET status = 'cancelled', updated_at = ? WHERE id = ?").run(now, action.id);
-      appendAudit(state.db, {
-        at: now,
-        actor,
-        entity: "action",
-        entityId: String(action.id),
-        event: "cancelled",
-        fromState: action.status,
-        toState: "cancelled",
-        why: `kill switch: ${why}`,
-        detail: null,
-      });
-      cancelled.push({ ...action, status: "cancelled", updatedAt: now });
+      const record = cancelInTransaction(state, action, actor, `kill switch: ${why}`, now);
+      if (record) cancelled.push(record);
     }
     const previousMode = writeMode(state, "observe", actor, why, now, "kill_switch");
+    appendJournal(state, {
+      at: now, type: "kill_switch", subject: undefined, incidentId: undefined,
+      payload: { mode: "observe", previous_mode: previousMode, cancelled: cancelled.map((a) => a.id), actor, why },
+    });
     return { previousMode, cancelled, executing: listActions(state, { statuses: ["executing"] }) };
   }).immediate();
+}
+
+export interface MonitorCycle {
+  subject: string;
+  pid: number;
+  /** Epoch ms when the monitor last completed a cycle. */
+  at: number;
+}
+
+/**
+ * Records that a monitor completed a cycle: a person approving elsewhere (the console) sees whether
+ * anything is running to act on it. One row per subject, overwritten each cycle; no audit entry.
+ */
+export function recordMonitorCycle(state: State, cycle: MonitorCycle): void {
+  ensureSettingsSchema(state);
+  state.db
+    .query("INSERT INTO settings (name, value, updated_at, updated_by) VALUES (?, ?, ?, 'monitor') ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
+    .run(`monitor_cycle:${cycle.subject}`, JSON.stringify(cycle), cycle.at);
+}
+
+/** The last completed cycle of each subject's monitor, newest first. */
+export function monitorCycles(state: State): MonitorCycle[] {
+  ensureSettingsSchema(state);
+  return state.db
+    .query<{ value: string }, []>("SELECT value FROM settings WHERE name LIKE 'monitor_cycle:%' ORDER BY updated_at DESC")
+    .all()
+    .map((r) => JSON.parse(r.value) as MonitorCycle);
 }

@@ -19,6 +19,7 @@ export function startDriver(ctx: FaultContext, fault: FaultRecord): Record<strin
   const identity = spawnDetached({
     argv: [...ctx.selfCommand, "chaos", "drive", String(fault.id), "--state-dir", ctx.stateDir],
     logFile: join(ctx.stateDir, DEPLOYMENT_DIR, "logs", `${fault.fault}-${fault.id}.log`),
+    owner: ctx.stateDir,
   });
   return { driver_pid: identity.pid, driver_start_time: identity.startTime };
 }

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { DeploymentRecord } from "../deployment.ts";
+import { markGoingDown, writeDeployment, type DeploymentRecord } from "../deployment.ts";
 import { openState } from "../state.ts";
 import type { SubjectPlugin } from "../subject.ts";
 import { injectFault, revertExpired, revertFault } from "./engine.ts";
@@ -12,7 +12,7 @@ import { getFault, listFaults, recordedWatchdog } from "./store.ts";
 import { stopProcess } from "../process/supervisor.ts";
 
 // A fake subject whose one fault flips a switch; a test can make its revert not take, or its inject fail.
-const world = { switches: new Map<string, boolean>(), revertTakes: true, injectFails: false, seenAtInject: "" };
+const world = { switches: new Map<string, boolean>(), revertTakes: true, injectFails: false, seenAtInject: "", duringInject: undefined as (() => void) | undefined };
 const flip: FaultDefinition = {
   name: "flip",
   description: "turns a switch off",
@@ -26,6 +26,7 @@ const flip: FaultDefinition = {
     world.seenAtInject = getFault(state, fault.id)!.status;
     if (world.injectFails) throw new Error("switch stuck");
     world.switches.set(String(fault.revertPlan.name), false);
+    world.duringInject?.();
     return { learned: 1 };
   },
   async revert(_ctx, fault) {
@@ -110,5 +111,17 @@ describe("chaos engine", () => {
     world.injectFails = false;
     const last = listFaults(state).at(-1)!;
     expect([last.target, last.status, last.verified, last.error]).toEqual(["switch:f", "reverted", false, "inject failed: switch stuck"]);
+  });
+
+  // Last: it takes the deployment down for good.
+  test("once the cluster goes down nothing is injected; an inject that down overtook is taken back", async () => {
+    writeDeployment(state, deployment);
+    world.duringInject = () => markGoingDown(state, Date.now());
+    await expect(injectFault(session, "flip", { name: "g" }, lease)).rejects.toThrow(`the cluster in ${dir} is being taken down`);
+    world.duringInject = undefined;
+    const overtaken = listFaults(state).at(-1)!;
+    expect([overtaken.target, overtaken.status, overtaken.error, world.switches.get("g")]).toEqual(["switch:g", "reverted", "cancelled: the cluster was taken down", true]);
+    await expect(injectFault(session, "flip", { name: "h" }, lease)).rejects.toThrow("is being taken down");
+    expect(listFaults(state).at(-1)!.target).toBe("switch:g");
   });
 });

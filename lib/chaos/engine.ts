@@ -2,6 +2,7 @@
 // is running before anything is touched; a revert is claimed once, checked from outside, and a
 // revert that does not hold leaves the fault active.
 import { formatDuration } from "../duration.ts";
+import { goingDown, isGoingDown } from "../deployment.ts";
 import { usageError } from "../errors.ts";
 import { processStartTime, type ProcessIdentity } from "../process/identity.ts";
 import { abortableSleep, waitFor } from "../process/wait.ts";
@@ -31,6 +32,7 @@ export async function injectFault(session: ChaosSession, name: string, params: R
   const durationMs = plan.durationMs ?? options.durationMs;
   // The clash check and the record are one transaction: two commands racing for one target cannot both pass.
   const record = session.state.db.transaction(() => {
+    if (isGoingDown(session.state)) throw goingDown(session.state);
     const clash = listFaults(session.state, { activeOnly: true }).find((f) => f.target === plan.target.resource);
     if (clash && !options.stack) {
       throw usageError("fault_conflict", `fault #${clash.id} (${clash.fault}) is already active on ${clash.target}: revert it first (operator chaos revert ${clash.id}) or pass --stack`);
@@ -47,6 +49,12 @@ export async function injectFault(session: ChaosSession, name: string, params: R
     await definition.revert(session.ctx, record).catch(() => {});
     finishRevert(session.state, record.id, { verified: false, error: `inject failed: ${(error as Error).message}`, now: Date.now() });
     throw error;
+  }
+  if (isGoingDown(session.state)) {
+    // Down began meanwhile and may have stopped the cluster's processes already: take back what this inject started.
+    await definition.revert(session.ctx, { ...record, revertPlan: { ...record.revertPlan, ...(learned ?? {}) } }).catch(() => {});
+    finishRevert(session.state, record.id, { verified: false, error: "cancelled: the cluster was taken down", now: Date.now() });
+    throw goingDown(session.state);
   }
   const injectedAt = Date.now();
   return { dryRun: false, record: markInjected(session.state, record.id, injectedAt, injectedAt + durationMs, { ...record.revertPlan, ...(learned ?? {}) }) };

@@ -67,7 +67,11 @@ export interface FaultDefinition {
   plan(ctx: FaultContext, params: Record<string, unknown>): Promise<FaultPlan>;
   /** Injects it; what it returns joins the revert plan (e.g. the pid of a process it started). */
   inject(ctx: FaultContext, fault: FaultRecord): Promise<Record<string, unknown> | void>;
-  /** Undoes the fault; harmless when it is already undone. */
+  /**
+   * Undoes the fault; harmless when it is already undone. `cluster down` does not call it: stopping
+   * the deployment ends the fault, so a process a fault starts must be spawned with the state dir
+   * as its `owner` (lib/process/owner.ts), which is how down finds it.
+   */
   revert(ctx: FaultContext, fault: FaultRecord): Promise<void>;
   /** Seen from outside: is the system back as it was? */
   isReverted(ctx: FaultContext, fault: FaultRecord): Promise<boolean>;

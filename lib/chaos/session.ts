@@ -1,7 +1,7 @@
 // A chaos session: the state db, the deployment recorded there, its subject's faults, and the
 // context those faults run in. Chaos acts only on the local deployment it finds here.
 import { join } from "node:path";
-import { DEPLOYMENT_DIR, readDeployment, writeDeployment, type DeploymentRecord } from "../deployment.ts";
+import { DEPLOYMENT_DIR, readDeployment, restartRecordedPart, type DeploymentRecord } from "../deployment.ts";
 import { usageError } from "../errors.ts";
 import { loadSubject } from "../registry.ts";
 import { openState, type State } from "../state.ts";
@@ -44,7 +44,7 @@ export async function openChaosSession(env: ChaosEnv): Promise<ChaosSession> {
   }
 }
 
-/** The session for a known deployment (also used by `cluster down` to revert before stopping). */
+/** The session for a known deployment. */
 export async function sessionFor(env: ChaosEnv, state: State, deployment: DeploymentRecord, given?: SubjectPlugin): Promise<ChaosSession> {
   const plugin = given ?? (await loadSubject(deployment.subject));
   const ctx: FaultContext = {
@@ -53,10 +53,8 @@ export async function sessionFor(env: ChaosEnv, state: State, deployment: Deploy
     selfCommand: env.selfCommand,
     async restartPart(part) {
       if (!plugin.deployment) throw usageError("no_deployment", `subject ${plugin.name} cannot restart parts`);
-      const current = readDeployment(state) ?? ctx.deployment;
       // A revert finishes even after Ctrl-C (that is when --wait reverts): no abort signal here.
-      const next = await plugin.deployment.restart({ stateDir: state.dir, dir: join(state.dir, DEPLOYMENT_DIR), env: env.env, selfCommand: env.selfCommand, signal: new AbortController().signal, note: env.note }, current, part);
-      writeDeployment(state, next);
+      const next = await restartRecordedPart(state, plugin.deployment, { stateDir: state.dir, dir: join(state.dir, DEPLOYMENT_DIR), env: env.env, selfCommand: env.selfCommand, signal: new AbortController().signal, note: env.note }, part);
       ctx.deployment = next;
       return next;
     },

@@ -175,6 +175,12 @@ export function recordedWatchdog(state: State): ProcessIdentity | undefined {
   return row ? { pid: row.pid, startTime: row.start_time } : undefined;
 }
 
+/** Forgets the watchdog (it was stopped with the cluster). */
+export function forgetWatchdog(state: State): void {
+  ensureChaosSchema(state);
+  state.db.query("DELETE FROM chaos_watchdog").run();
+}
+
 export function recordWatchdog(state: State, identity: ProcessIdentity, now: number): void {
   ensureChaosSchema(state);
   state.db

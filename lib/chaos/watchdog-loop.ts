@@ -1,6 +1,6 @@
 // The watchdog's loop: reverts each fault when its lease runs out, even when the command that
 // injected it was killed; leaves when nothing is active or another watchdog took over.
-import { readDeployment } from "../deployment.ts";
+import { isGoingDown, readDeployment } from "../deployment.ts";
 import { isSameProcess, processStartTime, type ProcessIdentity } from "../process/identity.ts";
 import { abortableSleep } from "../process/wait.ts";
 import { openState } from "../state.ts";
@@ -31,12 +31,13 @@ export async function runWatchdog(env: ChaosEnv): Promise<void> {
         for (const fault of listFaults(state, { activeOnly: true })) finishRevert(state, fault.id, { verified: false, error: "the cluster was taken down before the revert", now: Date.now() });
         continue;
       }
-      const session = await sessionFor(env, state, deployment);
-      for (const { record, outcome } of await revertExpired(session)) {
+      // Down cancels the leases itself and stops this process: a revert now would start a process only for it to be stopped.
+      const session = isGoingDown(state) ? undefined : await sessionFor(env, state, deployment);
+      for (const { record, outcome } of session ? await revertExpired(session) : []) {
         env.note(`${new Date().toISOString()} fault #${record.id} ${record.fault} on ${record.target}: ${outcome}${record.error ? ` (${record.error})` : ""}`);
       }
       const next = listFaults(state, { activeOnly: true }).reduce((soonest, f) => Math.min(soonest, f.expiresAt), Number.POSITIVE_INFINITY);
-      await abortableSleep(Math.max(10, Math.min(TICK_MS, next - Date.now())), env.signal);
+      await abortableSleep(session ? Math.max(10, Math.min(TICK_MS, next - Date.now())) : TICK_MS, env.signal);
     }
   } finally {
     state.close();

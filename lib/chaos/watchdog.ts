@@ -13,7 +13,7 @@ export function ensureWatchdog(state: State, selfCommand: string[]): void {
   state.db.transaction(() => {
     const current = recordedWatchdog(state);
     if (current && isSameProcess(current)) return;
-    const identity = spawnDetached({ argv: [...selfCommand, "chaos", "watchdog", "--state-dir", state.dir], logFile: join(state.dir, WATCHDOG_LOG) });
+    const identity = spawnDetached({ argv: [...selfCommand, "chaos", "watchdog", "--state-dir", state.dir], logFile: join(state.dir, WATCHDOG_LOG), owner: state.dir });
     recordWatchdog(state, identity, Date.now());
   }).immediate();
 }

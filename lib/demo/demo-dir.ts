@@ -3,7 +3,8 @@
 // clean slate (a cluster a killed demo left behind is taken down first); any other dir is refused.
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { clusterDown, type ClusterEnv } from "../cluster.ts";
+import type { ClusterEnv } from "../cluster.ts";
+import { clusterDown } from "../cluster-down.ts";
 import { loadDeployment } from "../deployment.ts";
 import { usageError } from "../errors.ts";
 
@@ -16,8 +17,9 @@ export async function prepareDemoDir(dir: string, env: Omit<ClusterEnv, "stateDi
   if (entries.length > 0 && !entries.includes(DEMO_MARKER)) {
     throw usageError("state_dir_in_use", `--state-dir ${path} holds state that is not a demo's: pass a new or empty directory (env OPERATOR_DEMO_STATE_DIR)`);
   }
-  if (loadDeployment(path)) {
-    env.note(`a cluster of an earlier demo is still up in ${path}: taking it down`);
+  if (entries.includes(DEMO_MARKER)) {
+    if (loadDeployment(path)) env.note(`a cluster of an earlier demo is still up in ${path}: taking it down`);
+    // Also with no record: what a killed demo was starting carries the dir's mark.
     await clusterDown({ ...env, stateDir: path });
   }
   for (const entry of entries) if (entry !== DEMO_MARKER) rmSync(join(path, entry), { recursive: true, force: true });

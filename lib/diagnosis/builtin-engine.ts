@@ -118,6 +118,11 @@ function hypothesesOf<O>(request: Pick<DiagnosisRequest<O>, "subject" | "observa
  * observation: whichever engine named the cause, what it covers is the rules' knowledge. Empty
  * when no rule proposes that cause.
  */
+/** Every cause the subject's rules propose for this cycle's violations, one per cause. */
+export function ruleClaims<O>(request: Pick<DiagnosisRequest<O>, "subject" | "observation" | "history" | "now" | "violations">): Hypothesis[] {
+  return hypothesesOf(request, request.violations);
+}
+
 export function causeExplains<O>(request: Pick<DiagnosisRequest<O>, "subject" | "observation" | "history" | "now" | "violations">, component: string, faultClass: string): string[] {
   return hypothesesOf(request, request.violations).find((h) => h.component === component && h.faultClass === faultClass)?.explains ?? [];
 }

@@ -1,7 +1,8 @@
 // `operator diagnose TICKET`: observe the subject now, check every invariant, diagnose the ticket
-// with the chosen engine, keep the diagnosis with the ticket and propose what it recommends.
-import { proposeRecommended, type ProposalOutcome } from "../actions/proposals.ts";
+// with the chosen engine, keep the diagnosis with the ticket, and let its incident adopt it.
+import type { ProposalOutcome } from "../actions/proposals.ts";
 import { unreachableError } from "../errors.ts";
+import { adoptDiagnosis } from "../incident-diagnosis.ts";
 import { log } from "../log.ts";
 import { checkInvariants } from "../monitor.ts";
 import { observeWithin } from "../observation.ts";
@@ -23,6 +24,8 @@ export interface DiagnoseTicketInput<O> {
 
 export interface DiagnoseTicketOutcome {
   diagnosis: Diagnosis;
+  /** The incident holding the ticket after the diagnosis (it may have merged others); null without one. */
+  incidentId: number | null;
   /** Empty for a resolved ticket: nothing is proposed for a fault that is gone. */
   proposals: ProposalOutcome[];
   /** Does the ticket's violation hold in the observation just made? */
@@ -45,6 +48,6 @@ export async function diagnoseTicket<O>(input: DiagnoseTicketInput<O>): Promise<
     input.signal,
   );
   saveDiagnosis(input.state, diagnosis, input.now());
-  const proposals = ticket.status === "open" ? proposeRecommended(input.state, { subject: subject.name, definitions: subject.actions(), diagnosis, now: input.now() }) : [];
-  return { diagnosis, proposals, stillViolated: violations.some((v) => violationKey(v) === violationKey(ticket)) };
+  const { incidentId, proposals } = adoptDiagnosis({ state: input.state, subject, diagnosis, violations, observation, history: [], now: input.now(), propose: ticket.status === "open" });
+  return { diagnosis, incidentId, proposals, stillViolated: violations.some((v) => violationKey(v) === violationKey(ticket)) };
 }

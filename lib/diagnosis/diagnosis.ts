@@ -49,7 +49,7 @@ export interface LlmUsage {
 }
 
 /** What a subject must offer to be diagnosed: its checks, rules, actions and read-only tools. */
-export type DiagnosingSubject<O = unknown> = Pick<Subject<O>, "name" | "invariants" | "actions" | "execute" | "diagnosisRules">;
+export type DiagnosingSubject<O = unknown> = Pick<Subject<O>, "name" | "invariants" | "actions" | "execute" | "diagnosisRules" | "faultClasses">;
 
 export interface DiagnosisRequest<O = unknown> {
   ticket: DiagnosisTicket;

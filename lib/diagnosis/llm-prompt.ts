@@ -53,6 +53,7 @@ export function systemPrompt(request: DiagnosisRequest<unknown>): string {
     ...subject.invariants.map((i) => `- ${i.name} (${i.severity}): ${i.description}`),
     `\n## Known fault patterns (the system's own diagnosis rules)`,
     ...(subject.diagnosisRules.length ? subject.diagnosisRules.map((r) => `- ${r.name}: ${r.description}`) : ["- none"]),
+    ...(subject.faultClasses?.length ? [`\n## Fault classes: fault_class is one of these (any other is recorded as unknown)`, subject.faultClasses.join(", ")] : []),
     `\n## Actions you may recommend`,
     ...(actions.length
       ? actions.map((a) => `- ${a.name} (risk ${a.risk}): ${a.description} Params (JSON Schema): ${JSON.stringify(toJsonSchema(a.params))}`)

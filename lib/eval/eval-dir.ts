@@ -4,7 +4,8 @@
 // any other dir is refused, so an eval never mixes with a real cluster's state.
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { clusterDown, type ClusterEnv } from "../cluster.ts";
+import type { ClusterEnv } from "../cluster.ts";
+import { clusterDown } from "../cluster-down.ts";
 import { loadDeployment } from "../deployment.ts";
 import { usageError } from "../errors.ts";
 
@@ -20,10 +21,9 @@ export async function prepareEvalDir(dir: string, env: Omit<ClusterEnv, "stateDi
   for (const entry of entries) {
     const runDir = join(path, entry);
     if (entry === EVAL_MARKER || !statSync(runDir).isDirectory()) continue;
-    if (loadDeployment(runDir)) {
-      env.note(`a cluster of an earlier eval is still up in ${runDir}: taking it down`);
-      await clusterDown({ ...env, stateDir: runDir });
-    }
+    if (loadDeployment(runDir)) env.note(`a cluster of an earlier eval is still up in ${runDir}: taking it down`);
+    // Also with no record: what a killed eval was starting carries the dir's mark.
+    await clusterDown({ ...env, stateDir: runDir });
   }
   for (const entry of entries) if (entry !== EVAL_MARKER) rmSync(join(path, entry), { recursive: true, force: true });
   mkdirSync(path, { recursive: true });

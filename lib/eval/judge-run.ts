@@ -3,7 +3,7 @@
 // exact matches, never from an LLM.
 import { bindPlaceholders, isSameComponent, type Scenario } from "../scenario.ts";
 import type { RunEvent } from "../scenario-run/event-log.ts";
-import { diagnosisOf, incidentsOfTicket, judgeDiagnoses, ticketOf, unexpectedTickets, type DiagnosisSeen, type ScenarioOutcome, type TicketSeen } from "../scenario-run/outcome.ts";
+import { diagnosisFor, diagnosisOf, judgeDiagnoses, ticketOf, unexpectedTickets, type DiagnosisSeen, type ScenarioOutcome, type TicketSeen } from "../scenario-run/outcome.ts";
 import { rankOf, type RunOutcome } from "./score.ts";
 
 export interface RunContext {
@@ -61,10 +61,10 @@ export function judgeRun(planned: Scenario, outcome: ScenarioOutcome, events: Ru
   const ttdMs = first?.ttdMs ?? null;
 
   const expectedKeys = new Set(expect.detections.map(keyOf));
-  // Of an expected ticket, or of an incident one belongs to (one diagnosis per incident).
-  const answered = detections.flatMap((d) => (d.ticket ? [d.ticket.id] : []));
-  const incidents = new Set(answered.flatMap((id) => [...incidentsOfTicket(events, id)]));
-  const diagnoses = events.filter((e) => e.type === "diagnosis" && (expectedKeys.has(keyOf(e.data.ticket)) || incidents.has(e.data.incident_id))).map(diagnosisOf);
+  // An expected ticket that joined an incident is covered by the incident's diagnosis.
+  const covering = detections.flatMap((d) => (d.ticket ? [diagnosisFor(events, d.ticket.id)] : []));
+  const diagnoses = [...new Set([...events.filter((e) => e.type === "diagnosis" && expectedKeys.has(keyOf(e.data.ticket))), ...covering])]
+    .flatMap((e) => (e ? [e] : [])).sort((a, b) => a.at - b.at).map(diagnosisOf);
   const rankIn = (component: string, d: DiagnosisSeen) => rankOf([d.component, ...d.alternatives], (n) => isSameComponent(component, n, expect.aliases));
   const ranks = expect.components.map((c) => Math.min(...diagnoses.map((d) => rankIn(c, d) ?? Infinity)));
   const worst = ranks.length ? Math.max(...ranks) : Infinity;

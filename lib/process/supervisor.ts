@@ -4,14 +4,18 @@ import { closeSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs"
 import { dirname } from "node:path";
 import { usageError } from "../errors.ts";
 import { isSameProcess, isStopped, processStartTime, type ProcessIdentity } from "./identity.ts";
+import { OWNER_ENV } from "./owner.ts";
 import { waitFor } from "./wait.ts";
 
 export interface SpawnSpec {
   argv: string[];
   /** stdout and stderr both go here (appended). */
   logFile: string;
+  /** Default: this process's own environment. */
   env?: Record<string, string | undefined>;
   cwd?: string;
+  /** The state dir (absolute) whose deployment this process belongs to: marked in its environment (see owner.ts). */
+  owner?: string;
 }
 
 /** Starts `argv` detached (its own session, outliving us) and returns who it is. */
@@ -20,7 +24,8 @@ export function spawnDetached(spec: SpawnSpec): ProcessIdentity {
   const fd = openSync(spec.logFile, "a");
   let pid: number;
   try {
-    const child = Bun.spawn(spec.argv, { detached: true, stdio: ["ignore", fd, fd], env: spec.env, cwd: spec.cwd });
+    const env = spec.owner === undefined ? spec.env : { ...(spec.env ?? process.env), [OWNER_ENV]: spec.owner };
+    const child = Bun.spawn(spec.argv, { detached: true, stdio: ["ignore", fd, fd], env, cwd: spec.cwd });
     child.unref();
     pid = child.pid;
   } catch (error) {
@@ -33,7 +38,8 @@ export function spawnDetached(spec: SpawnSpec): ProcessIdentity {
   return { pid, startTime };
 }
 
-export type StopOutcome = "stopped" | "killed" | "gone" | "not-ours";
+/** `survived`: still running after SIGKILL (stuck in the kernel): the one outcome that is a failure. */
+export type StopOutcome = "stopped" | "killed" | "gone" | "not-ours" | "survived";
 
 /**
  * Stops a recorded process: SIGTERM (and SIGCONT, so a paused one can act on it), then SIGKILL
@@ -47,8 +53,7 @@ export async function stopProcess(identity: ProcessIdentity, options: { graceMs?
   const gone = () => !isSameProcess(identity);
   if (await waitFor(gone, { timeoutMs: options.graceMs ?? 5000, intervalMs: 25 })) return "stopped";
   signal(identity, "SIGKILL");
-  await waitFor(gone, { timeoutMs: 2000, intervalMs: 25 });
-  return "killed";
+  return (await waitFor(gone, { timeoutMs: 2000, intervalMs: 25 })) ? "killed" : "survived";
 }
 
 /** Sends a signal to the recorded process only; false when it is gone or no longer ours. */

@@ -8,7 +8,8 @@ import { revertAll, revertFault, injectFault } from "../chaos/engine.ts";
 import type { FaultRecord } from "../chaos/fault.ts";
 import { faultJson } from "../chaos/fault.ts";
 import { findFault, openChaosSession, type ChaosEnv, type ChaosSession } from "../chaos/session.ts";
-import { clusterDown, clusterRestart, clusterUp, type StopReport } from "../cluster.ts";
+import { clusterRestart, clusterUp } from "../cluster.ts";
+import { clusterDown, type StopReport } from "../cluster-down.ts";
 import { resolveOptions } from "../config.ts";
 import { DEPLOYMENT_DIR, type DeploymentRecord, type PartStatus } from "../deployment.ts";
 import { join } from "node:path";
@@ -193,7 +194,7 @@ export class Harness {
     return definition.status({ stateDir: this.state.dir, dir: join(this.state.dir, DEPLOYMENT_DIR), env: this.options.env, selfCommand: this.options.selfCommand, signal: this.options.signal, note: this.options.note }, this.record);
   }
 
-  /** Stops every load and the monitor, reverts the faults and takes the deployment down (only what it started). */
+  /** Stops every load and the monitor, then takes the deployment down with `cluster down`'s teardown (faults cancelled, everything it started stopped). */
   async undeploy(): Promise<StopReport[]> {
     await Promise.all([...this.loads].map((l) => l.stop()));
     await this.unwatch();
@@ -205,7 +206,7 @@ export class Harness {
     return stopped;
   }
 
-  /** Reverts what is still active (cluster down does too, but a failed chapter calls this alone). */
+  /** Reverts what is still active, each revert verified (cluster down cancels the leases instead). */
   async revertActive(): Promise<void> {
     if (!this.deployed) return;
     await this.chaos((session) => revertAll(session)).catch(() => []);

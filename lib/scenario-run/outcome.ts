@@ -86,30 +86,15 @@ export function ticketOf(event: RunEvent): TicketSeen {
 
 export const isTicketFor = (d: Detection) => (e: RunEvent) => e.type === "ticket_opened" && keyOf(e.data.ticket) === keyOf(d);
 
-const INCIDENT_EVENTS = new Set(["incident_opened", "incident_updated", "incident_resolved"]);
-
-/** Every incident `ticketId` belonged to in `events`, and those they were merged into. */
-export function incidentsOfTicket(events: RunEvent[], ticketId: number): Set<number> {
-  const incidents = events.filter((e) => INCIDENT_EVENTS.has(e.type) && e.data.incident).map((e) => e.data.incident as { id: number; merged_into: number | null; tickets: { id: number }[] });
-  const ids = new Set(incidents.filter((i) => i.tickets.some((t) => t.id === ticketId)).map((i) => i.id));
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const i of incidents) {
-      if (ids.has(i.id) && i.merged_into !== null && !ids.has(i.merged_into)) {
-        ids.add(i.merged_into);
-        grew = true;
-      }
-    }
-  }
-  return ids;
-}
-
 /**
- * A diagnosis that speaks for `ticketId`: of that ticket, or of an incident it belongs to (the
- * monitor diagnoses once per incident; a ticket that joined one gets no diagnosis of its own).
+ * The diagnosis that covers ticket `ticketId`: its own, or that of the incident holding it (the
+ * monitor diagnoses once per incident; a ticket that joined one is diagnosed with it).
  */
-export const isDiagnosisOf = (ticketId: number, events: () => RunEvent[]) => (e: RunEvent) =>
-  e.type === "diagnosis" && (e.data.ticket.id === ticketId || (e.data.incident_id != null && incidentsOfTicket(events(), ticketId).has(e.data.incident_id)));
+export function diagnosisFor(events: readonly RunEvent[], ticketId: number): RunEvent | undefined {
+  const holder = events.findLast((e) => e.type.startsWith("incident_") && e.data.incident?.tickets?.some((t: { id: number }) => t.id === ticketId));
+  const incidentId = holder ? (holder.data.incident.merged_into ?? holder.data.incident.id) : undefined;
+  return events.find((e) => e.type === "diagnosis" && (e.data.ticket.id === ticketId || (incidentId !== undefined && e.data.incident_id === incidentId)));
+}
 
 export function diagnosisOf(event: RunEvent): DiagnosisSeen {
   const d = event.data.diagnosis;

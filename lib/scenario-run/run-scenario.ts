@@ -11,7 +11,7 @@ import { bindPlaceholders, kindOf, type RemedyStep, type Scenario, type Workload
 import type { RunEvent } from "./event-log.ts";
 import type { Harness } from "./harness.ts";
 import type { LoadHandle } from "./load-handle.ts";
-import { describeTicket, diagnosisOf, isDiagnosisOf, isProposalOf, isTicketFor, isTolerated, judgeDiagnoses, ticketOf, unexpectedTickets, type ScenarioOutcome } from "./outcome.ts";
+import { describeTicket, diagnosisFor, diagnosisOf, isProposalOf, isTicketFor, isTolerated, judgeDiagnoses, ticketOf, unexpectedTickets, type ScenarioOutcome } from "./outcome.ts";
 import { recordedWatchdog } from "../chaos/store.ts";
 
 export interface RunSettings {
@@ -142,13 +142,12 @@ class ScenarioRun {
       if (ticket) this.step("detected", `ticket ${describeTicket(ticket)} after ${((ticket.openedAt - injectedAt) / 1000).toFixed(1)} s`, { ticket_id: ticket.id });
     }
     const tickets = this.outcome.detections.flatMap((d) => (d.ticket ? [d.ticket] : []));
-    const diagnosed = new Set<RunEvent>();
-    const seen = () => this.h.events.since(this.from);
+    const diagnosed = [];
     for (const t of tickets) {
-      const event = await this.awaitEvent(isDiagnosisOf(t.id, seen), Date.now() + this.settings.diagnosisDeadlineMs);
-      if (event) diagnosed.add(event);
+      const covered = () => diagnosisFor(this.h.events.since(this.from), t.id);
+      diagnosed.push((await this.awaitEvent(() => covered() !== undefined, Date.now() + this.settings.diagnosisDeadlineMs, 0)) && covered());
     }
-    this.outcome.diagnoses = [...diagnosed].sort((a, b) => a.at - b.at).map(diagnosisOf);
+    this.outcome.diagnoses = diagnosed.flatMap((e) => (e ? [e] : [])).sort((a, b) => a.at - b.at).map(diagnosisOf);
     const missed = this.outcome.detections.filter((d) => !d.ticket).map((d) => `${d.expected.invariant} on ${d.expected.resource}`);
     if (missed.length) throw new Failure(`no ticket ${missed.join(", ")} within ${Math.round(expect.deadlineMs / 1000)} s of the fault`);
     const verdict = judgeDiagnoses(this.outcome.diagnoses, expect);

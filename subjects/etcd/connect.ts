@@ -5,7 +5,7 @@ import { createEtcdClient } from "./client.ts";
 import { invariants, THRESHOLDS } from "./invariants.ts";
 import { observationErrors, observeCluster, type EtcdObservation, type MembershipMemory } from "./observe.ts";
 import { createCounterHistory } from "./recent-changes.ts";
-import { diagnosisRules } from "./rules.ts";
+import { diagnosisRules, FAULT_CLASS } from "./rules.ts";
 
 export interface EtcdSubjectOptions {
   endpoints?: string[];
@@ -47,6 +47,7 @@ export function openEtcd(opts: EtcdSubjectOptions & { endpoints: string[] }): Su
     actions: () => actionDefinitions.filter((d) => d.name !== ACTION.restartMember || members !== null),
     execute: (name, params, signal) => executeAction({ client, observe: actionObserve, members }, name, params, signal),
     diagnosisRules,
+    faultClasses: Object.values(FAULT_CLASS),
     async close() {},
   };
 }

@@ -58,7 +58,7 @@ async function up(ctx: DeploymentContext, raw: Record<string, unknown>): Promise
   try {
     for (const m of members) mkdirSync(m.dataDir, { recursive: true, mode: 0o700 });
     // All at once: a member waits for its peers before the cluster can elect a leader.
-    const results = await Promise.allSettled(members.map((m) => startMember(details, m, ctx.signal)));
+    const results = await Promise.allSettled(members.map((m) => startMember(details, m, { owner: ctx.stateDir, signal: ctx.signal })));
     for (const r of results) if (r.status === "fulfilled") started.push(r.value);
     const failed = results.find((r) => r.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;

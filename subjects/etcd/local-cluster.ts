@@ -76,8 +76,9 @@ export const memberAnswers = (member: LocalMember) => client.status(member.clien
  * Starts one member detached, logging to its file, and waits until it answers on its client URL.
  * The environment is empty on purpose: etcd reads ETCD_* variables, and the user's must not reshape it.
  */
-export async function startMember(details: EtcdClusterDetails, member: LocalMember, signal: AbortSignal, timeoutMs = 30_000): Promise<ProcessRecord> {
-  const identity = spawnDetached({ argv: memberArgv(details, member), logFile: member.logFile, env: {} });
+export async function startMember(details: EtcdClusterDetails, member: LocalMember, run: { owner: string; signal: AbortSignal }, timeoutMs = 30_000): Promise<ProcessRecord> {
+  const { signal } = run;
+  const identity = spawnDetached({ argv: memberArgv(details, member), logFile: member.logFile, env: {}, owner: run.owner });
   const process: ProcessRecord = { ...identity, name: member.name, role: MEMBER_ROLE, logFile: member.logFile, port: Number(new URL(member.clientUrl).port), url: member.clientUrl };
   const up = await waitFor(async () => (!isSameProcess(identity) ? "exited" : (await memberAnswers(member)) ? "answers" : undefined), { timeoutMs, intervalMs: 100, signal });
   if (up !== "answers") {
@@ -92,7 +93,7 @@ export async function startMember(details: EtcdClusterDetails, member: LocalMemb
 export async function restartMember(record: DeploymentRecord, name: string, signal: AbortSignal): Promise<DeploymentRecord> {
   const member = memberOf(record, name);
   await stopProcess(processOf(record, name), { graceMs: 3_000 });
-  return withProcess(record, await startMember(detailsOf(record), member, signal));
+  return withProcess(record, await startMember(detailsOf(record), member, { owner: record.stateDir, signal }));
 }
 
 /** The etcd cluster recorded in `stateDir`, or undefined when none (or another subject's). */

@@ -21,6 +21,8 @@ export interface StartContext {
   selfCommand: string[];
   env: Env;
   signal: AbortSignal;
+  /** The state dir that owns every part started (marked in its environment, for teardown). */
+  owner: string;
 }
 
 const logFileOf = (ctx: StartContext, name: string) => join(ctx.dir, "logs", `${name}.log`);
@@ -43,7 +45,7 @@ export function redisArgv(binary: string, port: number, dir: string, clusterEnab
 export async function startRedisServer(ctx: StartContext, spec: { name: string; port: number; dir: string; binary: string; clusterEnabled: boolean }): Promise<ProcessRecord> {
   mkdirSync(spec.dir, { recursive: true });
   const logFile = logFileOf(ctx, spec.name);
-  const identity = spawnDetached({ argv: redisArgv(spec.binary, spec.port, spec.dir, spec.clusterEnabled), logFile, env: ctx.env });
+  const identity = spawnDetached({ argv: redisArgv(spec.binary, spec.port, spec.dir, spec.clusterEnabled), logFile, env: ctx.env, owner: ctx.owner });
   const ready = await waitFor(() => redisAnswers(spec.port, 500), { timeoutMs: START_TIMEOUT_MS, intervalMs: 50, signal: ctx.signal });
   if (!ready) await failStart(identity, spec.name, logFile, `did not answer PING on port ${spec.port}`);
   return { ...identity, name: spec.name, role: "redis", logFile, port: spec.port, url: `redis://127.0.0.1:${spec.port}` };
@@ -72,7 +74,7 @@ export async function startLinkProxy(ctx: StartContext, spec: { name: string; up
   const logFile = logFileOf(ctx, spec.name);
   const from = logSize(logFile);
   const argv = [...ctx.selfCommand, "link-proxy", "--upstream", `127.0.0.1:${spec.upstreamPort}`, "--port", String(spec.port ?? 0), "--token-file", spec.tokenFile, "--json"];
-  const identity = spawnDetached({ argv, logFile, env: ctx.env });
+  const identity = spawnDetached({ argv, logFile, env: ctx.env, owner: ctx.owner });
   const start = await waitForJsonLine(logFile, "control_url", identity, { timeoutMs: START_TIMEOUT_MS, signal: ctx.signal, fromOffset: from });
   if (!("line" in start)) return failStart(identity, spec.name, logFile, "exited" in start ? "exited before it listened" : "did not print its start line");
   const port = Number(start.line.port);
@@ -88,7 +90,7 @@ export async function startNode(ctx: StartContext, spec: { name: string; id: str
     "--window", spec.flags.window, "--fail-policy", spec.flags.failPolicy, "--redis-timeout", spec.flags.redisTimeout,
   ];
   // The token goes by environment, not argv: the command line of a process is readable by anyone.
-  const identity = spawnDetached({ argv, logFile, env: { ...ctx.env, RATELIMITER_ADMIN_TOKEN: spec.adminToken } });
+  const identity = spawnDetached({ argv, logFile, env: { ...ctx.env, RATELIMITER_ADMIN_TOKEN: spec.adminToken }, owner: ctx.owner });
   const start = await waitForJsonLine(logFile, "url", identity, { timeoutMs: START_TIMEOUT_MS, signal: ctx.signal, fromOffset: from });
   if (!("line" in start)) return failStart(identity, `node ${spec.id}`, logFile, "exited" in start ? "exited before it listened" : "did not print its start line");
   const url = String(start.line.url).replace(/\/+$/, "");

@@ -35,7 +35,7 @@ export const clusterOptions = defineOptions({
 type ClusterOptions = ResolvedOptions<typeof clusterOptions>;
 
 const nodeId = (i: number) => String.fromCharCode(97 + i);
-const startContext = (ctx: DeploymentContext): StartContext => ({ dir: ctx.dir, selfCommand: ctx.selfCommand, env: ctx.env, signal: ctx.signal });
+const startContext = (ctx: DeploymentContext): StartContext => ({ dir: ctx.dir, selfCommand: ctx.selfCommand, env: ctx.env, signal: ctx.signal, owner: ctx.stateDir });
 
 async function checkPrerequisites(o: ClusterOptions): Promise<void> {
   if (o.nodes > MAX_NODES) throw usageError("too_many_nodes", `--nodes ${o.nodes} is more than ${MAX_NODES}: start fewer nodes`);

@@ -7,7 +7,7 @@ import { DEFAULT_LATENCY_LIMITS, invariants, invariantsWithin } from "./invarian
 import type { RatelimiterObservation } from "./observation.ts";
 import { createObserver } from "./observe.ts";
 import { subjectOptions, type SubjectOptions } from "./options.ts";
-import { rules } from "./rules.ts";
+import { FAULT_CLASSES, rules } from "./rules.ts";
 import { deployment } from "./deployment.ts";
 import { faults } from "./faults/index.ts";
 import { workloads } from "./workloads.ts";
@@ -58,6 +58,7 @@ const plugin: SubjectPlugin<RatelimiterObservation> = {
           ...(context.restartPart ? { restartNode: context.restartPart, stateDir: context.stateDir } : {}),
         }, signal),
       diagnosisRules: rules,
+      faultClasses: FAULT_CLASSES,
       close: () => observer.close(),
     };
   },

@@ -51,6 +51,19 @@ describe("ratelimiter diagnosis rules", () => {
     expect(diagnose(dead, "node_degraded:node:b").component).toBe("redis");
   });
 
+  test("a slow link on a node that falls back by its fail policy explains the keys it over-admitted: one cause, not one per key", () => {
+    const slowFailOpen = observation((o) => {
+      Object.assign(o.nodes[0]!, { redisLatencyMs: 80, checkP99Ms: 90, recentFallbacks: 300, failPolicy: "open" });
+      for (const k of o.keys) k.lastWindow = span(190);
+    });
+    const claims = rules.flatMap((r) => r.evaluate({ violations: invariants.flatMap((i) => i.check(slowFailOpen, 0)), observation: slowFailOpen, history: [], now: 0 }));
+    const byKey = (key: string) => claims.filter((h) => h.explains.includes(key)).map((h) => `${h.component} ${h.faultClass}`);
+    expect(["over_admission:key:k1", "over_admission:key:k2", "over_admission:key:k3", "redis_latency:node:a"].map(byKey)).toEqual(Array(4).fill(["node:a network_latency"]));
+    // The same fallbacks with no symptom of the node's own link are a moment's fallback, per key.
+    const blip = observation((o) => { Object.assign(o.nodes[0]!, { recentFallbacks: 300, failPolicy: "open" }); o.keys[0]!.lastWindow = span(190); });
+    expect(named(diagnose(blip, "over_admission:key:k1"))).toEqual({ component: "node:a", faultClass: "fail_open_fallback", actions: [] });
+  });
+
   test("a slow link to one node is that node, not Redis; a slow Redis is Redis", () => {
     const link = observation((o) => Object.assign(o.nodes[1]!, { redisLatencyMs: 80, checkP99Ms: 90 }));
     expect(named(diagnose(link, "redis_latency:node:b"))).toEqual({ component: "node:b", faultClass: "network_latency", actions: [["drain_node", { node: "b" }]] });

@@ -199,4 +199,10 @@ const redisMemory = rule("redis_memory", "Redis near maxmemory, evicting or refu
     confidence: 0.85, explains: [violationKey(v), ...keysOf(input, "over_admission")], evidence: [v.message], actions: [],
   })));
 
+/** The closed list of fault classes these rules name (an incident's root cause takes one of them). */
+export const FAULT_CLASSES = [
+  "process_down", "process_paused", "unreachable", "latency", "network_partition", "network_latency", "drained",
+  "stale_counter", "hot_key", "fail_open_fallback", "memory_pressure", "algorithm_burst", "counter_lost",
+] as const;
+
 export const rules: DiagnosisRule<RatelimiterObservation>[] = [redisDown, redisSlow, slowLink, nodeDown, nodeDrained, staleCounter, hotKey, overAdmission, redisMemory];

@@ -13,7 +13,7 @@ import { observeCluster } from "./observe.ts";
 import { PdClient } from "./pd-client.ts";
 import { PrometheusClient } from "./prometheus-client.ts";
 import { shownUrl } from "./redact-url.ts";
-import { rules } from "./rules.ts";
+import { FAULT_CLASSES, rules } from "./rules.ts";
 import { scenarios } from "./scenarios.ts";
 
 const HttpUrlList: TextSchema<string[]> = v.pipe(
@@ -103,6 +103,7 @@ const plugin: SubjectPlugin<TikvObservation> = {
       actions: () => actionDefinitions,
       execute: (name, params, signal) => executeAction({ pd, prometheus, restartService, localTikvServices }, name, params, signal),
       diagnosisRules: rules,
+      faultClasses: FAULT_CLASSES,
       async close() {},
     };
   },

@@ -39,16 +39,18 @@ test("monitor --once with a TiKV stopped: store_down on its store, its regions i
     "region_down_peer:store:9007199254740993",
     "store_down:store:9007199254740993",
   ]);
-  const diagnosed = stream.filter((e) => e.type === "diagnosis").map((e) => [e.ticket.invariant, e.diagnosis.root_cause.component, e.diagnosis.fault_class]);
-  expect(diagnosed.sort()).toEqual([
-    ["leader_imbalance", "store:9007199254740993", "process_down"],
-    ["region_down_peer", "store:9007199254740993", "process_down"],
-    ["store_down", "store:9007199254740993", "process_down"],
+  // One cause, one incident: its three tickets, diagnosed once as that store.
+  const diagnosed = stream.filter((e) => e.type === "diagnosis").map((e) => [e.diagnosis.root_cause.component, e.diagnosis.fault_class]);
+  expect(diagnosed).toEqual([["store:9007199254740993", "process_down"]]);
+  const incidents = JSON.parse((await runCli(["incidents", "list", "--status", "open", "--json", "--state-dir", stateDir])).stdout).incidents;
+  expect(incidents.map((i: any) => [i.root_cause.component, i.root_cause.fault_class, i.tickets.map((t: { invariant: string }) => t.invariant).sort()])).toEqual([
+    ["store:9007199254740993", "process_down", ["leader_imbalance", "region_down_peer", "store_down"]],
   ]);
   expect(stream.filter((e) => e.type === "error")).toEqual([]);
 
   const regionTicket = opened.find((t) => t.invariant === "region_down_peer");
-  const diagnose = await runCli(["diagnose", String(regionTicket.id), "--subject", "tikv", "--pd-url", pdUrl, "--json", "--state-dir", stateDir]);
+  // The ticket knows its subject (tikv): no --subject, and its connection flag still applies.
+  const diagnose = await runCli(["diagnose", String(regionTicket.id), "--pd-url", pdUrl, "--json", "--state-dir", stateDir]);
   expect(diagnose.exitCode).toBe(0);
   const diagnosis = JSON.parse(diagnose.stdout);
   expect([diagnosis.root_cause.component, diagnosis.fault_class, diagnosis.recommended_actions.map((a: { name: string; params: unknown }) => [a.name, a.params])]).toEqual([

@@ -123,7 +123,7 @@ export const hotKey: FaultDefinition = {
   },
   async inject(ctx, fault) {
     const argv = [...ctx.selfCommand, "loadgen", "--targets", ctx.deployment.endpoints.join(","), "--rate", String(fault.revertPlan.rate), "--duration", `${fault.durationMs}ms`, "--key", String(fault.revertPlan.key)];
-    const identity = spawnDetached({ argv, logFile: join(ctx.stateDir, DEPLOYMENT_DIR, "logs", `hot-key-${fault.id}.log`) });
+    const identity = spawnDetached({ argv, logFile: join(ctx.stateDir, DEPLOYMENT_DIR, "logs", `hot-key-${fault.id}.log`), owner: ctx.stateDir });
     return { pid: identity.pid, start_time: identity.startTime };
   },
   async revert(_ctx, fault) {
