@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import type { Scenario } from "../scenario.ts";
 import { LEASE, VARIANT_KINDS, type Variation } from "../scenario-variant.ts";
 import { planRuns } from "./eval-plan.ts";
-import { planVariants, scaleSize, type VaryOptions } from "./vary-plan.ts";
+import { planVariants, scaleSize, type VariantPlanOptions } from "./vary-plan.ts";
 
 const slow: Scenario = {
   name: "slow", subject: "s", title: "t", narration: "n",
@@ -24,7 +24,7 @@ const variation: Variation = {
   },
 };
 
-const options = (over: Partial<VaryOptions> = {}): VaryOptions => ({
+const options = (over: Partial<VariantPlanOptions> = {}): VariantPlanOptions => ({
   variation, deployment: { algorithm: "x" }, background: { rate: 30, keys: 300 }, watch: {}, graceScale: 1, intervalMs: 1_000, kinds: VARIANT_KINDS, sample: Infinity, seed: 1, ...over,
 });
 

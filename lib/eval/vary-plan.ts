@@ -118,7 +118,7 @@ function choices(s: Scenario, variation: Variation, deployment: Record<string, s
   }];
 }
 
-export interface VaryOptions {
+export interface VariantPlanOptions {
   variation: Variation;
   /** The demo's deployment and background, what every base run gets. */
   deployment: Record<string, string>;
@@ -137,7 +137,7 @@ export interface VaryOptions {
  * `sample` per scenario: a size change first, then the other kinds in turn (rotated from one
  * scenario to the next, so a small sample still covers every kind), within a kind in seeded order.
  */
-export function planVariants(scenarios: Scenario[], o: VaryOptions): { variants: PlannedVariant[]; skipped: SkippedVariant[] } {
+export function planVariants(scenarios: Scenario[], o: VariantPlanOptions): { variants: PlannedVariant[]; skipped: SkippedVariant[] } {
   const random = seededRandom(o.seed);
   const variants: PlannedVariant[] = [];
   const skipped: SkippedVariant[] = [];
