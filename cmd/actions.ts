@@ -2,7 +2,7 @@
 import { defineCommand } from "citty";
 import { ACTION_STATUSES, actionJson, getAction, listActions, PENDING_STATUSES, type ActionStatus } from "../lib/actions/action-store.ts";
 import { actorOf, actorOptions } from "../lib/actions/actor.ts";
-import { approveAction, parseActionId, rejectAction } from "../lib/actions/approval.ts";
+import { approveAction, parseActionId, rejectAction, resolveReviewedAction } from "../lib/actions/approval.ts";
 import { auditJson, listAudit } from "../lib/actions/audit-log.ts";
 import { getMode } from "../lib/actions/settings.ts";
 import { defineOperatorCommand, stateDirOption } from "../lib/cli.ts";
@@ -97,7 +97,30 @@ const decision = (verb: "approve" | "reject") =>
     },
   });
 
+const resolve = defineOperatorCommand({
+  name: "actions resolve",
+  description:
+    "Close an action left needs_review (it was executing when its monitor died, so it may or may not have run) after checking the system yourself.",
+  examples: ["operator actions resolve 5 --outcome succeeded --why 'node b answers and its uptime shows the restart'"],
+  options: {
+    ...stateDirOption,
+    ...actorOptions,
+    outcome: { schema: v.picklist(["succeeded", "failed"], "is not succeeded or failed"), required: true, help: "what you found: succeeded (it took effect) or failed" },
+    why: { schema: NonEmptyText, required: true, help: "what you checked, recorded in the audit log" },
+  },
+  positionals: [{ name: "id", help: "the action's ID (operator actions list --status needs_review)", required: true }],
+  run({ options, positionals, out, env }) {
+    const state = openState(options.stateDir);
+    try {
+      const action = resolveReviewedAction(state, parseActionId(positionals.id), options.outcome, actorOf(options.by, env), options.why, Date.now());
+      out.result({ action: actionJson(action) }, (doc) => line(doc.action));
+    } finally {
+      state.close();
+    }
+  },
+});
+
 export default defineCommand({
-  meta: { name: "actions", description: "Proposed, approved and finished actions: list, show, approve, reject." },
-  subCommands: { list, show, approve: decision("approve"), reject: decision("reject") },
+  meta: { name: "actions", description: "Proposed, approved and finished actions: list, show, approve, reject, resolve." },
+  subCommands: { list, show, approve: decision("approve"), reject: decision("reject"), resolve },
 });

@@ -16,7 +16,7 @@ import { subjectNameIn, subjectOption } from "../lib/subject-selection.ts";
 const monitorOptions = defineOptions({
   ...subjectOption,
   interval: { env: "OPERATOR_INTERVAL", default: "2s", schema: PositiveDuration, help: "time from the start of one cycle to the next" },
-  once: { env: "OPERATOR_ONCE", schema: Switch, boolean: true, help: "run one cycle with grace ignored, then exit: 0 healthy, 1 a violation holds, 3 the subject cannot be reached" },
+  once: { env: "OPERATOR_ONCE", schema: Switch, boolean: true, help: "sample the subject for 2 s (every 250 ms), judge one cycle with grace ignored, then exit: 0 healthy, 1 a violation holds, 3 the subject cannot be reached" },
   graceScale: { env: "OPERATOR_GRACE_SCALE", default: "1", schema: NonNegativeNumber, help: "multiplies every invariant's grace period (0 opens tickets at once)" },
   observeTimeout: { env: "OPERATOR_OBSERVE_TIMEOUT", default: "5s", schema: PositiveDuration, help: "an observation that takes longer fails (an error event; a ticket if it persists)" },
   ...stateDirOption,

@@ -150,6 +150,19 @@ describe("monitor loop", () => {
     expect(incidentsOf((await run(scriptedSubject([["a", "b", "c"]]), other, 1, { once: true })).events)).toEqual([["member:a"], ["member:b"], ["member:c"]]);
   });
 
+  test("--once judges after a short burst of samples: a fault in the first sample only is not the verdict, one that holds is", async () => {
+    const { state } = freshState();
+    const burst = { onceBurst: { spanMs: 200, everyMs: 50 }, once: true };
+    const calls = (script: Script) => { const subject = scriptedSubject(script); let n = 0; const observe = subject.observe; subject.observe = (s) => { n++; return observe(s); }; return { subject, count: () => n }; };
+    const blip = calls([["a"], [], [], [], [], [], []]);
+    const first = await run(blip.subject, state, 1, burst);
+    expect(kinds(first.events)).toEqual([]);
+    expect(first.summary.violations).toEqual([]);
+    expect(blip.count()).toBeGreaterThanOrEqual(3);
+    const held = await run(scriptedSubject([["a"]]), state, 1, burst);
+    expect(kinds(held.events)).toEqual(["violation", "ticket_opened", "incident_opened"]);
+  });
+
   test("--once ignores grace both ways: it opens at once and resolves what is clear", async () => {
     const { state } = freshState();
     expect(kinds((await run(scriptedSubject([["a"]]), state, 1, { once: true })).events)).toEqual(["violation", "ticket_opened", "incident_opened"]);

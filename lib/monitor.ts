@@ -4,6 +4,7 @@ import { ruleClaims } from "./diagnosis/builtin-engine.ts";
 import { isOperatorError } from "./errors.ts";
 import { causeOfEach } from "./incident-grouping.ts";
 import { incidentFeed } from "./incident-events.ts";
+import { ONCE_BURST, sampleBurst, type Burst } from "./monitor-burst.ts";
 import { advanceTickets, carriedKeys, type KeyState } from "./monitor-cycle.ts";
 import type { CycleContext, EmitEvent, MonitorStage } from "./monitor-stage.ts";
 import { failedObservation, observeWithin, OBSERVATION_FAILED, observationFailedGraceMs, type ObservationFailure } from "./observation.ts";
@@ -20,8 +21,10 @@ export interface MonitorOptions<O = unknown> {
   graceScale: number;
   /** Longest an observation may take before it counts as failed (ms). */
   observeTimeoutMs: number;
-  /** One cycle, grace ignored. */
+  /** One judged cycle, grace ignored, after a short burst of samples (`onceBurst`). */
   once: boolean;
+  /** What `once` samples before its judged cycle; default ONCE_BURST (2 s, every 250 ms). */
+  onceBurst?: Burst;
   stages?: MonitorStage<O>[];
   emit: EmitEvent;
   signal: AbortSignal;
@@ -74,6 +77,10 @@ export async function runMonitor<O>(options: MonitorOptions<O>): Promise<Monitor
   };
 
   try {
+    if (options.once) {
+      const burst = await sampleBurst(subject, options.onceBurst ?? ONCE_BURST, options.observeTimeoutMs, signal, now);
+      history.push(...burst.slice(-historySize));
+    }
     while (!signal.aborted) {
       const startedAt = now();
       const cycle = summary.cycles + 1;

@@ -2,6 +2,7 @@
 // and a hot key both show as denials; each is its own invariant, and the rules tell them apart.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { downAll, startLocalCluster, type LocalCluster } from "./fixtures/local-cluster.ts";
+import { spawnCli } from "./fixtures/cli.ts";
 import { blame, faults, watchLocalCluster, withFault as withFaultOn, type Watch } from "./fixtures/watch.ts";
 
 // Real servers on a shared 2-core machine: bun's 5 s default is too tight (bunfig's [test] timeout is not applied).
@@ -44,5 +45,34 @@ describe("monitor under key faults", () => {
       // flood may also have been admitted twice its limit across a fixed-window edge: that
       // over_admission is true, and lasts a window.
     }, (k) => !k.some((x) => x.startsWith("hot_key:")));
+  });
+
+  test("hot relative to the other keys: zipf s=1.1 over 10,000 keys never fires; one key at 50 checks/s among 10,000 quiet ones does (25% of all checks: under the old 50% share)", async () => {
+    const loadgen = (...args: string[]) => spawnCli(["loadgen", "--duration", "60s", "--seed", "7", ...args], { env: { OPERATOR_STATE_DIR: cluster.stateDir } });
+    const hotKeys = (keys: string[]) => keys.filter((k) => k.startsWith("hot_key:"));
+    // Its own watch: a traffic ledger that starts with this test's load.
+    const fresh = await watchLocalCluster(cluster.stateDir);
+    const zipf = loadgen("--rate", "150", "--keys", "10000", "--key-dist", "zipf", "--key-prefix", "zipf-");
+    try {
+      await fresh.look();
+      await Bun.sleep(4_000);
+      for (let i = 0; i < 12; i++) {
+        expect(hotKeys((await fresh.look()).keys)).toEqual([]);
+        await Bun.sleep(500);
+      }
+    } finally {
+      zipf.kill();
+      await zipf.exited;
+    }
+    const quiet = loadgen("--rate", "150", "--keys", "10000", "--key-dist", "uniform", "--key-prefix", "quiet-");
+    const tenant = loadgen("--rate", "50", "--key", "tenant:hammer");
+    try {
+      const seen = await fresh.until((k) => k.includes("hot_key:key:tenant:hammer"), "a hot key among 10,000 quiet ones", 30_000);
+      expect(hotKeys(seen.keys)).toEqual(["hot_key:key:tenant:hammer"]);
+    } finally {
+      for (const p of [quiet, tenant]) p.kill();
+      await Promise.all([quiet.exited, tenant.exited]);
+      await fresh.close();
+    }
   });
 });

@@ -120,6 +120,17 @@ test("a monitor killed while an action executes never runs it again: the restart
     const shown = JSON.parse((await cli(dir, "actions", "show", id, "--json")).stdout);
     expect(shown.action.status).toBe("needs_review");
     expect(shown.audit.map((e: any) => e.event)).toEqual(["proposed", "approved", "executing", "needs_review"]);
+
+    // A person checks the node and closes it; the way out is recorded like every other move.
+    const noOutcome = await cli(dir, "actions", "resolve", id, "--why", "checked");
+    expect([noOutcome.exitCode, noOutcome.stderr]).toEqual([2, "operator: --outcome is required: what you found: succeeded (it took effect) or failed\n"]);
+    expect((await cli(dir, "actions", "resolve", id, "--outcome", "succeeded", "--why", "node solo answers checks again", "--by", "alice")).exitCode).toBe(0);
+    const closed = JSON.parse((await cli(dir, "actions", "show", id, "--json")).stdout);
+    expect(closed.action.status).toBe("succeeded");
+    expect(closed.audit.at(-1)).toMatchObject({ event: "succeeded", actor: "alice", why: "node solo answers checks again" });
+    const again = await cli(dir, "actions", "resolve", id, "--outcome", "failed", "--why", "twice");
+    expect(again.exitCode).toBe(2);
+    expect(again.stderr).toContain(`action ${id} is succeeded by alice: node solo answers checks again; only an action in needs_review is resolved by a person`);
   } finally {
     node.proc.kill("SIGKILL");
   }

@@ -38,6 +38,8 @@ export async function runApprovedAction(state: State, subject: ActingSubject, ac
   const finishedAt = options.now();
   return transitionAction(state, claimed.id, {
     to: result.ok ? "succeeded" : "failed",
+    // Only the run it claimed: an action a later monitor marked needs_review is a person's to close.
+    from: ["executing"],
     actor: options.actor,
     why: result.message,
     now: finishedAt,

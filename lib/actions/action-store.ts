@@ -41,7 +41,8 @@ const NEXT: Record<ActionStatus, readonly ActionStatus[]> = {
   rejected: [],
   cancelled: [],
   expired: [],
-  needs_review: [],
+  // A person who checked the system says whether it took effect (`operator actions resolve`).
+  needs_review: ["succeeded", "failed"],
 };
 
 export const canMove = (from: ActionStatus, to: ActionStatus) => NEXT[from].includes(to);
@@ -225,6 +226,8 @@ export function listActions(state: State, filter: ActionFilter = {}): ActionReco
 
 export interface Transition {
   to: ActionStatus;
+  /** Move only from these statuses (default: any status that may move to `to`). */
+  from?: readonly ActionStatus[];
   actor: string;
   why: string;
   now: number;
@@ -241,7 +244,7 @@ export interface Transition {
  */
 export function transitionAction(state: State, id: number, t: Transition): ActionRecord | undefined {
   ensureActionSchema(state);
-  const from = ACTION_STATUSES.filter((s) => canMove(s, t.to));
+  const from = ACTION_STATUSES.filter((s) => canMove(s, t.to) && (t.from ?? [s]).includes(s));
   if (from.length === 0) return undefined;
   return state.db.transaction(() => {
     const before = state.db.query<ActionRow, [number]>("SELECT * FROM actions WHERE id = ?").get(id);

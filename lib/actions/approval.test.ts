@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { readJournal } from "../journal.ts";
 import { openState, type State } from "../state.ts";
 import { getAction, proposeAction, transitionAction } from "./action-store.ts";
-import { approveAction, rejectAction } from "./approval.ts";
+import { approveAction, rejectAction, resolveReviewedAction } from "./approval.ts";
 import { engageKillSwitch, setMode } from "./settings.ts";
 
 const opened: { state: State; dir: string }[] = [];
@@ -87,4 +87,24 @@ test("every action transition, mode change and kill switch is journaled with the
   ]);
   expect(entries[1]!.payload.action).toMatchObject({ id: a.id, status: "approved", name: "restart", params: { node: "b" }, expires_at: "1970-01-01T00:15:01.000Z" });
   expect(entries.at(-1)!.payload).toEqual({ mode: "observe", previous_mode: "execute", cancelled: [b.id], actor: "bob", why: "stop" });
+});
+
+test("an action left needs_review is closed by a person with the outcome they found; nothing else is, and its dead runner cannot finish it", () => {
+  const state = stateOf(freshDir());
+  const action = propose(state);
+  approveAction(state, action.id, "alice", "go", 2_000);
+  transitionAction(state, action.id, { to: "executing", actor: "monitor", why: "approved", now: 3_000, ownerPid: 999_999 });
+  expect(refusal(() => resolveReviewedAction(state, action.id, "succeeded", "bob", "looked", 3_500))).toEqual({
+    status: 409, code: "action_not_pending", message: `action ${action.id} is executing by monitor: approved; only an action in needs_review is resolved by a person`,
+  });
+  transitionAction(state, action.id, { to: "needs_review", actor: "monitor", why: "its runner died", now: 4_000 });
+  // The runner that died cannot come back and finish it: only a person closes a needs_review action.
+  expect(transitionAction(state, action.id, { to: "succeeded", from: ["executing"], actor: "monitor", why: "late", now: 4_500 })).toBeUndefined();
+  const closed = resolveReviewedAction(state, action.id, "failed", "bob", "node b was never restarted", 5_000);
+  expect({ status: closed.status, result: closed.result }).toEqual({
+    status: "failed", result: { ok: false, message: "closed after review by bob: node b was never restarted", retryable: false },
+  });
+  expect(refusal(() => resolveReviewedAction(state, action.id, "succeeded", "bob", "again", 6_000)).status).toBe(409);
+  expect(refusal(() => resolveReviewedAction(state, 999, "succeeded", "bob", "?", 6_000))).toMatchObject({ status: 404, code: "no_such_action" });
+  expect(readJournal(state, { afterId: 0, limit: 50 }).map((e) => e.type).slice(-2)).toEqual(["action_needs_review", "action_failed"]);
 });

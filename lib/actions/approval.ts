@@ -39,6 +39,23 @@ function decide(state: State, id: number, verb: "approve" | "reject", actor: str
 export const approveAction = (state: State, id: number, actor: string, why: string, now: number) => decide(state, id, "approve", actor, why, now);
 export const rejectAction = (state: State, id: number, actor: string, why: string, now: number) => decide(state, id, "reject", actor, why, now);
 
+export type ReviewOutcome = "succeeded" | "failed";
+
+/**
+ * Closes an action left `needs_review` (it was executing when its process died, so it may or may
+ * not have run) after a person checked the system: they say whether it took effect, and why.
+ */
+export function resolveReviewedAction(state: State, id: number, outcome: ReviewOutcome, actor: string, why: string, now: number): ActionRecord {
+  const found = getAction(state, id);
+  if (!found) throw notFound(id);
+  const wrongState = (a: ActionRecord) => conflict(`action ${id} is ${a.status}${lastWord(state, id)}; only an action in needs_review is resolved by a person`);
+  if (found.status !== "needs_review") throw wrongState(found);
+  const result = { ok: outcome === "succeeded", message: `closed after review by ${actor}: ${why}`, retryable: false };
+  const moved = transitionAction(state, id, { to: outcome, from: ["needs_review"], actor, why, now, result });
+  if (!moved) throw wrongState(getAction(state, id)!);
+  return moved;
+}
+
 /** `12` → 12, or a usage error naming the argument. */
 export function parseActionId(text: string | undefined): number {
   if (!text || !/^\d+$/.test(text.trim())) throw usageError("invalid_argument", `action ID ${JSON.stringify(text ?? "")} is not a number: see operator actions list`);

@@ -9,7 +9,7 @@ const span = (allowed: number, denied = 0) => ({ checks: allowed + denied, allow
 function node(id: string, extra: Partial<NodeState> = {}): NodeState {
   return {
     id, url: `http://127.0.0.1:80${id.charCodeAt(0) - 90}`, origin: "configured", reachable: true, mode: "redis", draining: false,
-    redisConnected: true, redisLatencyMs: 0.4, failPolicy: "open", algorithm: "sliding-log", defaultLimit: 100, windowMs: 60_000,
+    redisConnected: true, redisLatencyMs: 0.4, redisLatencySamples: 5, failPolicy: "open", algorithm: "sliding-log", defaultLimit: 100, windowMs: 60_000,
     uptimeMs: 5_000, checkP99Ms: 1.2, checkSamples: 300, ...extra,
   };
 }
@@ -28,14 +28,14 @@ function healthy(): RatelimiterObservation {
     at: 1_000_000,
     nodes: [node("a"), node("b"), node("c")],
     redis: {
-      url: "redis://127.0.0.1:7000", reachable: true, latencyMs: 0.3,
+      url: "redis://127.0.0.1:7000", reachable: true, latencyMs: 0.3, latencySamples: 5,
       memory: { usedBytes: 2_000_000, maxBytes: 100_000_000, policy: "noeviction", evictedKeysDelta: 0, oomRejectionsDelta: 0 },
       keyCount: 40, counters: [{ redisKey: "ratelimit:{user:1}:sl", key: "user:1", algorithm: "sliding-log", ttlMs: 30_000 }],
       scanned: 1_000, blockedKeys: [], registered: [],
     },
     keys: [key("user:1", 40), key("user:2", 35), key("user:3", 30)],
     reportedChecks: 105,
-    traffic: { basis: "recent", total: 105, top: [{ key: "user:1", checks: 40 }, { key: "user:2", checks: 35 }, { key: "user:3", checks: 30 }] },
+    traffic: { basis: "recent", spanMs: 20_000, total: 105, top: [{ key: "user:1", checks: 40 }, { key: "user:2", checks: 35 }, { key: "user:3", checks: 30 }] },
     problems: [],
   };
 }
@@ -105,11 +105,22 @@ describe("ratelimiter invariants", () => {
     expect(keysOf(mutate((o) => (o.nodes[1]!.redisLatencyMs = 60)))).toEqual(["redis_latency:node:b"]);
   });
 
+  test("redis_latency: no verdict on fewer than 3 readings (a first look right after start sees one)", () => {
+    expect(keysOf(mutate((o) => { o.redis!.latencyMs = 35; o.redis!.latencySamples = 2; }))).toEqual([]);
+    expect(keysOf(mutate((o) => Object.assign(o.nodes[1]!, { redisLatencyMs: 15, redisLatencySamples: 1 })))).toEqual([]);
+    expect(keysOf(mutate((o) => Object.assign(o.nodes[1]!, { redisLatencyMs: 15, redisLatencySamples: 3 })))).toEqual(["redis_latency:node:b"]);
+  });
+
+  test("redis_latency: a link slower than the node's own timeout leaves its probes unanswered: the slowest reading, not none", () => {
+    const timingOut = mutate((o) => { Object.assign(o.nodes[1]!, { redisProbesTimingOut: true, redisLatencySamples: 4 }); delete o.nodes[1]!.redisLatencyMs; });
+    expect(check(timingOut)).toMatchObject([{ invariant: "redis_latency", resource: "node:b", message: "node b gets no answer from Redis within its timeout (all but one of 4 reports; over 10 ms)" }]);
+  });
+
   test("a deployment's own latency limits: the same figures under a 50 ms budget violate nothing, and the message names the limit", () => {
     const slow = mutate((o) => { o.nodes[0]!.checkP99Ms = 24.5; o.redis!.latencyMs = 35; o.nodes[1]!.redisLatencyMs = 60; });
     const within = invariantsWithin({ checkP99Ms: 50, redisLatencyMs: 50 });
     expect(within.flatMap((i) => i.check(slow, slow.at)).map((v) => [violationKey(v), v.message])).toEqual([
-      ["redis_latency:node:b", "node b reaches Redis in 60 ms (over 50 ms)"],
+      ["redis_latency:node:b", "node b reaches Redis in 60 ms (all but one of 5 reports; over 50 ms)"],
     ]);
     expect(within.map((i) => i.name)).toEqual(invariants.map((i) => i.name));
   });
@@ -129,6 +140,20 @@ describe("ratelimiter invariants", () => {
     expect(keysOf(mutate((o) => Object.assign(o.keys[0]!, { lastWindow: span(100) })))).toEqual([]);
     expect(keysOf(mutate((o) => Object.assign(o.keys[0]!, { algorithm: "gcra", lastWindow: span(199) })))).toEqual([]);
     expect(keysOf(mutate((o) => Object.assign(o.keys[0]!, { algorithm: "gcra", lastWindow: span(450) })))).toEqual(["over_admission:key:user:1"]);
+  });
+
+  test("over_admission's neighbourhood: 0.3x, 1x and 3x a key's limit in traffic admitted within it never fire; half and three times an over-admission do", () => {
+    for (const algorithm of ["fixed-window", "sliding-log", "sliding-window", "gcra"]) {
+      for (const checks of [30, 100, 300]) {
+        const within = mutate((o) => Object.assign(o.keys[0]!, { algorithm, lastWindow: span(Math.min(checks, 100), Math.max(0, checks - 100)) }));
+        expect(keysOf(within)).toEqual([]);
+      }
+    }
+    // A fail-open node lets a key through past its limit: 1.5x and 3x on an exact algorithm are both breaches.
+    for (const admitted of [150, 300]) expect(keysOf(mutate((o) => Object.assign(o.keys[0]!, { lastWindow: span(admitted) })))).toEqual(["over_admission:key:user:1"]);
+    // The same on GCRA, which may reach 2x by design: 1.5x is its design, 3x a breach.
+    expect(keysOf(mutate((o) => Object.assign(o.keys[0]!, { algorithm: "gcra", lastWindow: span(150) })))).toEqual([]);
+    expect(keysOf(mutate((o) => Object.assign(o.keys[0]!, { algorithm: "gcra", lastWindow: span(300) })))).toEqual(["over_admission:key:user:1"]);
   });
 
   test("over_throttling: denied under the limit, unless blocked", () => {
@@ -166,13 +191,18 @@ describe("ratelimiter invariants", () => {
     expect(keysOf(slidingWindowOk)).toEqual([]);
   });
 
-  test("hot_key: one key far above the rest; a quiet system or an even spread has none", () => {
-    const hot = mutate((o) => (o.traffic = { basis: "recent", total: 965, top: [{ key: "user:1", checks: 900 }, { key: "user:2", checks: 35 }, { key: "user:3", checks: 30 }] }));
-    expect(check(hot)).toMatchObject([{ invariant: "hot_key", resource: "key:user:1", message: "key user:1 takes 93% of checks (900 of 965, recent)" }]);
-    const quiet = mutate((o) => (o.traffic = { basis: "recent", total: 33, top: [{ key: "user:1", checks: 30 }, { key: "user:2", checks: 2 }, { key: "user:3", checks: 1 }] }));
+  test("hot_key: a key 10x above the next one, at 10 checks/s or more; not a quiet system, an even spread, a first look or a blocked key", () => {
+    const quietKeys = Array.from({ length: 10 }, (_, i) => ({ key: `user:q${i}`, checks: 5 }));
+    const hot = mutate((o) => (o.traffic = { basis: "recent", spanMs: 20_000, total: 20_000, top: [{ key: "user:1", checks: 1_000 }, ...quietKeys] }));
+    expect(check(hot)).toMatchObject([{ invariant: "hot_key", resource: "key:user:1", message: "key user:1 takes 50 checks/s, 200× user:q0 (5% of all checks)", evidence: { gap: 200, checks_per_s: 50, share: 0.05 } }]);
+    const two = mutate((o) => (o.traffic = { ...hot.traffic, top: [{ key: "user:1", checks: 1_000 }, { key: "user:2", checks: 900 }, ...quietKeys] }));
+    expect(keysOf(two)).toEqual(["hot_key:key:user:1", "hot_key:key:user:2"]);
+    const quiet = mutate((o) => (o.traffic = { basis: "recent", spanMs: 20_000, total: 33, top: [{ key: "user:1", checks: 30 }, { key: "user:2", checks: 2 }, { key: "user:3", checks: 1 }] }));
     expect(keysOf(quiet)).toEqual([]);
-    const alone = mutate((o) => (o.traffic = { basis: "reported", total: 900, top: [{ key: "user:1", checks: 900 }] }));
-    expect(keysOf(alone)).toEqual([]);
+    const even = mutate((o) => (o.traffic = { basis: "recent", spanMs: 20_000, total: 3_000, top: [{ key: "user:1", checks: 1_100 }, { key: "user:2", checks: 1_000 }, { key: "user:3", checks: 900 }] }));
+    expect(keysOf(even)).toEqual([]);
+    const firstLook = mutate((o) => (o.traffic = { ...hot.traffic, basis: "reported", spanMs: 0 }));
+    expect(keysOf(firstLook)).toEqual([]);
     const blocked = mutate((o) => { o.traffic = hot.traffic; o.keys[0]!.blocked = true; });
     expect(keysOf(blocked)).toEqual([]);
   });

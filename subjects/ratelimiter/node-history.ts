@@ -1,15 +1,20 @@
 // What one node's figures were over recent cycles, so each observation can report steady values:
-// the p99 of check latency over ~30 s (from /metrics deltas), its Redis latency without one-off
-// spikes, its fallback decisions over the last minute, and how many checks it decided lately.
+// the p99 of check latency over ~30 s (from /metrics deltas), its Redis latency over its recent
+// reports (what all but one reached), its fallback decisions over the last minute, and how many checks it decided lately.
 import { bucketDelta, quantileSeconds, type Buckets } from "./metrics-text.ts";
 import type { NodeState } from "./observation.ts";
+import { SampleWindow } from "./sample-window.ts";
 
 /** How far back the check-latency p99 reaches. */
 const P99_SPAN_MS = 30_000;
 /** A p99 needs enough checks that one slow check (a script loading, a GC pause) is not the p99. */
 const P99_MIN_CHECKS = 100;
-/** A node's Redis latency is the least of its last few reports: a slow link is slow every time, a spike is not. */
-const LINK_SAMPLES = 3;
+/**
+ * A node's Redis latency is what all but one of its last 5 distinct reports within 10 s reached (it
+ * probes every 500 ms): a slow link is slow every time, a spike is not. Well within the invariant's
+ * grace: a slow link shows within four reports (2 s).
+ */
+export const LINK_WINDOW = { spanMs: 10_000, maxSamples: 5, sameWhenEqual: true };
 const FALLBACK_SPAN_MS = 60_000;
 
 export type CheckLatency = Pick<NodeState, "checkP99Ms" | "checkSamples">;
@@ -17,28 +22,39 @@ export type CheckLatency = Pick<NodeState, "checkP99Ms" | "checkSamples">;
 export class NodeHistory {
   private readonly buckets = new Map<string, { at: number; buckets: Buckets }[]>();
   private readonly lastLatency = new Map<string, CheckLatency>();
-  private readonly link = new Map<string, number[]>();
+  private readonly link = new SampleWindow(LINK_WINDOW);
   private readonly fallbacks = new Map<string, { at: number; total: number }[]>();
 
-  /** The p99 of checks since ~30 s ago; `buckets` from this cycle's scrape, or undefined to reuse the last one. */
+  /**
+   * The p99 of checks since ~30 s ago (since the last scrape before that when none is newer);
+   * `buckets` from this cycle's scrape, or undefined to reuse the last one. The first scrape is a
+   * baseline only: the node's histogram since it started is not its recent latency (a node up for
+   * a day with one bad minute long ago, or a fresh one whose first checks loaded its scripts).
+   */
   checkLatency(id: string, buckets: Buckets | undefined, at: number): CheckLatency {
     if (!buckets) return this.lastLatency.get(id) ?? {};
-    const history = (this.buckets.get(id) ?? []).filter((s) => s.at >= at - P99_SPAN_MS);
-    const delta = bucketDelta(buckets, history[0]?.buckets);
-    history.push({ at, buckets });
-    this.buckets.set(id, history);
+    const all = this.buckets.get(id) ?? [];
+    const recent = all.filter((s) => s.at >= at - P99_SPAN_MS);
+    const baseline = recent[0] ?? all.at(-1);
+    this.buckets.set(id, [...(baseline && !recent.includes(baseline) ? [baseline] : []), ...recent, { at, buckets }]);
+    if (!baseline) return {};
+    const delta = bucketDelta(buckets, baseline.buckets);
     const p99 = quantileSeconds(delta, 0.99, P99_MIN_CHECKS);
     const latency = { checkSamples: Math.max(0, ...delta.values()), ...(p99 !== undefined ? { checkP99Ms: Math.round(p99 * 1_000_000) / 1_000 } : {}) };
     this.lastLatency.set(id, latency);
     return latency;
   }
 
-  /** The least of the node's last few Redis latency reports (ms). */
-  redisLatency(id: string, latest: number | undefined): number | undefined {
-    if (latest === undefined) return undefined;
-    const samples = [...(this.link.get(id) ?? []), latest].slice(-LINK_SAMPLES);
-    this.link.set(id, samples);
-    return Math.min(...samples);
+  /**
+   * What all but one of the node's recent Redis latency reports reached, and how many there are. `latest`: ms, or
+   * null when the node is connected but its last probe got no answer within its --redis-timeout
+   * (a link slower than the timeout reports no latency at all: that is a reading, the slowest one).
+   */
+  redisLatency(id: string, latest: number | null | undefined, at: number): Pick<NodeState, "redisLatencyMs" | "redisLatencySamples" | "redisProbesTimingOut"> {
+    const window = this.link.add(id, latest === null ? Infinity : latest, at);
+    if (latest === undefined || !window) return {};
+    if (window.allButOne === Infinity) return { redisLatencySamples: window.samples, redisProbesTimingOut: true };
+    return { redisLatencyMs: Math.round(window.allButOne * 1_000) / 1_000, redisLatencySamples: window.samples };
   }
 
   /** Fallback decisions over the last minute, undefined on a first look; a restarted node (total going down) counts from zero. */

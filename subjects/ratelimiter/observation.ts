@@ -16,14 +16,18 @@ export interface NodeState {
   mode?: string;
   draining?: boolean;
   redisConnected?: boolean;
-  /** The node's own latency to Redis (ms), the least of its last 3 reports: a slow link to one node shows here only. */
+  /** The node's own latency to Redis (ms) that all its recent reports but one reached: a slow link to one node shows here only. */
   redisLatencyMs?: number;
+  /** Distinct reports behind that figure (a verdict wants several). */
+  redisLatencySamples?: number;
+  /** Most of those reports are probes that got no answer within the node's --redis-timeout (then no `redisLatencyMs`). */
+  redisProbesTimingOut?: boolean;
   failPolicy?: string;
   algorithm?: string;
   defaultLimit?: number;
   windowMs?: number;
   uptimeMs?: number;
-  /** p99 of check latency over the last ~30 s of metrics (since start on the first look), ms. */
+  /** p99 of check latency over the last ~30 s of metrics, ms; none on the first scrape (a baseline) or under 100 checks. */
   checkP99Ms?: number;
   /** Checks behind that p99. */
   checkSamples?: number;
@@ -76,8 +80,19 @@ export interface RatelimiterObservation {
   /**
    * Who takes the traffic now, heaviest first: checks per key over the last ~20 s from the traffic
    * ledger (`recent`), or, on a first look, the nodes' reports (`reported`, one or two windows).
+   * Per-key figures come from each node's hot-keys sketch (space-saving, bounded memory): only the
+   * heaviest 20 keys of each node are seen, a heavy key is never missed, and a key that entered the
+   * sketch by taking a lighter one's place is counted from its next report on (so light keys' figures
+   * are what they are, and a key outside every node's top 20 is only in `total`).
    */
-  traffic: { basis: "recent" | "reported"; total: number; top: { key: string; checks: number }[] };
+  traffic: {
+    basis: "recent" | "reported";
+    /** The span `recent` figures cover (ms; up to ~20 s, less while the ledger warms up); 0 for `reported`, whose span is the nodes' own. */
+    spanMs: number;
+    /** Checks of all keys over the span: the nodes' own decision counts when every node gives one, so keys outside `top` count too. */
+    total: number;
+    top: { key: string; checks: number }[];
+  };
   /** Parts that could not be read (garbage, oversized bodies): `error` events, not violations. */
   problems: string[];
 }

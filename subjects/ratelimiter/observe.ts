@@ -7,6 +7,7 @@ import type { CounterView, KeyTraffic, NodeState, RatelimiterObservation } from 
 import { NodeHistory } from "./node-history.ts";
 import { NodeRoster } from "./node-roster.ts";
 import { createRedisProbe, type RedisObservation } from "./redis-probe.ts";
+import { SampleWindow } from "./sample-window.ts";
 import { stalenessOf } from "./staleness.ts";
 import { TrafficLedger } from "./traffic-ledger.ts";
 
@@ -26,13 +27,19 @@ export interface ObserverOptions {
 
 /** Keys followed closely each cycle (counters on every node, blocks, traffic). */
 const FOCUS_KEYS = 8;
-/** A node's /metrics is scraped at most this often (the p99 spans ~30 s anyway), ms. */
+/** A node's /metrics is scraped at most this often (the p99 spans ~30 s anyway), ms… */
 const METRICS_EVERY_MS = 5_000;
+/** …except the second scrape, this soon after the first (a baseline): a p99 wants two, and --once has 2 s. */
+const SECOND_SCRAPE_AFTER_MS = 1_500;
 const LEDGER_RETAIN_MS = 20 * 60_000;
 const MAX_STALE_SUSPECTS = 100;
 const MAX_KNOWN_LIMITS = 1_000;
+/** The operator's own PING, judged like a node's report: what all but one of the last 5 observations within 10 s reached. */
+const PING_WINDOW = { spanMs: 10_000, maxSamples: 5, sameWhenEqual: false };
 /** The span of "who takes the traffic now" (hot keys). */
 const TRAFFIC_SPAN_MS = 20_000;
+/** Keys listed in "who takes the traffic now": the hot keys (at most 5) and enough below them to see the step. */
+const TRAFFIC_TOP = 20;
 
 export interface Observer {
   observe(signal: AbortSignal): Promise<RatelimiterObservation>;
@@ -48,8 +55,9 @@ export function createObserver(options: ObserverOptions): Observer {
   const roster = new NodeRoster(new Map(options.targets.map((t) => [trim(t.url), t.id])));
   const idsByUrl = new Map<string, string>();
   const history = new NodeHistory();
-  const scrapedAt = new Map<string, number>();
+  const scrapes = new Map<string, { at: number; count: number }>();
   const ledger = new TrafficLedger(LEDGER_RETAIN_MS);
+  const pings = new SampleWindow(PING_WINDOW);
   const probe = options.redisUrl
     ? createRedisProbe(options.redisUrl, { timeoutMs: options.httpTimeoutMs, scanCalls: 4, scanCount: 250, sampleSize: options.keySample })
     : undefined;
@@ -75,7 +83,7 @@ export function createObserver(options: ObserverOptions): Observer {
     const id = idOf(url);
     const state: NodeState = {
       ...base, id, reachable: true, mode: d.mode, draining: d.draining ?? false,
-      redisConnected: d.redis?.connected, redisLatencyMs: history.redisLatency(id, d.redis?.latency_ms ?? undefined),
+      redisConnected: d.redis?.connected, ...history.redisLatency(id, d.redis?.connected ? d.redis.latency_ms ?? null : undefined, at),
       failPolicy: d.fail_policy, algorithm: d.algorithm, defaultLimit: d.default_limit, windowMs: d.window_ms, uptimeMs: d.uptime_ms,
       ...history.checkLatency(id, reading.metrics?.checkBuckets, at),
     };
@@ -93,8 +101,9 @@ export function createObserver(options: ObserverOptions): Observer {
       const readings = new Map<string, NodeReading>();
       const readAll = async (urls: string[]) => {
         const results = await Promise.all(urls.map((url) => {
-          const scrape = (scrapedAt.get(url) ?? -Infinity) <= at - METRICS_EVERY_MS;
-          if (scrape) scrapedAt.set(url, at);
+          const last = scrapes.get(url);
+          const scrape = !last || last.at <= at - (last.count === 1 ? SECOND_SCRAPE_AFTER_MS : METRICS_EVERY_MS);
+          if (scrape) scrapes.set(url, { at, count: (last?.count ?? 0) + 1 });
           return readNode(url, limits, scrape);
         }));
         urls.forEach((url, i) => readings.set(url, results[i]!));
@@ -120,10 +129,12 @@ export function createObserver(options: ObserverOptions): Observer {
       }
       const focus = [...reported].sort(([, a], [, b]) => b.checks - a.checks).slice(0, FOCUS_KEYS).map(([key]) => key);
       const live = nodes.filter((n) => n.reachable);
-      const [counterReads, redis] = await Promise.all([
+      const [counterReads, probed] = await Promise.all([
         Promise.all(live.map((n) => readCounters(n.id, n.url, focus, limits))),
         probe?.observe(focus, staleSuspects, signal),
       ]);
+      const ping = probed?.reachable ? pings.add("operator", probed.latencyMs, at) : undefined;
+      const redis = probed && ping && probed.latencyMs !== undefined ? { ...probed, latencyMs: Math.round(ping.allButOne * 1_000) / 1_000, latencySamples: ping.samples } : probed;
       signal.throwIfAborted();
       counterReads.forEach((r, i) => problems.push(...r.problems.map((p) => `node ${live[i]!.id} (${live[i]!.url}): ${p}`)));
       const listedByRedis = redis?.reachable ? redis.registered.map((n) => ({ id: n.id, url: trim(n.url) })) : undefined;
@@ -149,8 +160,9 @@ export function createObserver(options: ObserverOptions): Observer {
       const decided = live.every((n) => n.recentChecks !== undefined) ? live.reduce((sum, n) => sum + n.recentChecks!, 0) : 0;
       const traffic = {
         basis: recent.size > 0 ? ("recent" as const) : ("reported" as const),
+        spanMs: recent.size > 0 ? ledger.coveredMs(TRAFFIC_SPAN_MS, at) : 0,
         total: Math.max([...shares.values()].reduce((sum, n) => sum + n, 0), recent.size > 0 ? decided : 0),
-        top: [...shares].sort(([, a], [, b]) => b - a).slice(0, 5).map(([key, checks]) => ({ key, checks })),
+        top: [...shares].sort(([, a], [, b]) => b - a).slice(0, TRAFFIC_TOP).map(([key, checks]) => ({ key, checks })),
       };
       lastNodes = nodes.map((n) => ({ id: n.id, url: n.url, reachable: n.reachable }));
       const observation: RatelimiterObservation = { at, nodes, ...(redis ? { redis } : {}), keys, reportedChecks, traffic, problems };

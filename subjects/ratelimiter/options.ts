@@ -16,7 +16,7 @@ export const subjectOptions = defineOptions({
   httpTimeout: { env: "OPERATOR_HTTP_TIMEOUT", default: "1s", schema: PositiveDuration, help: "deadline of each request to a node or to Redis" },
   keySample: { env: "OPERATOR_KEY_SAMPLE", default: "200", schema: PositiveInt, help: "counter keys sampled from Redis per cycle (SCAN on a fixed budget, resumed each cycle)" },
   checkP99Threshold: { env: "OPERATOR_CHECK_P99_THRESHOLD", default: "10ms", schema: PositiveDuration, help: "high_check_latency: a node's p99 check latency above this (raise it on a shared or slow machine)" },
-  redisLatencyThreshold: { env: "OPERATOR_REDIS_LATENCY_THRESHOLD", default: "10ms", schema: PositiveDuration, help: "redis_latency: a Redis round trip above this, from the operator or from one node" },
+  redisLatencyThreshold: { env: "OPERATOR_REDIS_LATENCY_THRESHOLD", default: "10ms", schema: PositiveDuration, help: "redis_latency: recent Redis round trips above this, every one but one of at least 3 readings, from the operator or from one node" },
 });
 
 export type SubjectOptions = ResolvedOptions<typeof subjectOptions>;

@@ -22,8 +22,10 @@ export interface RedisObservation {
   url: string;
   reachable: boolean;
   failure?: { kind: RedisFailureKind; message: string };
-  /** Best of a few PINGs from the operator (ms). */
+  /** Best of a few PINGs from the operator (ms); the observer replaces it with what all but one of its recent observations reached. */
   latencyMs?: number;
+  /** Observations behind `latencyMs` once the observer has windowed it (a verdict wants several). */
+  latencySamples?: number;
   /**
    * Whether a write completes: the operator sets one canary key of its own (`operator:probe`,
    * 60 s TTL). A Redis paused for writes (CLIENT PAUSE WRITE) still answers reads; out of memory
@@ -78,7 +80,11 @@ export function createRedisProbe(url: string, limits: RedisProbeLimits): RedisPr
     handle?.disconnect();
     const next = createRedisHandle(target, limits.timeoutMs);
     socketError = undefined;
-    next.on("error", (error: Error) => (socketError = error));
+    // Only this connection's errors explain this attempt: one dropped a cycle ago still reports its
+    // close late ("Connection is closed"), which would read a paused Redis as a dropped connection.
+    next.on("error", (error: Error) => {
+      if (handle === next) socketError = error;
+    });
     handle = next;
     await withDeadline(next.connect(), limits.timeoutMs);
     return next;

@@ -23,7 +23,7 @@ function observation(change: (o: RatelimiterObservation) => void): RatelimiterOb
       key, limit: 100, windowMs: 60_000, algorithm: "sliding-log", reported: { checks: 20, allowed: 20, denied: 0 }, lastWindow: span(20), recent: span(2), blocked: false,
       counters: ["a", "b", "c"].map((n) => ({ key, node: n, count: 20, limit: 100, windowMs: 60_000, ttlMs: 50_000, algorithm: "sliding-log", source: "redis" })),
     })),
-    reportedChecks: 60, traffic: { basis: "recent", total: 60, top: [{ key: "k1", checks: 20 }, { key: "k2", checks: 20 }, { key: "k3", checks: 20 }] }, problems: [],
+    reportedChecks: 60, traffic: { basis: "recent", spanMs: 20_000, total: 60, top: [{ key: "k1", checks: 20 }, { key: "k2", checks: 20 }, { key: "k3", checks: 20 }] }, problems: [],
   };
   change(o);
   return o;
@@ -65,10 +65,10 @@ describe("ratelimiter diagnosis rules", () => {
   });
 
   test("a slow link to one node is that node, not Redis; a slow Redis is Redis", () => {
-    const link = observation((o) => Object.assign(o.nodes[1]!, { redisLatencyMs: 80, checkP99Ms: 90 }));
+    const link = observation((o) => Object.assign(o.nodes[1]!, { redisLatencyMs: 80, redisLatencySamples: 5, checkP99Ms: 90 }));
     expect(named(diagnose(link, "redis_latency:node:b"))).toEqual({ component: "node:b", faultClass: "network_latency", actions: [["drain_node", { node: "b" }]] });
     expect(diagnose(link, "high_check_latency:node:b").component).toBe("node:b");
-    const slow = observation((o) => { o.redis!.latencyMs = 60; o.nodes.forEach((n) => (n.redisLatencyMs = 61)); });
+    const slow = observation((o) => { Object.assign(o.redis!, { latencyMs: 60, latencySamples: 5 }); o.nodes.forEach((n) => Object.assign(n, { redisLatencyMs: 61, redisLatencySamples: 5 })); });
     expect(named(diagnose(slow, "redis_latency:node:a"))).toEqual({ component: "redis", faultClass: "latency", actions: [] });
   });
 
@@ -105,7 +105,7 @@ describe("ratelimiter diagnosis rules", () => {
     expect(diagnose(stale, "stale_counter:key:k2").confidence).toBe(0.95);
     const hot = observation((o) => {
       Object.assign(o.keys[0]!, { reported: { checks: 2_000, allowed: 100, denied: 1_900 } });
-      o.traffic = { basis: "recent", total: 2_040, top: [{ key: "k1", checks: 2_000 }, { key: "k2", checks: 20 }, { key: "k3", checks: 20 }] };
+      o.traffic = { basis: "recent", spanMs: 20_000, total: 2_040, top: [{ key: "k1", checks: 2_000 }, { key: "k2", checks: 20 }, { key: "k3", checks: 20 }] };
     });
     expect(named(diagnose(hot, "hot_key:key:k1"))).toEqual({ component: "key:k1", faultClass: "hot_key", actions: [["block_key", { key: "k1", ttl_ms: 60_000 }]] });
   });

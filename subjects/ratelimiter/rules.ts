@@ -143,12 +143,12 @@ const staleCounter = rule("stale_counter", "A counter without a (sane) TTL never
   });
 });
 
-const hotKey = rule("hot_key", "One key taking most of the traffic is a hot key: its denials are the limiter working; the client behind it is the cause.", (input) =>
+const hotKey = rule("hot_key", "A key far above every other key is a hot key: its denials are the limiter working; the client behind it is the cause.", (input) =>
   of(input, "hot_key").map((v) => {
     const key = idOf(v.resource);
     const stale = of(input, "stale_counter").some((s) => s.resource === v.resource);
     return {
-      component: v.resource, faultClass: "hot_key", summary: `key ${key} takes ${Math.round(Number(v.evidence.share) * 100)}% of all checks: one client floods it`,
+      component: v.resource, faultClass: "hot_key", summary: `key ${key} takes ${v.evidence.checks_per_s} checks/s, ${v.evidence.gap === null ? "far above" : `${Math.round(Number(v.evidence.gap))}×`} the next key: one client floods it`,
       confidence: stale ? 0.5 : 0.8, explains: [violationKey(v)], evidence: [v.message],
       actions: [{ name: "block_key", params: { key, ttl_ms: 60_000 }, why: `shed the flood on ${key} for a minute while its client is found` }],
     };

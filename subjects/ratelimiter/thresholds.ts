@@ -2,18 +2,49 @@
 import type { Algorithm } from "./wire.ts";
 
 export const THRESHOLDS = {
-  /** p99 check latency above this is slow (ms). */
+  /**
+   * A check is one Redis round trip (well under 1 ms on a LAN or loopback) plus the node's own work;
+   * the node gives up on Redis at --redis-timeout (50 ms by default) and decides by its fail policy.
+   * A p99 above 10 ms is 1 check in 100 waiting ten times a healthy check's worst case, and still a
+   * fifth of the timeout: slow enough that clients feel it, early enough to act before fallbacks (ms).
+   */
   checkP99Ms: 10,
-  /** Redis round trip above this is slow, from the operator or from one node (ms). */
+  /**
+   * The same budget for one round trip, judged on what all but one of several readings reached: a
+   * slow link or a slow Redis is slow on every call, so every reading crosses it; spikes (a
+   * scheduling hiccup, a first connection) hit some readings, not all but one (ms).
+   */
   redisLatencyMs: 10,
-  /** used_memory / maxmemory at or above this is near full. */
+  /** Fewer readings than this are not a verdict (the first look sees one). */
+  latencyMinSamples: 3,
+  /** used_memory / maxmemory at or above this is near full: Redis evicts or refuses writes at 100%, 10% leaves time to act. */
   memoryRatio: 0.9,
-  /** A hot key takes at least this share of the reported checks… */
-  hotKeyShare: 0.5,
-  /** …and at least this many times the next key's checks… */
-  hotKeyDominance: 5,
-  /** …out of at least this many reported checks (a quiet system has no hot key). */
-  hotKeyMinChecks: 50,
+  /**
+   * A hot key stands this many times above the next key by rate. Popularity has shape, not cliffs:
+   * zipf with s = 1.1 steps by at most 2^1.1 ≈ 2.1× between neighbours (first to second), uniform load
+   * by noise; 10× is one client sending far more than anyone else. A ratio, so it holds at any
+   * traffic level and any number of keys.
+   */
+  hotKeyGap: 10,
+  /**
+   * …and at least this many checks per second each. Below it a key is within what one ordinary
+   * client sends (a page, a poller, retries with backoff check a key a few times a second), and over
+   * the ~20 s traffic span 200 checks are enough that a 10× step is not Poisson noise among quiet
+   * keys (among 10,000 keys at 450 checks/s, the busiest quiet one gets about 7 in that span).
+   */
+  hotKeyMinRatePerS: 10,
+  /**
+   * …and at least this many checks each over the span, whatever its length: on a short span (the
+   * first seconds of a monitor, `--once`'s 2 s burst) a key's count is small, and a step between
+   * small counts (4 against 0) is noise, not a cliff.
+   */
+  hotKeyMinChecks: 20,
+  /**
+   * At most this many keys above one cliff are hot keys (each its own ticket). More keys equally far
+   * above the rest are a class of traffic (one tenant's many keys, a batch job), not one key being
+   * hammered; and the key below them must still be in the nodes' top-20 reports to measure the step.
+   */
+  hotKeyMaxKeys: 5,
   /**
    * Admitted in one window, as a multiple of the limit, before it is over-admission. Fixed window
    * and sliding log promise the limit over any window, so a 2× burst across a fixed-window edge

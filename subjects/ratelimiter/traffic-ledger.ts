@@ -98,6 +98,13 @@ export class TrafficLedger {
     return found;
   }
 
+  /** How much of `(now - spanMs, now]` the increments cover (ms): from the earliest one inside it; 0 with none. */
+  coveredMs(spanMs: number, now: number): number {
+    let earliest = now;
+    for (const list of this.increments.values()) for (const i of list) if (i.fromMs >= now - spanMs && i.toMs <= now) earliest = Math.min(earliest, i.fromMs);
+    return now - earliest;
+  }
+
   private prune(now: number): void {
     for (const [key, list] of this.increments) {
       const kept = list.filter((i) => i.toMs > now - this.retainMs);
