@@ -3,15 +3,15 @@
 import { writeFileSync } from "node:fs";
 import { defineOperatorCommand } from "../lib/cli.ts";
 import { defineOptions, List, NonEmptyText, NonNegativeNumber, OneOf, PositiveInt, Ratio, Switch } from "../lib/config.ts";
-import { createBuiltinEngine } from "../lib/diagnosis/builtin-engine.ts";
-import type { DiagnosisEngine } from "../lib/diagnosis/diagnosis.ts";
-import { createDiagnosisEngine, diagnosisOptions } from "../lib/diagnosis/engine-options.ts";
+import { diagnosisOptions } from "../lib/diagnosis/engine-options.ts";
 import { ExitCode, usageError } from "../lib/errors.ts";
 import { compareEvals, readSavedEval, renderComparison } from "../lib/eval/eval-compare.ts";
 import { prepareEvalDir } from "../lib/eval/eval-dir.ts";
+import { EVAL_LLM_HINTS, evalEngines } from "../lib/eval/eval-engines.ts";
 import { planRuns, selectScenarios } from "../lib/eval/eval-plan.ts";
 import { belowMinScore, evalJson, renderEval } from "../lib/eval/eval-report.ts";
-import { runEval } from "../lib/eval/run-eval.ts";
+import { graceScaleOf, runEval } from "../lib/eval/run-eval.ts";
+import { variantsFor, varyOptions } from "../lib/eval/vary-options.ts";
 import { createOutput } from "../lib/output.ts";
 import { loadSubject } from "../lib/registry.ts";
 import { subjectOption } from "../lib/subject-selection.ts";
@@ -29,7 +29,9 @@ const evalOptions = defineOptions({
   minScore: { env: "OPERATOR_EVAL_MIN_SCORE", schema: Ratio, help: "exit 1 when an engine's score (share of runs, controls included, that passed) is below this, 0..1" },
   save: { env: "OPERATOR_EVAL_SAVE", schema: NonEmptyText, help: "also write the result (the --json document) to this file, for eval compare" },
   stateDir: { env: "OPERATOR_EVAL_STATE_DIR", default: "./.operator-eval", schema: NonEmptyText, help: "eval's own state dir, one directory per run (tickets, actions, audit, logs): new, empty, or an earlier eval's" },
+  ...varyOptions,
   ...llmOptions,
+  llmHint: { env: "OPERATOR_LLM_HINT", default: "both", schema: OneOf(EVAL_LLM_HINTS), help: "with the llm engine: rules (shown the built-in rules' conclusion, reported as llm), none (blind, reported as llm-blind) or both, side by side" },
 });
 
 export default defineOperatorCommand({
@@ -37,7 +39,10 @@ export default defineOperatorCommand({
   description:
     "Score the operator on injected faults: every scenario of the subject runs on a fresh local cluster in its own state dir, paired with a " +
     "no-fault control of the same load, and is judged on detection (recall, time to detect), false positives, localization (Acc@1, Acc@3), " +
-    "exact diagnosis (component and fault class), mitigation (the approved remedy clears it and holds) and effort. A table on the terminal, " +
+    "exact diagnosis (component and fault class), mitigation (the approved remedy clears it and holds), incidents (one per fault) and effort. " +
+    "--vary also runs variants of each scenario (size, load, keys, target, algorithm), each declaring before it runs whether it must be " +
+    "detected or stay silent (from the invariants' thresholds), scored beside the base runs. With the llm engine both hint modes run: " +
+    "llm (shown the rules' conclusion) and llm-blind (not). A table on the terminal, " +
     "one JSON document with --json. `operator eval compare A.json B.json` compares two saved results (exit 1 when a score dropped). " +
     "Exit 0 done, 1 an engine scored under --min-score, 2 usage, 130 interrupted (everything it started is stopped).",
   examples: [
@@ -45,6 +50,7 @@ export default defineOperatorCommand({
     "operator eval --scenarios node-kill,hot-key --grace-scale 0 --json | jq .summary",
     "OPERATOR_LLM=openai OPERATOR_LLM_URL=http://127.0.0.1:11434/v1 OPERATOR_LLM_MODEL=qwen2.5 operator eval --engine both --repeat 3 --save llm.json",
     "operator eval --min-score 0.9 --save today.json && operator eval compare yesterday.json today.json",
+    "operator eval --vary --scenarios slow-link,edge-burst --variants magnitude,algorithm --vary-sample all --seed 7",
   ],
   options: evalOptions,
   positionals: [
@@ -64,22 +70,22 @@ export default defineOperatorCommand({
     const plugin = await loadSubject(options.subject);
     if (!plugin.scenarios?.length) throw usageError("no_scenarios", `subject ${plugin.name} has no eval scenarios: try operator eval --subject ratelimiter`);
     const scenarios = selectScenarios(plugin.scenarios, options.scenarios, plugin.name);
-    const engineNames = options.engine === "both" ? ["builtin", "llm"] : [options.engine];
-    const engines: Record<string, DiagnosisEngine> = { builtin: createBuiltinEngine() };
-    if (engineNames.includes("llm")) engines.llm = createDiagnosisEngine({ ...options, engine: "llm" });
+    const { names: engineNames, engines } = evalEngines(options.engine, options.llmHint, options);
+    const varied = variantsFor(plugin, scenarios, options, graceScaleOf(plugin, options.graceScale));
     const stream = options.progress ? createOutput({ json: true }) : undefined;
     const stateDir = await prepareEvalDir(options.stateDir, { env, selfCommand: selfCommand(), signal, note: out.note });
-    const runs = planRuns(scenarios, engineNames, options.repeat);
-    out.note(`eval: ${scenarios.length} scenarios and their controls, ${runs.length} runs, on ${plugin.name}; state in ${stateDir}`);
+    const runs = planRuns(scenarios, engineNames, options.repeat, varied.variants);
+    out.note(`eval: ${scenarios.length} scenarios${options.vary ? ` and ${varied.variants.length} variants (seed ${options.seed})` : ""} with their controls, ${runs.length} runs, on ${plugin.name}; state in ${stateDir}`);
+    for (const v of varied.variants) out.note(`  ${v.scenario.name}: expected ${v.expectation.outcome}: ${v.expectation.reason}`);
 
     const result = await runEval({
       plugin, runs, engines, graceScale: options.graceScale, stateDir, env, selfCommand: selfCommand(), signal,
-      diagnosisDeadlineMs: engines.llm ? options.llmTimeout + 15_000 : 15_000,
+      diagnosisDeadlineMs: engineNames.some((n) => n !== "builtin") ? options.llmTimeout + 15_000 : 15_000,
       note: out.note,
       // On the terminal: a line per run, the monitor's errors indented under it; the steps only with --progress.
       emit: (type, data, human) => (stream ? stream.event(type, data, human) : type === "step" ? undefined : out.note(type === "error" ? `    ${human ?? type}` : human ?? type)),
     });
-    const doc = evalJson(result, { engines: engineNames, repeat: options.repeat });
+    const doc = evalJson(result, { engines: engineNames, repeat: options.repeat, ...(options.vary ? { vary: { seed: options.seed, sample: options.varySample, kinds: varied.kinds, skipped: varied.skipped } } : {}) });
     if (options.save) writeFileSync(options.save, `${JSON.stringify(doc, null, 2)}\n`);
     if (stream) stream.event("eval_finished", doc as unknown as Record<string, unknown>);
     else out.result(doc, renderEval);

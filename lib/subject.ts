@@ -5,6 +5,7 @@ import type { OptionTable } from "./config.ts";
 import type { DeploymentDefinition } from "./deployment.ts";
 import type { WorkloadDefinition } from "./load/workload.ts";
 import type { DemoPlan, Scenario } from "./scenario.ts";
+import type { Variation } from "./scenario-variant.ts";
 
 export type Severity = "info" | "warning" | "critical";
 export type Risk = "low" | "medium" | "high";
@@ -137,4 +138,6 @@ export interface SubjectPlugin<O = any> {
   demo?: DemoPlan;
   /** What `operator eval` runs, each on a fresh deployment (the demo's options, the scenario's own merged over them). */
   scenarios?: Scenario[];
+  /** How `operator eval --vary` varies those scenarios, and what each variant must show. */
+  variation?: Variation;
 }

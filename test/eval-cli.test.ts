@@ -6,8 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli, spawnCli } from "./fixtures/cli.ts";
-import { startEchoLlm } from "./fixtures/llm-echo.ts";
-import { STUB_API_KEY } from "./fixtures/llm-stub.ts";
+import { STUB_API_KEY, startLlmStub } from "./fixtures/llm-stub.ts";
 import { isAlive, processesMentioning } from "./fixtures/processes.ts";
 import { loadDeployment } from "../lib/deployment.ts";
 
@@ -72,19 +71,24 @@ describe("operator eval", () => {
     expect([regressed.exitCode, regressed.stdout.includes("hot-key (builtin, repeat 1): passed → failed: no hot_key ticket"), regressed.stdout.includes("regressed: the score of builtin is lower in B")]).toEqual([1, true, true]);
   });
 
-  test("--engine llm on a stand-in model (OpenAI wire format): the LLM engine's diagnoses, turns and tokens are scored", async () => {
-    await using llm = await startEchoLlm("openai");
+  test("--engine llm on a stand-in model (OpenAI wire format): llm and llm-blind side by side, only llm's prompt carrying the rules' conclusion", async () => {
+    // A fixed transcript with no diagnosis logic: every request gets the same submission, whatever its prompt says.
+    const submission = {
+      component: "node:b", fault_class: "process_down", summary: "node b refuses connections: its process is gone", confidence: 0.9, evidence: ["node_down on node:b: connection refused"],
+      alternatives: [], recommended_actions: [{ name: "restart_node", params: { node: "b" }, why: "bring it back" }],
+    };
+    await using llm = await startLlmStub("openai", () => ({ toolCalls: [{ name: "submit_diagnosis", input: submission }] }));
     const dir = newDir();
-    const env = { OPERATOR_LLM: "openai", OPERATOR_LLM_URL: llm.url, OPERATOR_LLM_API_KEY: STUB_API_KEY, OPERATOR_LLM_MODEL: "echo" };
-    const result = await runCli(["eval", "--scenarios", "node-kill", "--engine", "llm", "--json", "--state-dir", dir], { env, timeoutMs: 200_000 });
+    const env = { OPERATOR_LLM: "openai", OPERATOR_LLM_URL: llm.url, OPERATOR_LLM_API_KEY: STUB_API_KEY, OPERATOR_LLM_MODEL: "transcript" };
+    const result = await runCli(["eval", "--scenarios", "node-kill", "--engine", "llm", "--json", "--state-dir", dir], { env, timeoutMs: 220_000 });
     expect({ exitCode: result.exitCode, stderr: result.exitCode === 0 ? "" : result.stderr }).toEqual({ exitCode: 0, stderr: "" });
     const doc = JSON.parse(result.stdout);
-    const run = doc.scenarios.find((s: any) => s.name === "node-kill");
-    expect([run.engine, run.passed, run.localized_at, run.diagnosis_exact, run.mitigated, run.diagnosis.engine, run.diagnosis.component]).toEqual(["llm", true, 1, true, true, "llm", "node:b"]);
-    // One diagnosis: a read-only tool, then the submission; the stand-in counts 120 tokens a turn.
-    expect([run.effort.llm_turns, run.effort.tokens, run.effort.llm_fallbacks]).toEqual([2, 240, 0]);
-    expect([doc.summary.llm.score, doc.summary.llm.effort.llm_turns, doc.summary.llm.llm_fallbacks]).toEqual([1, 2, 0]);
-    expect(llm.requests.length).toBe(2);
+    const rows = doc.scenarios.filter((s: any) => !s.control).map((s: any) => [s.engine, s.passed, s.localized_at, s.diagnosis_exact, s.mitigated, s.diagnosis.engine, s.diagnosis.component, s.effort.llm_turns, s.effort.llm_fallbacks]);
+    expect([doc.engines, rows]).toEqual([["llm", "llm-blind"], [["llm", true, 1, true, true, "llm", "node:b", 1, 0], ["llm-blind", true, 1, true, true, "llm", "node:b", 1, 0]]]);
+    expect([doc.summary.llm.score, doc.summary["llm-blind"].score, doc.summary.llm.effort.llm_turns, doc.summary["llm-blind"].effort.llm_turns]).toEqual([1, 1, 1, 1]);
+    // The runs go engine by engine: the first diagnosis is llm's (shown the rules' conclusion), the second llm-blind's (not).
+    const prompts = llm.requests.map((r) => [r.raw.includes("built-in rules' conclusion"), r.raw.includes("latest observation"), r.raw.includes("node_down")]);
+    expect(prompts).toEqual([[true, true, true], [false, true, true]]);
   });
 
   test("Ctrl-C in the middle of a run: exit 130, the partial result last, nothing left running", async () => {

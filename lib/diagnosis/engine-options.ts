@@ -8,6 +8,7 @@ import { createBuiltinEngine } from "./builtin-engine.ts";
 import { ENGINE_NAMES, type DiagnosisEngine } from "./diagnosis.ts";
 import type { ChatClient } from "./llm-chat.ts";
 import { createLlmEngine } from "./llm-engine.ts";
+import { LLM_HINTS } from "./llm-prompt.ts";
 import { createOpenAiChat } from "./openai-chat.ts";
 
 /** An API key: empty (an exported but blank variable) counts as not given. */
@@ -23,6 +24,7 @@ export const diagnosisOptions = defineOptions({
   llmTimeout: { env: "OPERATOR_LLM_TIMEOUT", default: "60s", schema: PositiveDuration, help: "longest LLM investigation; then the built-in engine answers" },
   llmMaxTurns: { env: "OPERATOR_LLM_MAX_TURNS", default: "8", schema: PositiveInt, help: "most model turns per diagnosis" },
   llmMaxTokens: { env: "OPERATOR_LLM_MAX_TOKENS", default: "60000", schema: PositiveInt, help: "most tokens (in + out) per diagnosis" },
+  llmHint: { env: "OPERATOR_LLM_HINT", default: "rules", schema: OneOf(LLM_HINTS), help: "rules: the model is shown the built-in rules' conclusion to check; none: only the observations, invariants, history and tools (blind)" },
 });
 
 export type DiagnosisOptions = ResolvedOptions<typeof diagnosisOptions>;
@@ -47,6 +49,7 @@ export function createDiagnosisEngine(options: DiagnosisOptions, secrets: string
   return createLlmEngine({
     client,
     fallback: builtin,
+    hint: options.llmHint,
     secrets: [...secrets, ...(apiKey ? [apiKey] : [])],
     limits: { timeoutMs: options.llmTimeout, maxTurns: options.llmMaxTurns, maxTokens: options.llmMaxTokens },
   });

@@ -5,6 +5,7 @@ import { createAnthropicChat } from "./anthropic-chat.ts";
 import { createBuiltinEngine } from "./builtin-engine.ts";
 import { diagnosisJson, type DiagnosisRequest } from "./diagnosis.ts";
 import { createLlmEngine, type LlmLimits } from "./llm-engine.ts";
+import type { LlmHint } from "./llm-prompt.ts";
 import { createOpenAiChat } from "./openai-chat.ts";
 
 const goodSubmission = {
@@ -22,9 +23,9 @@ function request(observation?: ShopObservation): DiagnosisRequest<ShopObservatio
   return { ticket: { id: 9, invariant: "worker_down", resource: "worker:a", severity: "critical", message: "worker a does not answer" }, subject, violations: [workerDown("a")], observation: subject.observation, history: [], now: 0 };
 }
 
-function engineFor(api: LlmApi, url: string, limits: Partial<LlmLimits> = {}, secrets: string[] = []) {
+function engineFor(api: LlmApi, url: string, limits: Partial<LlmLimits> = {}, secrets: string[] = [], hint?: LlmHint) {
   const client = api === "anthropic" ? createAnthropicChat({ url, apiKey: STUB_API_KEY, model: "stub-model" }) : createOpenAiChat({ url, apiKey: STUB_API_KEY, model: "stub-model" });
-  return createLlmEngine({ client, limits: { timeoutMs: 10_000, ...limits }, secrets, fallback: createBuiltinEngine() });
+  return createLlmEngine({ client, limits: { timeoutMs: 10_000, ...limits }, secrets, fallback: createBuiltinEngine(), ...(hint ? { hint } : {}) });
 }
 
 const signal = () => new AbortController().signal;
@@ -54,6 +55,30 @@ describe.each(["anthropic", "openai"] as const)("the LLM engine over %s", (api) 
     const offered = api === "anthropic" ? stub.requests[0]!.body.tools.map((t: any) => t.name) : stub.requests[0]!.body.tools.map((t: any) => t.function.name);
     expect(offered).toEqual(["worker_stats", "submit_diagnosis"]);
     expect(sentText(stub.requests[1]!.body)).toContain("connection refused");
+  });
+
+  test("hint none: the model is shown no rule conclusion; hint rules (the default): it is, to check", async () => {
+    // A fixed transcript: one read-only tool call, then the same submission, whatever the prompt says.
+    const transcript: StubReply[] = [{ toolCalls: [{ name: "worker_stats", input: { worker: "a" } }] }, { toolCalls: [{ name: "submit_diagnosis", input: goodSubmission }] }];
+    const conclusion = (await createBuiltinEngine().diagnose(request(), signal())).rootCause.summary;
+    const seen: Record<string, { label: boolean; conclusion: boolean; observation: boolean; invariants: boolean; tools: string[]; engine: string }> = {};
+    for (const hint of ["rules", "none", undefined] as const) {
+      await using stub = await startLlmStub(api, [...transcript]);
+      const d = await engineFor(api, stub.url, {}, [], hint).diagnose(request(), signal());
+      const first = stub.requests[0]!;
+      const tools = (first.body.tools as any[]).map((t) => t.name ?? t.function.name);
+      seen[hint ?? "default"] = {
+        label: first.raw.includes("built-in rules' conclusion"),
+        conclusion: first.raw.includes(conclusion),
+        observation: first.raw.includes("latest observation"),
+        invariants: first.raw.includes("worker_down"),
+        tools,
+        engine: d.engine,
+      };
+    }
+    const blind = { label: false, conclusion: false, observation: true, invariants: true, tools: ["worker_stats", "submit_diagnosis"], engine: "llm" };
+    const hinted = { ...blind, label: true, conclusion: true };
+    expect(seen).toEqual({ rules: hinted, none: blind, default: hinted });
   });
 
   test("secrets never leave the process: a URL password, a bearer token, a known key", async () => {

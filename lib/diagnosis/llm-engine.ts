@@ -8,7 +8,7 @@ import type { ActionDefinition } from "../subject.ts";
 import { diagnosisJson, SubmittedDiagnosis, type Diagnosis, type DiagnosisEngine, type DiagnosisRequest, type LlmUsage } from "./diagnosis.ts";
 import { toJsonSchema } from "./json-schema.ts";
 import { LlmError, type ChatClient, type ChatMessage, type ChatTurn, type ToolOutcome, type ToolSpec } from "./llm-chat.ts";
-import { fence, firstMessage, SUBMIT_TOOL, systemPrompt } from "./llm-prompt.ts";
+import { fence, firstMessage, SUBMIT_TOOL, systemPrompt, type LlmHint } from "./llm-prompt.ts";
 import { redactDeep, redactText } from "./redact.ts";
 
 export interface LlmLimits {
@@ -33,6 +33,8 @@ export interface LlmEngineOptions {
   secrets?: string[];
   /** Answers when the LLM does not; its diagnosis is marked with `fallback`. */
   fallback: DiagnosisEngine;
+  /** `rules` (default): the fallback's conclusion goes into the prompt to be checked; `none`: the model is not shown it. */
+  hint?: LlmHint;
   clock?: () => number;
 }
 
@@ -71,13 +73,14 @@ export function createLlmEngine(options: LlmEngineOptions): DiagnosisEngine {
   const clock = options.clock ?? Date.now;
   const secrets = options.secrets ?? [];
   const { client } = options;
+  const hint = options.hint ?? "rules";
   const who = `${client.provider} ${client.model} at ${redactText(client.endpoint, secrets)}`;
 
   async function investigate(request: DiagnosisRequest<unknown>, hints: Diagnosis, signal: AbortSignal, startedAt: number, spent: LlmUsage): Promise<Diagnosis> {
     const definitions = request.subject.actions();
     const tools = redactDeep(toolSpecs(definitions), secrets);
     const system = redactText(systemPrompt(request), secrets);
-    const messages: ChatMessage[] = [{ role: "user", text: redactText(firstMessage(request, diagnosisJson(hints)), secrets) }];
+    const messages: ChatMessage[] = [{ role: "user", text: redactText(firstMessage(request, hint === "rules" ? diagnosisJson(hints) : undefined), secrets) }];
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(limits.timeoutMs)]);
     let secondChances = 0;
     const giveAnotherChance = (reason: string) => {

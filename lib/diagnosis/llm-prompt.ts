@@ -5,6 +5,14 @@ import type { DiagnosisJson, DiagnosisRequest } from "./diagnosis.ts";
 import { toJsonSchema } from "./json-schema.ts";
 
 export const SUBMIT_TOOL = "submit_diagnosis";
+
+/**
+ * What the model is told besides the data: `rules` hands it the built-in rules' conclusion to check
+ * (a production answer gains from it); `none` gives it the observations, invariants, history and
+ * tools only, so an eval can tell whether it reasons or copies.
+ */
+export const LLM_HINTS = ["rules", "none"] as const;
+export type LlmHint = (typeof LLM_HINTS)[number];
 const MAX_DATA_CHARS = 24_000;
 
 /**
@@ -53,7 +61,8 @@ export function systemPrompt(request: DiagnosisRequest<unknown>): string {
   ].join("\n");
 }
 
-export function firstMessage(request: DiagnosisRequest<unknown>, hints: DiagnosisJson): string {
+/** The ticket's first message; `hints` (the rules' conclusion) only in hint mode `rules`. */
+export function firstMessage(request: DiagnosisRequest<unknown>, hints: DiagnosisJson | undefined): string {
   const { ticket } = request;
   return [
     `Ticket ${ticket.id} was opened for ${violationKey(ticket)} (${ticket.severity}). The data below was observed just now.`,
@@ -61,14 +70,18 @@ export function firstMessage(request: DiagnosisRequest<unknown>, hints: Diagnosi
     fence("open violations", request.violations),
     fence("latest observation", request.observation),
     ...(request.history.length ? [fence("earlier observations, oldest first", request.history.slice(-2), 8_000)] : []),
-    `The built-in rules reached the conclusion below. Check it against the data; it may be wrong.`,
-    fence("built-in rules' conclusion", {
-      root_cause: hints.root_cause,
-      fault_class: hints.fault_class,
-      evidence: hints.evidence,
-      alternatives: hints.alternatives,
-      recommended_actions: hints.recommended_actions,
-    }),
+    ...(hints
+      ? [
+        `The built-in rules reached the conclusion below. Check it against the data; it may be wrong.`,
+        fence("built-in rules' conclusion", {
+          root_cause: hints.root_cause,
+          fault_class: hints.fault_class,
+          evidence: hints.evidence,
+          alternatives: hints.alternatives,
+          recommended_actions: hints.recommended_actions,
+        }),
+      ]
+      : [`No conclusion is given: find the root cause from the data, the invariants and the tools yourself.`]),
     `Investigate with the read-only tools if you need to, then call ${SUBMIT_TOOL}.`,
   ].join("\n\n");
 }

@@ -10,10 +10,12 @@ import type { Scenario } from "../scenario.ts";
 import { Harness } from "../scenario-run/harness.ts";
 import { Interrupted, runScenario, type RunSettings } from "../scenario-run/run-scenario.ts";
 import type { RunEvent } from "../scenario-run/event-log.ts";
+import type { JournalEntry } from "../journal.ts";
 import type { ScenarioOutcome } from "../scenario-run/outcome.ts";
 import type { SubjectPlugin } from "../subject.ts";
 import { runDirOf } from "./eval-dir.ts";
-import type { PlannedRun } from "./eval-plan.ts";
+import type { PlannedRun, VariantOf } from "./eval-plan.ts";
+import { countIncidents, incidentEntries, type IncidentCount } from "./incident-count.ts";
 import { judgeRun, type JudgedRun } from "./judge-run.ts";
 
 /** Every event of a run, NDJSON, in its state dir. */
@@ -43,6 +45,9 @@ export interface EvalOptions {
 export interface FinishedRun extends JudgedRun {
   stateDir: string;
   controlOf?: string[];
+  variant?: VariantOf;
+  /** Incidents the run ended with (null: this build groups no tickets into incidents). */
+  incidents: IncidentCount | null;
 }
 
 export interface EvalResult {
@@ -70,22 +75,26 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
     const { scenario, engine, repeat } = planned;
     const stateDir = runDirOf(o.stateDir, index, scenario.name, engine, repeat);
     const position = { run: index + 1, of: o.runs.length, scenario: scenario.name, engine, repeat, control: scenario.kind === "control" };
-    o.emit("run_started", { ...position, state_dir: stateDir, ...(planned.controlOf ? { control_of: planned.controlOf } : {}) },
-      `[${index + 1}/${o.runs.length}] ${scenario.name} (${engine}, repeat ${repeat}) in ${stateDir}`);
+    const declared = planned.variant ? { variant: planned.variant } : {};
+    o.emit("run_started", { ...position, state_dir: stateDir, ...(planned.controlOf ? { control_of: planned.controlOf } : {}), ...declared },
+      `[${index + 1}/${o.runs.length}] ${scenario.name} (${engine}, repeat ${repeat})${planned.variant ? `, expected ${planned.variant.expected}` : ""} in ${stateDir}`);
     const played = await play(o, planned, stateDir, graceScale);
     if (played.interrupted) {
       interrupted = true;
       break;
     }
     const judged = judgeRun(scenario, played.outcome, played.events, { engine, repeat, graceScale, graceMsOf: (name) => graces.get(name) ?? 0 });
-    const run: FinishedRun = { ...judged, stateDir, ...(planned.controlOf ? { controlOf: planned.controlOf } : {}) };
+    const expectedIncidents = scenario.expect.detections.length > 0 ? played.outcome.faults.length : 0;
+    const tickets = played.events.filter((e) => e.type === "ticket_opened").length;
+    const incidents = countIncidents(played.journal, expectedIncidents, tickets);
+    const run: FinishedRun = { ...judged, stateDir, incidents, ...(planned.controlOf ? { controlOf: planned.controlOf } : {}), ...declared };
     runs.push(run);
     o.emit("run_finished", { ...position, passed: run.passed, ...(run.failure ? { failure: run.failure } : {}), took_ms: run.effort.wallMs }, `  ${verdictLine(run)}`);
   }
   return { subject: o.plugin.name, graceScale, runs, interrupted, startedAt, tookMs: Date.now() - startedAt };
 }
 
-type Played = { interrupted: true } | { interrupted: false; outcome: ScenarioOutcome; events: RunEvent[] };
+type Played = { interrupted: true } | { interrupted: false; outcome: ScenarioOutcome; events: RunEvent[]; journal: JournalEntry[] };
 
 /** One run on its own harness; whatever happens, everything it started is stopped before the next. */
 async function play(o: EvalOptions, planned: PlannedRun, stateDir: string, graceScale: number): Promise<Played> {
@@ -100,9 +109,10 @@ async function play(o: EvalOptions, planned: PlannedRun, stateDir: string, grace
     intervalMs: plan?.intervalMs ?? DEFAULTS.intervalMs, observeTimeoutMs: 5_000, watch: plan?.watch ?? {}, actor: "eval",
     verifyWithinMs: plan?.verifyWithinMs ?? DEFAULTS.verifyWithinMs, actionTimeoutMs: 30_000,
   });
+  const background = planned.background ?? plan?.background;
   const settings: RunSettings = {
     deployment: plan?.deployment ?? {},
-    ...(plan?.background ? { background: plan.background } : {}),
+    ...(background ? { background } : {}),
     diagnosisDeadlineMs: o.diagnosisDeadlineMs,
     // Not scored, only a bound: knock-on tickets of a subject at grace 1 (etcd) take close to a minute to resolve.
     clearDeadlineMs: 60_000,
@@ -111,7 +121,7 @@ async function play(o: EvalOptions, planned: PlannedRun, stateDir: string, grace
   try {
     const outcome = await runScenario(harness, planned.scenario, settings);
     writeEvents(stateDir, harness.events.events);
-    return { interrupted: false, outcome, events: harness.events.events };
+    return { interrupted: false, outcome, events: harness.events.events, journal: incidentEntries(harness.state) };
   } catch (error) {
     if (error instanceof Interrupted || o.signal.aborted) return { interrupted: true };
     const message = error instanceof Error ? error.message : String(error);
@@ -122,7 +132,7 @@ async function play(o: EvalOptions, planned: PlannedRun, stateDir: string, grace
       throw unreachableError("deployment_unavailable", `eval stopped: the ${o.plugin.name} deployment does not come up on this machine, so no scenario can run: ${message}`, { cause: error });
     }
     writeEvents(stateDir, harness.events.events);
-    return { interrupted: false, outcome: crashed(planned.scenario, message, startedAt), events: harness.events.events };
+    return { interrupted: false, outcome: crashed(planned.scenario, message, startedAt), events: harness.events.events, journal: incidentEntries(harness.state) };
   } finally {
     await harness.close().catch((error) => o.note(`eval: cleaning up ${stateDir} failed: ${error instanceof Error ? error.message : String(error)}`));
   }
@@ -147,7 +157,9 @@ const seconds = (ms: number | null) => (ms === null ? "-" : `${(ms / 1000).toFix
 /** One line per finished run, for the person watching. */
 export function verdictLine(run: FinishedRun): string {
   const verdict = run.passed ? "passed" : `FAILED: ${run.failure ?? "see the scores"}`;
-  if (run.control) return `${verdict} (${run.falsePositives} false positive${run.falsePositives === 1 ? "" : "s"}) in ${seconds(run.effort.wallMs)}`;
+  const tickets = `${run.falsePositives} false positive${run.falsePositives === 1 ? "" : "s"}`;
+  if (run.control) return `${verdict} (${tickets}) in ${seconds(run.effort.wallMs)}`;
+  if (run.variant?.expected === "silent") return `${verdict}; expected silent: ${tickets}; run took ${seconds(run.effort.wallMs)}`;
   const diagnosis = run.diagnoses[0] ? `${run.diagnoses[0].component} (${run.diagnoses[0].faultClass})` : "no diagnosis";
   return `${verdict}; detected ${run.detected ? `in ${seconds(run.ttdMs)}` : "no"}, diagnosis ${diagnosis}, ` +
     `mitigated ${run.mitigated === null ? "n/a" : run.mitigated ? `in ${seconds(run.ttmMs)}` : "no"}; run took ${seconds(run.effort.wallMs)}`;

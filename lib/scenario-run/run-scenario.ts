@@ -129,14 +129,8 @@ class ScenarioRun {
   }
 
   private async fault(killSwitch: boolean): Promise<void> {
-    for (const step of this.s.faults) {
-      const record = await this.h.inject(step);
-      this.injected.push(record);
-      this.outcome.faults.push({ id: record.id, fault: record.fault, target: record.target, injectedAt: record.injectedAt, revertedAt: null });
-      this.step("injected", `injected ${record.fault} on ${record.target} for ${Math.round(record.durationMs / 1000)} s`);
-    }
-    // What only the running deployment knew (`member:{leader}`) is known now: the faults' targets.
-    this.s = bindPlaceholders(this.s, this.outcome.faults.map((f) => f.target));
+    await this.injectFaults();
+    if (this.s.expect.detections.length === 0) return this.silentFault();
     const expect = this.s.expect;
     const injectedAt = this.outcome.faults[0]?.injectedAt ?? Date.now();
 
@@ -177,6 +171,29 @@ class ScenarioRun {
     const unexpected = unexpectedTickets(this.h.events.since(this.from), expect.detections, expect.tolerated);
     if (unexpected.length) throw new Failure(`tickets nobody expected: ${unexpected.map(describeTicket).join(", ")}`);
     if (killSwitch) this.h.setMode("execute", `scenario ${this.s.name}: the kill switch was a drill; back to execute`);
+  }
+
+  private async injectFaults(): Promise<void> {
+    for (const step of this.s.faults) {
+      const record = await this.h.inject(step);
+      this.injected.push(record);
+      this.outcome.faults.push({ id: record.id, fault: record.fault, target: record.target, injectedAt: record.injectedAt, revertedAt: null });
+      this.step("injected", `injected ${record.fault} on ${record.target} for ${Math.round(record.durationMs / 1000)} s`);
+    }
+    // What only the running deployment knew (`member:{leader}`) is known now: the faults' targets.
+    this.s = bindPlaceholders(this.s, this.outcome.faults.map((f) => f.target));
+  }
+
+  /**
+   * A fault under every threshold it touches (an eval variant): nothing may open while it is in
+   * place, for as long as the scenario gives a detection; then it is reverted and all is clear.
+   */
+  private async silentFault(): Promise<void> {
+    await this.quiet(this.s.expect.deadlineMs, "the silence expected of a fault under its thresholds");
+    await this.revertFaults();
+    await this.awaitAllClear();
+    const opened = unexpectedTickets(this.h.events.since(this.from), []);
+    if (opened.length) throw new Failure(`tickets for a fault expected to stay silent: ${opened.map(describeTicket).join(", ")}`);
   }
 
   private async proposal(step: RemedyStep): Promise<RunEvent> {

@@ -12,7 +12,7 @@ import { invariants } from "./invariants.ts";
 import { loadLocalEtcd } from "./local-cluster.ts";
 import { leaderKill, memberKill, memberPause, quorumLoss } from "./member-faults.ts";
 import type { EtcdObservation } from "./observe.ts";
-import { scenarios } from "./scenarios.ts";
+import { scenarios, variation } from "./scenarios.ts";
 import { workloads } from "./workloads.ts";
 
 const Endpoints = v.pipe(
@@ -54,6 +54,7 @@ const plugin: SubjectPlugin<EtcdObservation> = {
   faults: [memberKill, memberPause, leaderKill, quorumLoss, fillQuota],
   workloads,
   scenarios,
+  variation,
 };
 
 export default plugin;

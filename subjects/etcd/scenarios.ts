@@ -3,6 +3,7 @@
 // `{leader}` stands for the member leader-kill hit (its fault record's target is `member:{leader}`),
 // which only the running cluster knows: `bindScenario` fills it in.
 import type { Scenario } from "../../lib/scenario.ts";
+import type { Variation } from "../../lib/scenario-variant.ts";
 import { ACTION } from "./actions.ts";
 import { CLUSTER, INVARIANT, memberResource } from "./invariants.ts";
 import { FAULT_CLASS } from "./rules.ts";
@@ -100,3 +101,14 @@ export function bindScenario(scenario: Scenario, bound: { leader: string }): Sce
   };
   return bind(scenario) as Scenario;
 }
+
+/**
+ * `eval --vary` on etcd: another member for the faults that name one. Which member dies changes no
+ * threshold (member_down has none; quorum is a count), so the variant expects what its base does,
+ * on the member it hit. etcd's scenarios have no background of their own to scale.
+ */
+export const variation: Variation = {
+  sizes: {},
+  targets: { member: { values: ["etcd-1", "etcd-2", "etcd-3"], resource: "member" } },
+  expect: (v) => ({ outcome: "detect", reason: `${v.change.description}: which member fails moves no threshold of ${INVARIANT.memberDown}`, expect: v.scenario.expect }),
+};

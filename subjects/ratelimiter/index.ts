@@ -13,6 +13,7 @@ import { faults } from "./faults/index.ts";
 import { workloads } from "./workloads.ts";
 import { demo } from "./chapters.ts";
 import { scenarios } from "./scenarios.ts";
+import { variation } from "./variation.ts";
 
 const NAME = "ratelimiter";
 
@@ -66,6 +67,7 @@ const plugin: SubjectPlugin<RatelimiterObservation> = {
   workloads,
   demo,
   scenarios,
+  variation,
 };
 
 export default plugin;
