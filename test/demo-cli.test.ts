@@ -27,8 +27,10 @@ describe("operator demo", () => {
     const events = result.stdout.trim().split("\n").map((line) => JSON.parse(line) as Event);
     expect(events.every((e) => typeof e.type === "string" && !Number.isNaN(Date.parse(e.ts)))).toBe(true);
     const chapters = events.filter((e) => e.type.startsWith("chapter_")).map((e) => `${e.type} ${e.chapter}`);
-    expect({ exitCode: result.exitCode, chapters, stderr: result.exitCode === 0 ? "" : result.stderr }).toEqual({
+    const failures = events.filter((e) => e.type === "chapter_failed").map((e) => `${e.chapter}: ${e.outcome?.failure ?? e.failure ?? JSON.stringify(e.outcome?.unexpected)}`);
+    expect({ exitCode: result.exitCode, chapters, failures, stderr: result.exitCode === 0 ? "" : result.stderr }).toEqual({
       exitCode: 0,
+      failures: [],
       chapters: ["chapter_started cluster-up", "chapter_passed cluster-up", "chapter_started node-kill", "chapter_passed node-kill", "chapter_started teardown", "chapter_passed teardown"],
       stderr: "",
     });

@@ -137,7 +137,7 @@ export function expectVariant(v: VariedScenario, context: VariantContext): Varia
   if (algorithmChanged && s.faults.some((f) => LAYOUT_BOUND_FAULTS.has(f.fault))) {
     return { skip: `${s.faults.map((f) => f.fault).join(" + ")} acts through the algorithm's key layout: its effect under ${context.deployment.algorithm} is not a threshold's` };
   }
-  const limits = resolveOptions(subjectOptions, context.watch, {});
+  const limits = resolveOptions(subjectOptions, context.watch ?? {}, {});
   const j: Judgement = { drop: new Map(), keep: [] };
   for (const step of s.faults) {
     if (step.fault === "redis-latency") latency(step, limits.redisLatencyThreshold, j);
