@@ -76,6 +76,9 @@ describe("etcd invariants on one observation", () => {
   test("proposals_failing fires when failed proposals rose within its window", () => {
     const o = observation(undefined, { recent: { ...observation().recent, proposalsFailed: { windowMs: 20_000, total: 4, byMember: { "etcd-1": 4 } } } });
     expect(violations(o).map((v) => v.message)).toEqual(["4 proposals failed within 20 s"]);
+    // One failover's own cost, judged even by --once (no grace): a leader again after exactly one election.
+    const failover = (elections: number) => observation(undefined, { recent: { ...o.recent, leaderChanges: { ...o.recent.leaderChanges, total: elections } } });
+    expect([0, 1, 2].map((n) => violations(failover(n)).map((v) => v.invariant))).toEqual([["proposals_failing"], [], ["proposals_failing"]]);
   });
 
   test("member_version_skew lists each member's version", () => {
