@@ -19,8 +19,8 @@ const outcome = (r: ReturnType<typeof judge>) => ("skip" in r ? "skip" : r.outco
 
 test("a slow link is detected over the watched redis_latency threshold and silent under it; the expectation moves with the threshold", () => {
   // The demo and the eval watch with the subject's own default threshold (10 ms); a deployment may raise it.
-  const link = (latency: string, threshold?: string) =>
-    outcome(judge(withParam(named("slow-link"), "redis-latency", "latency", latency), "magnitude", context(threshold ? { watch: { redisLatencyThreshold: threshold } } : {})));
+  const link = (latency: string, threshold = "10ms") =>
+    outcome(judge(withParam(named("slow-link"), "redis-latency", "latency", latency), "magnitude", context({ watch: { ...demo.watch, redisLatencyThreshold: threshold } })));
   // The link delays each way: 4 ms adds 8 ms to a round trip, under 10; 20 ms adds 40.
   expect([link("4ms"), link("20ms"), link("40ms"), link("80ms", "200ms"), link("120ms", "200ms")]).toEqual(["silent", "detect", "detect", "silent", "detect"]);
   const silent = judge(withParam(named("slow-link"), "redis-latency", "latency", "4ms"));
