@@ -1,7 +1,6 @@
 // The gateway client against a real 3-member etcd: exact ids, base64 values, typed failures.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { startEtcdCluster, type EtcdCluster } from "../../test/fixtures/etcd.ts";
-import { freePort } from "../../test/fixtures/ports.ts";
 import { createEtcdClient, EtcdRequestError, GRPC_OUT_OF_RANGE } from "./client.ts";
 
 // Real etcd processes on a shared 2-core machine: starting a cluster or an election can take seconds.
