@@ -39,9 +39,9 @@ export interface VariantContext {
 /** One change to a scenario. */
 export interface VariantChange {
   kind: VariantKind;
-  /** Short, for run names: `latency=20ms`, `load-x3`, `node=c`. */
+  /** Short, for run names: `<param>=<value>`, `load-x3`, `keys-x10`. */
   label: string;
-  /** For people: `redis-latency latency 40ms -> 20ms`. */
+  /** For people: `<fault> <param> <from> -> <to>`. */
   description: string;
 }
 

@@ -37,7 +37,7 @@ function kindsOf(names: string[]): VariantKind[] {
 export function variantsFor(plugin: SubjectPlugin, scenarios: Scenario[], o: VaryOptions, graceScale: number): { variants: PlannedVariant[]; skipped: SkippedVariant[]; kinds: VariantKind[] } {
   const kinds = kindsOf(o.variants);
   if (!o.vary) return { variants: [], skipped: [], kinds };
-  if (!plugin.variation) throw usageError("no_variation", `subject ${plugin.name} does not say how its scenarios vary: run operator eval without --vary, or --subject ratelimiter`);
+  if (!plugin.variation) throw usageError("no_variation", `subject ${plugin.name} does not say how its scenarios vary: run operator eval without --vary for this subject`);
   const demo = plugin.demo;
   const planned = planVariants(scenarios, {
     variation: plugin.variation, deployment: demo?.deployment ?? {}, ...(demo?.background ? { background: demo.background } : {}),

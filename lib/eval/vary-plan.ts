@@ -5,6 +5,7 @@
 import { formatDuration, parseDurationMs } from "../duration.ts";
 import type { FaultStep, Scenario, Workload } from "../scenario.ts";
 import { LEASE, VARIANT_KINDS, type VariantChange, type VariantContext, type VariantExpectation, type VariantKind, type VariedScenario, type Variation } from "../scenario-variant.ts";
+import { seededRandom } from "../load/keys.ts";
 
 /** A variant ready to run: its scenario carries the expectation the subject declared. */
 export interface PlannedVariant extends VariedScenario {
@@ -15,18 +16,6 @@ export interface SkippedVariant {
   of: string;
   change: VariantChange;
   reason: string;
-}
-
-/** A small seeded generator (mulberry32): the same seed picks the same variants. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const pick = <T>(items: T[], random: () => number): T | undefined => items[Math.floor(random() * items.length)];

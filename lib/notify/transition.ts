@@ -50,7 +50,7 @@ export const ticketsInOrder = (incident: IncidentSnapshot) => [...incident.ticke
 export const causeText = (incident: IncidentSnapshot) =>
   incident.root_cause ? `${incident.root_cause.fault_class} on ${incident.root_cause.component}` : "cause not diagnosed yet";
 
-/** One line that names the incident: `critical incident #4 on ratelimiter: network_partition on node:b`. */
+/** One line that names the incident: `critical incident #4 on <subject>: <fault class> on <component>`. */
 export function title(incident: IncidentSnapshot): string {
   const first = ticketsInOrder(incident)[0];
   const what = incident.root_cause ? causeText(incident) : first ? `${first.invariant} on ${first.resource}` : "no tickets";

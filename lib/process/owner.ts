@@ -41,7 +41,7 @@ export function ownedProcesses(owner: string): OwnedProcess[] {
 
 /**
  * A short name for a process found by its mark: what it runs, without its flags
- * (`operator chaos watchdog`, `operator ratelimiter serve`, `redis-server`, `etcd`).
+ * (`operator chaos watchdog`, or the first word of any other command line).
  */
 export function nameOf(argv: string[], selfCommand: string[]): string {
   const isSelf = selfCommand.length > 0 && selfCommand.every((word, i) => argv[i] === word);

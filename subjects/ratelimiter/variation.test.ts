@@ -18,7 +18,8 @@ const judge = (s: Scenario, kind: VariantKind = "magnitude", ctx = context(), ba
 const outcome = (r: ReturnType<typeof judge>) => ("skip" in r ? "skip" : r.outcome);
 
 test("a slow link is detected over the watched redis_latency threshold and silent under it; the expectation moves with the threshold", () => {
-  // The demo and the eval watch with the subject's own default threshold (10 ms); a deployment may raise it.
+  // The threshold is the variant's input here: 10 ms is redis_latency's default (what the demo and the eval
+  // watch with), 200 ms a deployment that raised it, to show the expectation moving with the threshold.
   const link = (latency: string, threshold = "10ms") =>
     outcome(judge(withParam(named("slow-link"), "redis-latency", "latency", latency), "magnitude", context({ watch: { ...demo.watch, redisLatencyThreshold: threshold } })));
   // The link delays each way: 4 ms adds 8 ms to a round trip, under 10; 20 ms adds 40.
