@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { runMonitor } from "../lib/monitor.ts";
-import { openState } from "../lib/state.ts";
+import { runMonitor } from "../lib/monitor/monitor.ts";
+import { openState } from "../lib/state/state.ts";
 import plugin from "../subjects/ratelimiter/index.ts";
 import { check, spawnServe, type ServeProcess } from "../test/fixtures/node.ts";
 import { startRedis, type RedisServer } from "../test/fixtures/redis.ts";

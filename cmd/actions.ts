@@ -5,10 +5,10 @@ import { actorOf, actorOptions } from "../lib/actions/actor.ts";
 import { approveAction, parseActionId, rejectAction, resolveReviewedAction } from "../lib/actions/approval.ts";
 import { auditJson, listAudit } from "../lib/actions/audit-log.ts";
 import { getMode } from "../lib/actions/settings.ts";
-import { defineOperatorCommand, stateDirOption } from "../lib/cli.ts";
-import { List, NonEmptyText, PositiveInt } from "../lib/config.ts";
-import { usageError } from "../lib/errors.ts";
-import { openState } from "../lib/state.ts";
+import { defineOperatorCommand, stateDirOption } from "../lib/cli/cli.ts";
+import { List, NonEmptyText, PositiveInt } from "../lib/cli/config.ts";
+import { usageError } from "../lib/cli/errors.ts";
+import { openState } from "../lib/state/state.ts";
 import * as v from "valibot";
 
 const Statuses = v.pipe(

@@ -1,8 +1,8 @@
 // operator audit: every transition of actions and the mode, with who and why.
 import { auditJson, listAudit } from "../lib/actions/audit-log.ts";
-import { defineOperatorCommand, stateDirOption } from "../lib/cli.ts";
-import { PositiveInt } from "../lib/config.ts";
-import { openState } from "../lib/state.ts";
+import { defineOperatorCommand, stateDirOption } from "../lib/cli/cli.ts";
+import { PositiveInt } from "../lib/cli/config.ts";
+import { openState } from "../lib/state/state.ts";
 
 export default defineOperatorCommand({
   name: "audit",

@@ -1,11 +1,11 @@
 // One `operator chaos <fault>` command, generated from a subject's fault definition: its own
 // parameters as flags, plus the lease flags every fault has.
-import { defineOperatorCommand, stateDirOption, type RunContext } from "../lib/cli.ts";
+import { defineOperatorCommand, stateDirOption, type RunContext } from "../lib/cli/cli.ts";
 import { injectFault, revertExpired, waitThenRevert } from "../lib/chaos/engine.ts";
 import { faultJson, type FaultDefinition } from "../lib/chaos/fault.ts";
 import { renderFault } from "../lib/chaos/render.ts";
 import { openChaosSession, type ChaosEnv, type ChaosSession } from "../lib/chaos/session.ts";
-import { defineOptions, PositiveDuration, Switch, type OptionTable } from "../lib/config.ts";
+import { defineOptions, PositiveDuration, Switch, type OptionTable } from "../lib/cli/config.ts";
 import { selfCommand } from "./self-command.ts";
 
 const leaseOptions = defineOptions({

@@ -1,17 +1,17 @@
 // operator chaos: faults as leases on the local cluster recorded in the state dir. One subcommand
 // per fault of that cluster's subject, its parameters as flags; list, status, revert.
 import { defineCommand, type CommandDef } from "citty";
-import { defineOperatorCommand, stateDirOption } from "../lib/cli.ts";
-import { runDriver } from "../lib/chaos/driver.ts";
+import { defineOperatorCommand, stateDirOption } from "../lib/cli/cli.ts";
+import { runDriver } from "../lib/chaos/run-driver.ts";
 import { revertAll, revertFault } from "../lib/chaos/engine.ts";
 import { faultJson } from "../lib/chaos/fault.ts";
 import { catalogueJson, renderCatalogue, renderFault } from "../lib/chaos/render.ts";
 import { listFaults } from "../lib/chaos/store.ts";
 import { runWatchdog } from "../lib/chaos/watchdog-loop.ts";
-import { Switch } from "../lib/config.ts";
-import { loadDeployment } from "../lib/deployment.ts";
-import { usageError } from "../lib/errors.ts";
-import { loadSubject } from "../lib/registry.ts";
+import { Switch } from "../lib/cli/config.ts";
+import { loadDeployment } from "../lib/cluster/deployment.ts";
+import { usageError } from "../lib/cli/errors.ts";
+import { loadSubject } from "../lib/subject/registry.ts";
 import { envOf, faultCommand, withSession } from "./chaos-fault.ts";
 
 const revert = defineOperatorCommand({

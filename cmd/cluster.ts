@@ -1,13 +1,13 @@
 // operator cluster: a local deployment of a subject (default ratelimiter) in the state dir.
 import { defineCommand, type CommandDef } from "citty";
-import { defineOperatorCommand, stateDirOption } from "../lib/cli.ts";
-import { clusterRestart, clusterStatus, clusterUp, type ClusterEnv } from "../lib/cluster.ts";
-import { clusterDown } from "../lib/cluster-down.ts";
-import { clusterJson, renderCluster } from "../lib/cluster-view.ts";
-import { loadSubject } from "../lib/registry.ts";
-import { subjectNameIn, subjectOption } from "../lib/subject-selection.ts";
-import type { RunContext } from "../lib/cli.ts";
-import type { OptionTable } from "../lib/config.ts";
+import { defineOperatorCommand, stateDirOption } from "../lib/cli/cli.ts";
+import { clusterRestart, clusterStatus, clusterUp, type ClusterEnv } from "../lib/cluster/cluster.ts";
+import { clusterDown } from "../lib/cluster/cluster-down.ts";
+import { clusterJson, renderCluster } from "../lib/cluster/cluster-view.ts";
+import { loadSubject } from "../lib/subject/registry.ts";
+import { subjectNameIn, subjectOption } from "../lib/subject/subject-selection.ts";
+import type { RunContext } from "../lib/cli/cli.ts";
+import type { OptionTable } from "../lib/cli/config.ts";
 import { selfCommand } from "./self-command.ts";
 
 const envOf = (ctx: RunContext<OptionTable>, stateDir: string): ClusterEnv => ({ stateDir, env: ctx.env, selfCommand: selfCommand(), signal: ctx.signal, note: ctx.out.note });

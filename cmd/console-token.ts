@@ -1,8 +1,8 @@
 // operator console token add|list|revoke: who may use the console, and as what role.
 import { defineCommand } from "citty";
-import { defineOperatorCommand, stateDirOption } from "../lib/cli.ts";
-import { OneOf, PositiveDuration } from "../lib/config.ts";
-import { openState } from "../lib/state.ts";
+import { defineOperatorCommand, stateDirOption } from "../lib/cli/cli.ts";
+import { OneOf, PositiveDuration } from "../lib/cli/config.ts";
+import { openState } from "../lib/state/state.ts";
 import { ROLES, type Role } from "../console/roles.ts";
 import { addToken, listTokens, revokeToken, tokenJson } from "../console/token-store.ts";
 

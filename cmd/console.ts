@@ -2,9 +2,9 @@
 // manages who may use it. Built once the words are known: `console token ...` is a command group,
 // `console --port 0` is the server (a flag's value must not be read as a subcommand).
 import { defineCommand, type CommandDef } from "citty";
-import { defineOperatorCommand, stateDirOption } from "../lib/cli.ts";
-import { NonEmptyText, Port } from "../lib/config.ts";
-import { log } from "../lib/log.ts";
+import { defineOperatorCommand, stateDirOption } from "../lib/cli/cli.ts";
+import { NonEmptyText, Port } from "../lib/cli/config.ts";
+import { log } from "../lib/cli/log.ts";
 import { tokenCommands } from "./console-token.ts";
 
 const serve = defineOperatorCommand({

@@ -1,15 +1,15 @@
 // operator demo <subject>: the subject's chapters end to end on a local cluster, self-checked; a live
 // view on a terminal (Enter advances, or --auto), NDJSON events otherwise.
-import { defineOperatorCommand } from "../lib/cli.ts";
-import { List, NonEmptyText, Switch } from "../lib/config.ts";
+import { defineOperatorCommand } from "../lib/cli/cli.ts";
+import { List, NonEmptyText, Switch } from "../lib/cli/config.ts";
 import { prepareDemoDir } from "../lib/demo/demo-dir.ts";
 import { renderSummary, runDemo, selectChapters, summaryJson } from "../lib/demo/run-demo.ts";
 import { LiveScreen, listenForKeys } from "../lib/demo/terminal.ts";
 import { createBuiltinEngine } from "../lib/diagnosis/builtin-engine.ts";
-import { ExitCode, usageError } from "../lib/errors.ts";
-import { setLogLevel } from "../lib/log.ts";
-import { createOutput } from "../lib/output.ts";
-import { DEFAULT_SUBJECT, loadSubject } from "../lib/registry.ts";
+import { ExitCode, usageError } from "../lib/cli/errors.ts";
+import { setLogLevel } from "../lib/cli/log.ts";
+import { createOutput } from "../lib/cli/output.ts";
+import { DEFAULT_SUBJECT, loadSubject } from "../lib/subject/registry.ts";
 import { selfCommand } from "./self-command.ts";
 
 export default defineOperatorCommand({

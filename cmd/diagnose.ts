@@ -1,18 +1,18 @@
 // operator diagnose TICKET: why a ticket's violation happened and what would fix it.
 import type { CommandDef } from "citty";
 import { actionJson } from "../lib/actions/action-store.ts";
-import { defineOperatorCommand, stateDirOption } from "../lib/cli.ts";
-import { defineOptions, PositiveDuration } from "../lib/config.ts";
+import { defineOperatorCommand, stateDirOption } from "../lib/cli/cli.ts";
+import { defineOptions, PositiveDuration } from "../lib/cli/config.ts";
 import { diagnoseTicket } from "../lib/diagnosis/diagnose-ticket.ts";
 import { diagnosisJson, renderDiagnosis } from "../lib/diagnosis/diagnosis.ts";
 import { createDiagnosisEngine, diagnosisOptions } from "../lib/diagnosis/engine-options.ts";
-import { usageError } from "../lib/errors.ts";
-import { loadSubject } from "../lib/registry.ts";
-import { secretValues } from "../lib/response-options.ts";
-import { openState } from "../lib/state.ts";
+import { usageError } from "../lib/cli/errors.ts";
+import { loadSubject } from "../lib/subject/registry.ts";
+import { secretValues } from "../lib/monitor/response-options.ts";
+import { openState } from "../lib/state/state.ts";
 import { subjectContext } from "./subject-context.ts";
-import { subjectForTicket, subjectOption } from "../lib/subject-selection.ts";
-import { getTicket } from "../lib/tickets.ts";
+import { subjectForTicket, subjectOption } from "../lib/subject/subject-selection.ts";
+import { getTicket } from "../lib/monitor/tickets.ts";
 
 const diagnoseOptions = defineOptions({
   subject: { ...subjectOption.subject, default: undefined, help: "the ticket's subject; default: the one the ticket records (another one is an error)" },

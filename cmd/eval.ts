@@ -1,10 +1,10 @@
 // operator eval: the operator scored on injected faults (each scenario on a fresh local cluster,
 // each paired with a no-fault control), per engine; `eval compare A B` puts two saved results side by side.
 import { writeFileSync } from "node:fs";
-import { defineOperatorCommand } from "../lib/cli.ts";
-import { defineOptions, List, NonEmptyText, NonNegativeNumber, OneOf, PositiveInt, Ratio, Switch } from "../lib/config.ts";
+import { defineOperatorCommand } from "../lib/cli/cli.ts";
+import { defineOptions, List, NonEmptyText, NonNegativeNumber, OneOf, PositiveInt, Ratio, Switch } from "../lib/cli/config.ts";
 import { diagnosisOptions } from "../lib/diagnosis/engine-options.ts";
-import { ExitCode, usageError } from "../lib/errors.ts";
+import { ExitCode, usageError } from "../lib/cli/errors.ts";
 import { compareEvals, readSavedEval, renderComparison } from "../lib/eval/eval-compare.ts";
 import { prepareEvalDir } from "../lib/eval/eval-dir.ts";
 import { EVAL_LLM_HINTS, evalEngines } from "../lib/eval/eval-engines.ts";
@@ -12,9 +12,9 @@ import { planRuns, selectScenarios } from "../lib/eval/eval-plan.ts";
 import { belowMinScore, evalJson, renderEval } from "../lib/eval/eval-report.ts";
 import { graceScaleOf, runEval } from "../lib/eval/run-eval.ts";
 import { variantsFor, varyOptions } from "../lib/eval/vary-options.ts";
-import { createOutput } from "../lib/output.ts";
-import { loadSubject } from "../lib/registry.ts";
-import { subjectOption } from "../lib/subject-selection.ts";
+import { createOutput } from "../lib/cli/output.ts";
+import { loadSubject } from "../lib/subject/registry.ts";
+import { subjectOption } from "../lib/subject/subject-selection.ts";
 import { selfCommand } from "./self-command.ts";
 
 const { engine: _monitorEngine, ...llmOptions } = diagnosisOptions;

@@ -1,11 +1,11 @@
 // operator incidents list|show: the open tickets one root cause explains, as one page each.
 import type { CommandDef } from "citty";
 import * as v from "valibot";
-import { defineOperatorCommand, stateDirOption } from "../lib/cli.ts";
-import { defineOptions, NonEmptyText, OneOf, PositiveInt } from "../lib/config.ts";
-import { usageError } from "../lib/errors.ts";
-import { incidentDetail, incidentSnapshot, getIncident, listIncidents, type IncidentSnapshot } from "../lib/incidents.ts";
-import { openState, type State } from "../lib/state.ts";
+import { defineOperatorCommand, stateDirOption } from "../lib/cli/cli.ts";
+import { defineOptions, NonEmptyText, OneOf, PositiveInt } from "../lib/cli/config.ts";
+import { usageError } from "../lib/cli/errors.ts";
+import { incidentDetail, incidentSnapshot, getIncident, listIncidents, type IncidentSnapshot } from "../lib/incidents/incidents.ts";
+import { openState, type State } from "../lib/state/state.ts";
 
 function incidentId(text: string | undefined): number {
   const parsed = v.safeParse(PositiveInt, text ?? "");

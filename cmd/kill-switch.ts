@@ -2,9 +2,9 @@
 import { actionJson } from "../lib/actions/action-store.ts";
 import { actorOf, actorOptions } from "../lib/actions/actor.ts";
 import { engageKillSwitch } from "../lib/actions/settings.ts";
-import { defineOperatorCommand, stateDirOption } from "../lib/cli.ts";
-import { NonEmptyText } from "../lib/config.ts";
-import { openState } from "../lib/state.ts";
+import { defineOperatorCommand, stateDirOption } from "../lib/cli/cli.ts";
+import { NonEmptyText } from "../lib/cli/config.ts";
+import { openState } from "../lib/state/state.ts";
 
 export default defineOperatorCommand({
   name: "kill-switch",

@@ -2,9 +2,9 @@
 // cut; `cluster up` starts one per node. Prints one JSON line when listening; SIGTERM stops it.
 import { readFileSync } from "node:fs";
 import * as v from "valibot";
-import { defineOperatorCommand } from "../lib/cli.ts";
-import { defineOptions, Port, Text } from "../lib/config.ts";
-import { usageError } from "../lib/errors.ts";
+import { defineOperatorCommand } from "../lib/cli/cli.ts";
+import { defineOptions, Port, Text } from "../lib/cli/config.ts";
+import { usageError } from "../lib/cli/errors.ts";
 import { serveLinkControl } from "../lib/link-proxy/control.ts";
 import { startLinkProxy } from "../lib/link-proxy/proxy.ts";
 

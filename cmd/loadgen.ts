@@ -1,15 +1,15 @@
 // operator loadgen: open-loop load at a fixed rate against the local cluster or --targets.
 import * as v from "valibot";
-import { defineOperatorCommand, stateDirOption } from "../lib/cli.ts";
-import { defineOptions, Duration, List, NonEmptyText, NonNegativeInt, OneOf, PositiveDuration, PositiveInt, PositiveNumber, Ratio, Switch, Text } from "../lib/config.ts";
-import { loadDeployment } from "../lib/deployment.ts";
-import { usageError } from "../lib/errors.ts";
+import { defineOperatorCommand, stateDirOption } from "../lib/cli/cli.ts";
+import { defineOptions, Duration, List, NonEmptyText, NonNegativeInt, OneOf, PositiveDuration, PositiveInt, PositiveNumber, Ratio, Switch, Text } from "../lib/cli/config.ts";
+import { loadDeployment } from "../lib/cluster/deployment.ts";
+import { usageError } from "../lib/cli/errors.ts";
 import { KEY_DISTRIBUTIONS } from "../lib/load/keys.ts";
 import { BurstText } from "../lib/load/schedule.ts";
 import { renderReport } from "../lib/load/report.ts";
 import { renderSecond, runSession } from "../lib/load/session.ts";
-import { loadSubject } from "../lib/registry.ts";
-import { createOutput } from "../lib/output.ts";
+import { loadSubject } from "../lib/subject/registry.ts";
+import { createOutput } from "../lib/cli/output.ts";
 import { activeFaultsOf } from "../lib/chaos/store.ts";
 
 const UrlList = v.pipe(List, v.check((urls) => urls.every((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol)), "is not a list of http(s) URLs such as http://127.0.0.1:8080,http://127.0.0.1:8081"));

@@ -2,8 +2,8 @@
 // Entry of the compiled binary: routes to one command and turns every error into an exit code, once.
 import { renderUsage, runCommand, type CommandDef } from "citty";
 import pkg from "../package.json" with { type: "json" };
-import { configureCli, examplesOf, lastExitCode } from "../lib/cli.ts";
-import { ExitCode, isOperatorError } from "../lib/errors.ts";
+import { configureCli, examplesOf, lastExitCode } from "../lib/cli/cli.ts";
+import { ExitCode, isOperatorError } from "../lib/cli/errors.ts";
 
 // One line per command, loaded only when named.
 const commands: Record<string, () => Promise<CommandDef<any>>> = {

@@ -1,10 +1,10 @@
 // operator mode [observe|execute]: show or set whether approved actions may run.
 import { actorOf, actorOptions } from "../lib/actions/actor.ts";
 import { getMode, MODES, setMode, type Mode } from "../lib/actions/settings.ts";
-import { defineOperatorCommand, stateDirOption } from "../lib/cli.ts";
-import { NonEmptyText } from "../lib/config.ts";
-import { usageError } from "../lib/errors.ts";
-import { openState } from "../lib/state.ts";
+import { defineOperatorCommand, stateDirOption } from "../lib/cli/cli.ts";
+import { NonEmptyText } from "../lib/cli/config.ts";
+import { usageError } from "../lib/cli/errors.ts";
+import { openState } from "../lib/state/state.ts";
 
 const modeJson = (m: ReturnType<typeof getMode>) => ({ mode: m.mode, updated_at: m.updatedAt === null ? null : new Date(m.updatedAt).toISOString(), updated_by: m.updatedBy });
 

@@ -1,17 +1,17 @@
 // operator monitor: watch a subject, hold its invariants, keep tickets. The subject's own options
 // (e.g. --targets) join this command's table, so the command is built once the subject is known.
 import type { CommandDef } from "citty";
-import { defineOperatorCommand, stateDirOption } from "../lib/cli.ts";
-import { defineOptions, NonNegativeNumber, PositiveDuration, Switch } from "../lib/config.ts";
-import { ExitCode } from "../lib/errors.ts";
-import { log } from "../lib/log.ts";
-import { runMonitor } from "../lib/monitor.ts";
+import { defineOperatorCommand, stateDirOption } from "../lib/cli/cli.ts";
+import { defineOptions, NonNegativeNumber, PositiveDuration, Switch } from "../lib/cli/config.ts";
+import { ExitCode } from "../lib/cli/errors.ts";
+import { log } from "../lib/cli/log.ts";
+import { runMonitor } from "../lib/monitor/monitor.ts";
 import { notifyOptions, notifyTargets, startNotifications } from "../lib/notify/notify-options.ts";
-import { loadSubject } from "../lib/registry.ts";
-import { applyModeOption, responseOptions, responseStageFrom, secretValues } from "../lib/response-options.ts";
-import { openState } from "../lib/state.ts";
+import { loadSubject } from "../lib/subject/registry.ts";
+import { applyModeOption, responseOptions, responseStageFrom, secretValues } from "../lib/monitor/response-options.ts";
+import { openState } from "../lib/state/state.ts";
 import { subjectContext } from "./subject-context.ts";
-import { subjectNameIn, subjectOption } from "../lib/subject-selection.ts";
+import { subjectNameIn, subjectOption } from "../lib/subject/subject-selection.ts";
 
 const monitorOptions = defineOptions({
   ...subjectOption,

@@ -1,9 +1,9 @@
 // operator notifications list: each incident transition's delivery to each target.
 import type { CommandDef } from "citty";
-import { defineOperatorCommand, stateDirOption } from "../lib/cli.ts";
-import { defineOptions, OneOf, PositiveInt } from "../lib/config.ts";
+import { defineOperatorCommand, stateDirOption } from "../lib/cli/cli.ts";
+import { defineOptions, OneOf, PositiveInt } from "../lib/cli/config.ts";
 import { countDeliveries, DELIVERY_STATUSES, listDeliveries, type DeliveryListing } from "../lib/notify/outbox.ts";
-import { openState } from "../lib/state.ts";
+import { openState } from "../lib/state/state.ts";
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 

@@ -1,13 +1,13 @@
 // operator notify test URL: one test message to a notification target, and what came back.
 import type { CommandDef } from "citty";
-import { defineOperatorCommand, stateDirOption } from "../lib/cli.ts";
-import { defineOptions } from "../lib/config.ts";
-import { ExitCode } from "../lib/errors.ts";
+import { defineOperatorCommand, stateDirOption } from "../lib/cli/cli.ts";
+import { defineOptions } from "../lib/cli/config.ts";
+import { ExitCode } from "../lib/cli/errors.ts";
 import { notifyOptions } from "../lib/notify/notify-options.ts";
 import { installId } from "../lib/notify/outbox.ts";
 import { parseTarget } from "../lib/notify/target.ts";
 import { sendTest, testMessage } from "../lib/notify/test-message.ts";
-import { openState } from "../lib/state.ts";
+import { openState } from "../lib/state/state.ts";
 
 const { consoleUrl, pagerdutyRoutingKey, notifySecret } = notifyOptions;
 

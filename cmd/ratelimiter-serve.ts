@@ -1,9 +1,9 @@
 // operator ratelimiter serve: one rate-limiter node in the foreground until SIGTERM/SIGINT.
-import { defineOperatorCommand } from "../lib/cli.ts";
-import { defineOptions, NonEmptyText, OneOf, Port, PositiveDuration, PositiveInt, Text } from "../lib/config.ts";
-import { formatDuration } from "../lib/duration.ts";
-import { isOperatorError, usageError } from "../lib/errors.ts";
-import { log } from "../lib/log.ts";
+import { defineOperatorCommand } from "../lib/cli/cli.ts";
+import { defineOptions, NonEmptyText, OneOf, Port, PositiveDuration, PositiveInt, Text } from "../lib/cli/config.ts";
+import { formatDuration } from "../lib/cli/duration.ts";
+import { isOperatorError, usageError } from "../lib/cli/errors.ts";
+import { log } from "../lib/cli/log.ts";
 import { ALGORITHMS, FAIL_POLICIES } from "../ratelimiter/options.ts";
 import { parseRedisUrl, redactRedisUrl } from "../ratelimiter/redis-url.ts";
 import { startNode } from "../ratelimiter/server.ts";

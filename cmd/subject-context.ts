@@ -1,8 +1,8 @@
 // What a command gives a subject it opens: the state dir, and a way to restart a part of the
 // local deployment recorded there (for actions such as a node restart).
-import type { RunContext } from "../lib/cli.ts";
-import type { OptionTable } from "../lib/config.ts";
-import type { SubjectContext } from "../lib/subject.ts";
+import type { RunContext } from "../lib/cli/cli.ts";
+import type { OptionTable } from "../lib/cli/config.ts";
+import type { SubjectContext } from "../lib/subject/subject.ts";
 import { selfCommand } from "./self-command.ts";
 
 export function subjectContext(stateDir: string, ctx: Pick<RunContext<OptionTable>, "env" | "out">): SubjectContext {
@@ -10,7 +10,7 @@ export function subjectContext(stateDir: string, ctx: Pick<RunContext<OptionTabl
     stateDir,
     async restartPart(part, signal) {
       // Loaded only when a restart is asked for: the cluster engine is not light.
-      const { clusterRestart } = await import("../lib/cluster.ts");
+      const { clusterRestart } = await import("../lib/cluster/cluster.ts");
       await clusterRestart({ stateDir, env: ctx.env, selfCommand: selfCommand(), signal, note: ctx.out.note }, part);
     },
   };

@@ -1,6 +1,6 @@
 // operator subjects: the systems the operator can watch, with their invariants and actions.
-import { defineOperatorCommand } from "../lib/cli.ts";
-import { describeSubjects } from "../lib/subjects-catalog.ts";
+import { defineOperatorCommand } from "../lib/cli/cli.ts";
+import { describeSubjects } from "../lib/subject/subjects-catalog.ts";
 
 export default defineOperatorCommand({
   name: "subjects",

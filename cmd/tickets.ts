@@ -1,12 +1,12 @@
 // operator tickets list|show|resolve: what the monitor found, and a person closing a ticket by hand.
 import type { CommandDef } from "citty";
 import * as v from "valibot";
-import { defineOperatorCommand, stateDirOption } from "../lib/cli.ts";
-import { defineOptions, NonEmptyText, OneOf, PositiveInt } from "../lib/config.ts";
-import { usageError } from "../lib/errors.ts";
-import { incidentOfTicket } from "../lib/incidents.ts";
-import { openState } from "../lib/state.ts";
-import { getTicket, listTickets, resolveTicket, ticketJson, ticketTransitions, transitionJson, type Ticket } from "../lib/tickets.ts";
+import { defineOperatorCommand, stateDirOption } from "../lib/cli/cli.ts";
+import { defineOptions, NonEmptyText, OneOf, PositiveInt } from "../lib/cli/config.ts";
+import { usageError } from "../lib/cli/errors.ts";
+import { incidentOfTicket } from "../lib/incidents/incidents.ts";
+import { openState } from "../lib/state/state.ts";
+import { getTicket, listTickets, resolveTicket, ticketJson, ticketTransitions, transitionJson, type Ticket } from "../lib/monitor/tickets.ts";
 
 function ticketId(text: string | undefined): number {
   const parsed = v.safeParse(PositiveInt, text ?? "");

@@ -4,7 +4,7 @@ import { expect, test } from "bun:test";
 import { proposeAction, getAction } from "../lib/actions/action-store.ts";
 import { listAudit } from "../lib/actions/audit-log.ts";
 import { getMode } from "../lib/actions/settings.ts";
-import { openTicket } from "../lib/tickets.ts";
+import { openTicket } from "../lib/monitor/tickets.ts";
 import { json, startTestConsole } from "../test/fixtures/console.ts";
 import { MAX_BODY_BYTES } from "./request.ts";
 

@@ -2,8 +2,8 @@
 // and metrics. Handlers throw; onError is the one place an error becomes {"error", "message"}.
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { httpError, isOperatorError } from "../lib/errors.ts";
-import type { State } from "../lib/state.ts";
+import { httpError, isOperatorError } from "../lib/cli/errors.ts";
+import type { State } from "../lib/state/state.ts";
 import { identify, type ConsoleEnv } from "./auth.ts";
 import { eventStream } from "./events.ts";
 import { mountIncidentRoutes } from "./incident-routes.ts";

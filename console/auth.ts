@@ -3,8 +3,8 @@
 // goes on the context; each route states the least role it needs.
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
-import { OperatorError } from "../lib/errors.ts";
-import type { State } from "../lib/state.ts";
+import { OperatorError } from "../lib/cli/errors.ts";
+import type { State } from "../lib/state/state.ts";
 import { mayAct, type Role } from "./roles.ts";
 import { authenticate, csrfMatches, sessionFor } from "./token-store.ts";
 

@@ -2,9 +2,9 @@
 // id, so a client that reconnects with Last-Event-ID resumes where it left off and misses nothing.
 // The stream re-checks its caller every tick: revoking the token or ending the session closes it.
 import type { Context } from "hono";
-import { httpError } from "../lib/errors.ts";
-import { lastJournalId, readJournal, type JournalEntry } from "../lib/journal.ts";
-import type { State } from "../lib/state.ts";
+import { httpError } from "../lib/cli/errors.ts";
+import { lastJournalId, readJournal, type JournalEntry } from "../lib/state/journal.ts";
+import type { State } from "../lib/state/state.ts";
 import type { Caller } from "./auth.ts";
 import { isTokenActive, sessionFor } from "./token-store.ts";
 

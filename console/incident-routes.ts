@@ -3,9 +3,9 @@
 // their audit trail. The shapes of `operator incidents list|show --json`.
 import type { Hono } from "hono";
 import { auditJson, listAudit } from "../lib/actions/audit-log.ts";
-import { getIncident, incidentDetail, incidentSnapshot, listIncidents } from "../lib/incidents.ts";
-import type { State } from "../lib/state.ts";
-import { getTicket } from "../lib/tickets.ts";
+import { getIncident, incidentDetail, incidentSnapshot, listIncidents } from "../lib/incidents/incidents.ts";
+import type { State } from "../lib/state/state.ts";
+import { getTicket } from "../lib/monitor/tickets.ts";
 import type { ConsoleEnv } from "./auth.ts";
 import { idParam, oneOf, pageOf, pageRequest } from "./request.ts";
 

@@ -2,10 +2,10 @@
 // tickets by severity, actions by status, notifications per target), read from the state db at each scrape.
 import { Counter, Gauge, Registry } from "prom-client";
 import { ACTION_STATUSES, listActions } from "../lib/actions/action-store.ts";
-import { listIncidents } from "../lib/incidents.ts";
+import { listIncidents } from "../lib/incidents/incidents.ts";
 import { registerNotificationMetrics } from "../lib/notify/metrics.ts";
-import type { State } from "../lib/state.ts";
-import { listTickets } from "../lib/tickets.ts";
+import type { State } from "../lib/state/state.ts";
+import { listTickets } from "../lib/monitor/tickets.ts";
 
 const SEVERITIES = ["info", "warning", "critical"] as const;
 

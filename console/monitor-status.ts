@@ -3,7 +3,7 @@
 import { isAlive } from "../lib/actions/action-runner.ts";
 import { listActions } from "../lib/actions/action-store.ts";
 import { getMode, monitorCycles } from "../lib/actions/settings.ts";
-import type { State } from "../lib/state.ts";
+import type { State } from "../lib/state/state.ts";
 
 /**
  * A cycle is an observation (at most 5 s by default) plus the actions it runs (15 s each by

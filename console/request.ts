@@ -2,8 +2,8 @@
 // (`limit`, `cursor`), ids and filters. Every bad value is a 400 that names the field and the fix.
 import type { Context } from "hono";
 import * as v from "valibot";
-import { httpError } from "../lib/errors.ts";
-import { parseDurationMs } from "../lib/duration.ts";
+import { httpError } from "../lib/cli/errors.ts";
+import { parseDurationMs } from "../lib/cli/duration.ts";
 
 /** Larger than any decision's reason a person types; small enough that no body can hurt. */
 export const MAX_BODY_BYTES = 16 * 1024;

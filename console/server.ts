@@ -2,8 +2,8 @@
 // The start line carries the URL; a sign-in link (token in the fragment) only on a terminal.
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Output } from "../lib/output.ts";
-import { openState, type State } from "../lib/state.ts";
+import type { Output } from "../lib/cli/output.ts";
+import { openState, type State } from "../lib/state/state.ts";
 import { createConsoleApp } from "./app.ts";
 import { createConsoleMetrics } from "./metrics.ts";
 import { addToken, hasAnyToken } from "./token-store.ts";

@@ -2,8 +2,8 @@
 // SameSite=Strict session cookie and the anti-forgery value it sends with every change.
 import type { Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { OperatorError } from "../lib/errors.ts";
-import type { State } from "../lib/state.ts";
+import { OperatorError } from "../lib/cli/errors.ts";
+import type { State } from "../lib/state/state.ts";
 import { bearerOf, identify, SESSION_COOKIE, type ConsoleEnv } from "./auth.ts";
 import { authenticate, createSession, endSession, SESSION_TTL_MS } from "./token-store.ts";
 

@@ -2,8 +2,8 @@
 // each secret (a token, a session id): a copied state db signs nobody in. Revoking a token ends its
 // sessions in the same transaction, and every request re-checks both, so revocation takes at once.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { OperatorError, usageError } from "../lib/errors.ts";
-import { ensureSchema, type State } from "../lib/state.ts";
+import { OperatorError, usageError } from "../lib/cli/errors.ts";
+import { ensureSchema, type State } from "../lib/state/state.ts";
 import type { Role } from "./roles.ts";
 
 export interface ConsoleToken {

@@ -2,7 +2,7 @@
 // token configured the endpoints are off and say how to turn them on.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
-import { httpError } from "../lib/errors.ts";
+import { httpError } from "../lib/cli/errors.ts";
 
 // Equal-length digests: timingSafeEqual then leaks neither the token nor its length.
 const digest = (text: string) => createHash("sha256").update(text).digest();

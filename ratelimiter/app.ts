@@ -2,7 +2,7 @@
 // {"error": code, "message"} with its 4xx/5xx status; an unknown error is logged and answered 500.
 // The check route also stands alone (createCheckHandler) so the server can route it natively.
 import { Hono, type Context } from "hono";
-import { httpError, isOperatorError } from "../lib/errors.ts";
+import { httpError, isOperatorError } from "../lib/cli/errors.ts";
 import { requireAdmin } from "./admin-auth.ts";
 import type { Checker } from "./check.ts";
 import type { CheckResponder } from "./check-response.ts";

@@ -1,5 +1,5 @@
 // A node's configuration: what startNode takes (camelCase, durations in ms) and its defaults.
-import { usageError } from "../lib/errors.ts";
+import { usageError } from "../lib/cli/errors.ts";
 
 export const ALGORITHMS = ["fixed-window", "sliding-window", "sliding-log", "gcra"] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];

@@ -1,5 +1,5 @@
 // Redis URLs a node accepts, parsed into what the client needs; and their redaction for every message.
-import { usageError } from "../lib/errors.ts";
+import { usageError } from "../lib/cli/errors.ts";
 
 export interface HostPort {
   host: string;

@@ -1,7 +1,7 @@
 // What the HTTP API accepts: bodies read with an 8 KiB cap, keys checked, JSON passed through
 // valibot schemas; the first issue becomes one 400 that names the field and the fix.
 import * as v from "valibot";
-import { httpError } from "../lib/errors.ts";
+import { httpError } from "../lib/cli/errors.ts";
 import { ALGORITHMS } from "./options.ts";
 
 export const MAX_BODY_BYTES = 8 * 1024;

@@ -1,7 +1,7 @@
 // startNode: one rate-limiter node. Connects Redis, serves the HTTP API, registers itself with a
 // heartbeat, probes Redis in the background, and stops gracefully (finish in-flight, deregister).
 import { hostname } from "node:os";
-import { httpError } from "../lib/errors.ts";
+import { httpError } from "../lib/cli/errors.ts";
 import { defineCheckScripts, defineCounterScripts } from "./algorithms/scripts.ts";
 import { createApp, createCheckHandler, type NodeContext } from "./app.ts";
 import { createChecker } from "./check.ts";

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { proposeAction } from "../lib/actions/action-store.ts";
-import { openState } from "../lib/state.ts";
+import { openState } from "../lib/state/state.ts";
 import { runCli } from "./fixtures/cli.ts";
 
 const dirs: string[] = [];

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { runCli, spawnCli } from "./fixtures/cli.ts";
 import { STUB_API_KEY, startLlmStub } from "./fixtures/llm-stub.ts";
 import { isAlive, processesMentioning } from "./fixtures/processes.ts";
-import { loadDeployment } from "../lib/deployment.ts";
+import { loadDeployment } from "../lib/cluster/deployment.ts";
 
 // Real clusters, load and chaos on a shared 2-core machine, one after the other.
 setDefaultTimeout(240_000);

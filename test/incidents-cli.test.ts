@@ -7,11 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { proposeAction } from "../lib/actions/action-store.ts";
 import type { DiagnosisJson } from "../lib/diagnosis/diagnosis.ts";
-import { applyDiagnosis } from "../lib/incidents.ts";
-import { readJournal } from "../lib/journal.ts";
-import { openState } from "../lib/state.ts";
-import type { Violation } from "../lib/subject.ts";
-import { openTicket } from "../lib/tickets.ts";
+import { applyDiagnosis } from "../lib/incidents/incidents.ts";
+import { readJournal } from "../lib/state/journal.ts";
+import { openState } from "../lib/state/state.ts";
+import type { Violation } from "../lib/subject/subject.ts";
+import { openTicket } from "../lib/monitor/tickets.ts";
 import { runCli } from "./fixtures/cli.ts";
 
 const dirs: string[] = [];

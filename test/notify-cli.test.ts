@@ -5,7 +5,7 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openState } from "../lib/state.ts";
+import { openState } from "../lib/state/state.ts";
 import { startAlertmanager } from "./fixtures/alertmanager.ts";
 import { runCli } from "./fixtures/cli.ts";
 import { journalTransition, resolvedSnapshot, snapshot, withCause } from "./fixtures/incident-journal.ts";

@@ -1,7 +1,7 @@
 // The edge every action or tool call passes, whoever makes it (a rule, an LLM, a person): the
 // name must be one the subject defines, of the expected kind, and the params must pass its schema.
 import * as v from "valibot";
-import type { ActionDefinition } from "../subject.ts";
+import type { ActionDefinition } from "../subject/subject.ts";
 
 export type CheckedCall =
   | { ok: true; definition: ActionDefinition; params: Record<string, unknown> }

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
-import { openState, type State } from "../state.ts";
-import type { ActionDefinition, ActionResult } from "../subject.ts";
+import { openState, type State } from "../state/state.ts";
+import type { ActionDefinition, ActionResult } from "../subject/subject.ts";
 import { reviewInterrupted, runApprovedAction, type ActingSubject } from "./action-runner.ts";
 import { getAction, proposeAction, transitionAction } from "./action-store.ts";
 

@@ -1,10 +1,10 @@
 // Running one approved action exactly once: claim it (approved → executing, a conditional update
 // that only one process wins), execute it under a deadline, record what happened. A process that
 // dies mid-way leaves `executing` behind, which a restart turns into `needs_review`, never a rerun.
-import type { ActionResult, Subject } from "../subject.ts";
+import type { ActionResult, Subject } from "../subject/subject.ts";
 import { checkCall } from "./action-call.ts";
 import { listActions, transitionAction, type ActionRecord } from "./action-store.ts";
-import type { State } from "../state.ts";
+import type { State } from "../state/state.ts";
 
 export type ActingSubject = Pick<Subject, "name" | "actions" | "execute">;
 

@@ -2,7 +2,7 @@ import { afterEach, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openState, type State } from "../state.ts";
+import { openState, type State } from "../state/state.ts";
 import { getAction, listActions, proposeAction, recordVerification, transitionAction } from "./action-store.ts";
 import { listAudit } from "./audit-log.ts";
 import { engageKillSwitch, getMode, setMode } from "./settings.ts";

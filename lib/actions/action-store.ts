@@ -1,8 +1,8 @@
 // Action records: what was proposed, who allowed it, what it did. Every status change is one
 // transaction that also appends its audit entry, so a crash at any point loses nothing.
-import type { ActionResult, Risk } from "../subject.ts";
-import { appendJournal } from "../journal.ts";
-import { ensureSchema, type State } from "../state.ts";
+import type { ActionResult, Risk } from "../subject/subject.ts";
+import { appendJournal } from "../state/journal.ts";
+import { ensureSchema, type State } from "../state/state.ts";
 import { appendAudit, ensureAuditSchema } from "./audit-log.ts";
 
 export const ACTION_STATUSES = [

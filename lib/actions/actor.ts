@@ -1,5 +1,5 @@
 // Who a person is, for the audit log: --by, else the login name the command was given.
-import { defineOptions, NonEmptyText } from "../config.ts";
+import { defineOptions, NonEmptyText } from "../cli/config.ts";
 import { userInfo } from "node:os";
 
 export const actorOptions = defineOptions({

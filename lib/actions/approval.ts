@@ -1,7 +1,7 @@
 // A person's decisions on a proposed action: approve or reject, with why. An approval holds only
 // while the proposal does: an expired, cancelled or already decided one is refused (409) saying why.
-import { OperatorError, usageError } from "../errors.ts";
-import type { State } from "../state.ts";
+import { OperatorError, usageError } from "../cli/errors.ts";
+import type { State } from "../state/state.ts";
 import { getAction, transitionAction, type ActionRecord } from "./action-store.ts";
 import { listAudit } from "./audit-log.ts";
 import { expireIfDue } from "./proposal-expiry.ts";

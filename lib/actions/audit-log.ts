@@ -1,7 +1,7 @@
 // The audit log: one row per transition (an action's status, the mode, the kill switch), with who
 // and why. Rows are only ever appended, inside the same transaction as the change they record.
 import type { Database } from "bun:sqlite";
-import { ensureSchema, type State } from "../state.ts";
+import { ensureSchema, type State } from "../state/state.ts";
 
 export interface AuditEntry {
   id: number;

@@ -1,6 +1,6 @@
 // The gate: may this action run now? A pure function of the mode, the action and what a person
 // allowed, so the safety model reads in one place and is tested without a clock or a database.
-import type { Risk } from "../subject.ts";
+import type { Risk } from "../subject/subject.ts";
 import type { ActionStatus } from "./action-store.ts";
 import type { Mode } from "./settings.ts";
 

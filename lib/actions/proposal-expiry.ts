@@ -1,6 +1,6 @@
 // Proposals expire: one left unapproved past its time is closed as `expired`, by the monitor each
 // cycle and by anyone who tries to approve it late, so a late approval never acts on old evidence.
-import type { State } from "../state.ts";
+import type { State } from "../state/state.ts";
 import { listActions, transitionAction, type ActionRecord } from "./action-store.ts";
 
 export const EXPIRY_ACTOR = "expiry";

@@ -1,9 +1,9 @@
 // A diagnosis's recommendations become proposed actions: only defined actions whose params pass
 // their schema, each recorded once per ticket, with the engine as the one who proposed it.
 import type { Diagnosis } from "../diagnosis/diagnosis.ts";
-import { log } from "../log.ts";
-import type { State } from "../state.ts";
-import type { ActionDefinition } from "../subject.ts";
+import { log } from "../cli/log.ts";
+import type { State } from "../state/state.ts";
+import type { ActionDefinition } from "../subject/subject.ts";
 import { checkCall } from "./action-call.ts";
 import { proposeAction, type ActionRecord } from "./action-store.ts";
 

@@ -1,7 +1,7 @@
 // Operator settings a person controls and every running monitor reads each cycle: the mode, and the
 // kill switch that cancels every pending action and falls back to observe in one transaction.
-import { appendJournal } from "../journal.ts";
-import { ensureSchema, type State } from "../state.ts";
+import { appendJournal } from "../state/journal.ts";
+import { ensureSchema, type State } from "../state/state.ts";
 import { appendAudit } from "./audit-log.ts";
 import { cancelInTransaction, ensureActionSchema, PENDING_STATUSES, type ActionRecord, listActions } from "./action-store.ts";
 

@@ -1,14 +1,12 @@
 // Faults that are traffic (a client bursting at a window's edge, a flood): a detached process of
 // this binary drives them for the lease (`operator chaos drive ID`). Inject starts it, revert stops
-// it by pid, so the watchdog ends it at expiry even when whoever injected it is gone.
+// it by pid, so the watchdog ends it at expiry even when whoever injected it is gone. This file is
+// what a subject's fault uses; the process's body is in run-driver.ts, which loads subjects.
 import { join } from "node:path";
-import { DEPLOYMENT_DIR } from "../deployment.ts";
-import { usageError } from "../errors.ts";
+import { DEPLOYMENT_DIR } from "../cluster/deployment.ts";
 import { isSameProcess, type ProcessIdentity } from "../process/identity.ts";
 import { spawnDetached, stopProcess } from "../process/supervisor.ts";
 import type { FaultContext, FaultRecord } from "./fault.ts";
-import { findFault, openChaosSession, type ChaosEnv } from "./session.ts";
-import { getFault } from "./store.ts";
 
 /** Who drives a fault, as kept in its revert plan. */
 const driverOf = (fault: FaultRecord): ProcessIdentity | undefined =>
@@ -33,18 +31,3 @@ export const isDriverGone = (fault: FaultRecord): boolean => {
   const driver = driverOf(fault);
   return driver === undefined || !isSameProcess(driver);
 };
-
-/** The driver process's body: runs the fault's `drive` until its lease ends or the process is told to stop. */
-export async function runDriver(env: ChaosEnv, id: number): Promise<void> {
-  const session = await openChaosSession(env);
-  try {
-    const fault = getFault(session.state, id);
-    if (!fault) throw usageError("unknown_fault_id", `no fault #${id} in ${session.state.dir}: operator chaos status lists them`);
-    const definition = findFault(session, fault.fault);
-    if (!definition.drive) throw usageError("not_driven", `fault ${fault.fault} is not traffic: nothing to drive`);
-    const lease = AbortSignal.any([env.signal, AbortSignal.timeout(Math.max(0, fault.expiresAt - Date.now()))]);
-    await definition.drive(session.ctx, fault, lease);
-  } finally {
-    session.close();
-  }
-}

@@ -1,9 +1,9 @@
 // The chaos engine: a fault is a lease. It is recorded (target, revert plan, expiry) and a watchdog
 // is running before anything is touched; a revert is claimed once, checked from outside, and a
 // revert that does not hold leaves the fault active.
-import { formatDuration } from "../duration.ts";
-import { goingDown, isGoingDown } from "../deployment.ts";
-import { usageError } from "../errors.ts";
+import { formatDuration } from "../cli/duration.ts";
+import { goingDown, isGoingDown } from "../cluster/deployment.ts";
+import { usageError } from "../cli/errors.ts";
 import { processStartTime, type ProcessIdentity } from "../process/identity.ts";
 import { abortableSleep, waitFor } from "../process/wait.ts";
 import type { FaultPlan, FaultRecord } from "./fault.ts";

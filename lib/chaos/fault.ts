@@ -1,7 +1,7 @@
 // The chaos protocol: what a subject's fault is to the engine (plan, inject, revert, verify), and
 // the fault record, a lease kept in the state db before anything is touched.
-import type { OptionTable } from "../config.ts";
-import type { DeploymentRecord } from "../deployment.ts";
+import type { OptionTable } from "../cli/config.ts";
+import type { DeploymentRecord } from "../cluster/deployment.ts";
 
 /** What a fault hits, decided before it is injected. */
 export interface FaultTarget {

@@ -1,7 +1,7 @@
 // How chaos shows itself to a person: one line per fault record, and the catalogue of faults.
-import { describeOption } from "../config.ts";
+import { describeOption } from "../cli/config.ts";
 import type { FaultDefinition, FaultRecord } from "./fault.ts";
-import { flagName } from "../config.ts";
+import { flagName } from "../cli/config.ts";
 
 export function renderFault(record: FaultRecord, now = Date.now()): string {
   const left = Math.max(0, Math.round((record.expiresAt - now) / 100) / 10);

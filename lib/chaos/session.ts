@@ -1,11 +1,11 @@
 // A chaos session: the state db, the deployment recorded there, its subject's faults, and the
 // context those faults run in. Chaos acts only on the local deployment it finds here.
 import { join } from "node:path";
-import { DEPLOYMENT_DIR, readDeployment, restartRecordedPart, type DeploymentRecord } from "../deployment.ts";
-import { usageError } from "../errors.ts";
-import { loadSubject } from "../registry.ts";
-import { openState, type State } from "../state.ts";
-import type { SubjectPlugin } from "../subject.ts";
+import { DEPLOYMENT_DIR, readDeployment, restartRecordedPart, type DeploymentRecord } from "../cluster/deployment.ts";
+import { usageError } from "../cli/errors.ts";
+import { loadSubject } from "../subject/registry.ts";
+import { openState, type State } from "../state/state.ts";
+import type { SubjectPlugin } from "../subject/subject.ts";
 import type { FaultContext, FaultDefinition } from "./fault.ts";
 import { ensureChaosSchema } from "./store.ts";
 

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { isSameProcess, type ProcessIdentity } from "../process/identity.ts";
 import type { SQLQueryBindings } from "bun:sqlite";
-import { ensureSchema, openState, STATE_DB_FILE, type State } from "../state.ts";
+import { ensureSchema, openState, STATE_DB_FILE, type State } from "../state/state.ts";
 import type { FaultPlan, FaultRecord, FaultStatus } from "./fault.ts";
 
 const MIGRATIONS = [

@@ -1,9 +1,9 @@
 // The watchdog's loop: reverts each fault when its lease runs out, even when the command that
 // injected it was killed; leaves when nothing is active or another watchdog took over.
-import { isGoingDown, readDeployment } from "../deployment.ts";
+import { isGoingDown, readDeployment } from "../cluster/deployment.ts";
 import { isSameProcess, processStartTime, type ProcessIdentity } from "../process/identity.ts";
 import { abortableSleep } from "../process/wait.ts";
-import { openState } from "../state.ts";
+import { openState } from "../state/state.ts";
 import { revertExpired } from "./engine.ts";
 import { sessionFor, type ChaosEnv } from "./session.ts";
 import { ensureChaosSchema, finishRevert, listFaults, recordedWatchdog, recordWatchdog } from "./store.ts";

@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { isSameProcess, type ProcessIdentity } from "../process/identity.ts";
 import { spawnDetached } from "../process/supervisor.ts";
-import type { State } from "../state.ts";
+import type { State } from "../state/state.ts";
 import { ACTIVE_STATUSES, recordedWatchdog, recordWatchdog } from "./store.ts";
 
 export const WATCHDOG_LOG = "chaos-watchdog.log";

@@ -3,10 +3,10 @@
 // clean slate (a cluster a killed demo left behind is taken down first); any other dir is refused.
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { ClusterEnv } from "../cluster.ts";
-import { clusterDown } from "../cluster-down.ts";
-import { loadDeployment } from "../deployment.ts";
-import { usageError } from "../errors.ts";
+import type { ClusterEnv } from "../cluster/cluster.ts";
+import { clusterDown } from "../cluster/cluster-down.ts";
+import { loadDeployment } from "../cluster/deployment.ts";
+import { usageError } from "../cli/errors.ts";
 
 export const DEMO_MARKER = ".operator-demo";
 

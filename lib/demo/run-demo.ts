@@ -2,13 +2,13 @@
 // (`chapter_started`), played and judged by the scenario runner, and reported (`chapter_passed` /
 // `chapter_failed`); whatever happens, everything the demo started is stopped at the end.
 import type { DiagnosisEngine } from "../diagnosis/diagnosis.ts";
-import { usageError } from "../errors.ts";
-import type { EmitEvent } from "../monitor-stage.ts";
-import type { DemoPlan, Scenario } from "../scenario.ts";
-import { Harness } from "../scenario-run/harness.ts";
-import { outcomeJson, type ScenarioOutcome } from "../scenario-run/outcome.ts";
-import { Interrupted, runScenario } from "../scenario-run/run-scenario.ts";
-import type { SubjectPlugin } from "../subject.ts";
+import { usageError } from "../cli/errors.ts";
+import type { EmitEvent } from "../monitor/monitor-stage.ts";
+import type { DemoPlan, Scenario } from "../scenario/scenario.ts";
+import { Harness } from "../scenario/harness.ts";
+import { outcomeJson, type ScenarioOutcome } from "../scenario/outcome.ts";
+import { Interrupted, runScenario } from "../scenario/run-scenario.ts";
+import type { SubjectPlugin } from "../subject/subject.ts";
 
 export interface DemoOptions {
   plugin: SubjectPlugin;

@@ -1,7 +1,7 @@
 // The demo on a terminal: the live view drawn in place (alternate screen, no scrolling) a few
 // times a second, the deployment's health polled every two seconds, and keys read in raw mode
 // (Enter advances, Ctrl-C interrupts, since raw mode turns off the terminal's own SIGINT).
-import type { PartStatus } from "../deployment.ts";
+import type { PartStatus } from "../cluster/deployment.ts";
 import { applyEvent, emptyModel, renderView, VIEW_HEIGHT, VIEW_WIDTH, type ViewModel } from "./live-view.ts";
 
 const REDRAW_MS = 250;

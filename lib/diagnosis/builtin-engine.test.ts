@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import * as v from "valibot";
-import type { DiagnosisRule, Violation } from "../subject.ts";
+import type { DiagnosisRule, Violation } from "../subject/subject.ts";
 import { diagnosisJson, type DiagnosingSubject, type DiagnosisRequest } from "./diagnosis.ts";
 import { diagnoseWithRules } from "./builtin-engine.ts";
 

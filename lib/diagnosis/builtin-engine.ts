@@ -2,8 +2,8 @@
 // and recent history, then weighs their hypotheses. Subject-agnostic: rules bring the knowledge,
 // this file only compares hypotheses by what they explain and how sure they are.
 import { checkCall } from "../actions/action-call.ts";
-import { log } from "../log.ts";
-import { violationKey, type Hypothesis, type RecommendedAction, type Violation } from "../subject.ts";
+import { log } from "../cli/log.ts";
+import { violationKey, type Hypothesis, type RecommendedAction, type Violation } from "../subject/subject.ts";
 import type { Alternative, Diagnosis, DiagnosisEngine, DiagnosisRequest } from "./diagnosis.ts";
 
 /** A hypothesis with what the weighing found: recall over open violations, precision of its claims. */

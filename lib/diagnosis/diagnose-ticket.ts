@@ -1,13 +1,13 @@
 // `operator diagnose TICKET`: observe the subject now, check every invariant, diagnose the ticket
 // with the chosen engine, keep the diagnosis with the ticket, and let its incident adopt it.
 import type { ProposalOutcome } from "../actions/proposals.ts";
-import { unreachableError } from "../errors.ts";
-import { adoptDiagnosis } from "../incident-diagnosis.ts";
-import { log } from "../log.ts";
-import { checkInvariants } from "../monitor.ts";
-import { observeWithin } from "../observation.ts";
-import type { State } from "../state.ts";
-import { violationKey, type Subject } from "../subject.ts";
+import { unreachableError } from "../cli/errors.ts";
+import { adoptDiagnosis } from "../incidents/incident-diagnosis.ts";
+import { log } from "../cli/log.ts";
+import { checkInvariants } from "../monitor/monitor.ts";
+import { observeWithin } from "../monitor/observation.ts";
+import type { State } from "../state/state.ts";
+import { violationKey, type Subject } from "../subject/subject.ts";
 import type { Diagnosis, DiagnosisEngine, DiagnosisTicket } from "./diagnosis.ts";
 import { saveDiagnosis } from "./diagnosis-store.ts";
 

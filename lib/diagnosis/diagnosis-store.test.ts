@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openState } from "../state.ts";
+import { openState } from "../state/state.ts";
 import type { Diagnosis } from "./diagnosis.ts";
 import { latestDiagnosis, listDiagnoses, saveDiagnosis } from "./diagnosis-store.ts";
 

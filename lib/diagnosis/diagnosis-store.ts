@@ -1,6 +1,6 @@
 // Diagnoses kept with their ticket: every one made (the monitor's, a person's `diagnose`, each
 // engine's), newest last, so a ticket shows what was concluded and when.
-import { ensureSchema, type State } from "../state.ts";
+import { ensureSchema, type State } from "../state/state.ts";
 import { diagnosisFromJson, diagnosisJson, type Diagnosis, type DiagnosisJson } from "./diagnosis.ts";
 
 export function ensureDiagnosisSchema(state: State): void {

@@ -1,7 +1,7 @@
 // The diagnosis: one root cause for a ticket, with its evidence, the alternatives ruled out and the
 // actions recommended. One shape for every engine; `DiagnosisEngine` is the interface they share.
 import * as v from "valibot";
-import type { RecommendedAction, Resource, Subject, Violation } from "../subject.ts";
+import type { RecommendedAction, Resource, Subject, Violation } from "../subject/subject.ts";
 
 export type EngineName = "builtin" | "llm";
 export const ENGINE_NAMES: readonly EngineName[] = ["builtin", "llm"];

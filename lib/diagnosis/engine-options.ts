@@ -1,8 +1,8 @@
 // How a command picks its diagnosis engine: one options table (flags and env vars of DESIGN.md's
 // "LLM" section) shared by `diagnose` and `monitor`, and the factory that turns it into an engine.
 import * as v from "valibot";
-import { defineOptions, HttpUrl, NonEmptyText, OneOf, PositiveDuration, PositiveInt, type ResolvedOptions, type TextSchema } from "../config.ts";
-import { usageError } from "../errors.ts";
+import { defineOptions, HttpUrl, NonEmptyText, OneOf, PositiveDuration, PositiveInt, type ResolvedOptions, type TextSchema } from "../cli/config.ts";
+import { usageError } from "../cli/errors.ts";
 import { createAnthropicChat } from "./anthropic-chat.ts";
 import { createBuiltinEngine } from "./builtin-engine.ts";
 import { ENGINE_NAMES, type DiagnosisEngine } from "./diagnosis.ts";

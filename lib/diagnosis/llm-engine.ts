@@ -3,8 +3,8 @@
 // gets one more chance, then the built-in engine answers and the diagnosis says why.
 import * as v from "valibot";
 import { checkCall, describeIssue } from "../actions/action-call.ts";
-import { log } from "../log.ts";
-import type { ActionDefinition } from "../subject.ts";
+import { log } from "../cli/log.ts";
+import type { ActionDefinition } from "../subject/subject.ts";
 import { diagnosisJson, SubmittedDiagnosis, type Diagnosis, type DiagnosisEngine, type DiagnosisRequest, type LlmUsage } from "./diagnosis.ts";
 import { toJsonSchema } from "./json-schema.ts";
 import { LlmError, type ChatClient, type ChatMessage, type ChatTurn, type ToolOutcome, type ToolSpec } from "./llm-chat.ts";

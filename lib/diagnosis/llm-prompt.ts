@@ -1,6 +1,6 @@
 // What the LLM reads: a core prompt with no subject's words, the subject's own descriptions, and
 // observed data fenced and labelled as data. Fences cannot be closed from inside the data.
-import { violationKey } from "../subject.ts";
+import { violationKey } from "../subject/subject.ts";
 import type { DiagnosisJson, DiagnosisRequest } from "./diagnosis.ts";
 import { toJsonSchema } from "./json-schema.ts";
 

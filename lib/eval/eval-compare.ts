@@ -2,7 +2,7 @@
 // and the scenarios whose verdict changed. B regressed when an engine's score dropped.
 import { readFileSync } from "node:fs";
 import * as v from "valibot";
-import { usageError } from "../errors.ts";
+import { usageError } from "../cli/errors.ts";
 import { table } from "./eval-report.ts";
 
 const Figure = v.nullable(v.number());

@@ -4,10 +4,10 @@
 // any other dir is refused, so an eval never mixes with a real cluster's state.
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { ClusterEnv } from "../cluster.ts";
-import { clusterDown } from "../cluster-down.ts";
-import { loadDeployment } from "../deployment.ts";
-import { usageError } from "../errors.ts";
+import type { ClusterEnv } from "../cluster/cluster.ts";
+import { clusterDown } from "../cluster/cluster-down.ts";
+import { loadDeployment } from "../cluster/deployment.ts";
+import { usageError } from "../cli/errors.ts";
 
 export const EVAL_MARKER = ".operator-eval";
 

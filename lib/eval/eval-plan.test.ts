@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { CONTROL, type Scenario } from "../scenario.ts";
+import { CONTROL, type Scenario } from "../scenario/scenario.ts";
 import { planRuns, selectScenarios } from "./eval-plan.ts";
 
 const scenario = (name: string, over: Partial<Scenario> = {}): Scenario => ({

@@ -1,9 +1,9 @@
 // What an eval runs: the chosen scenarios (and with --vary their variants), each paired with a
 // no-fault control of the same deployment, workload and background (runs that share all three
 // share one control), for every engine and repeat. Pure: names in, runs out.
-import { usageError } from "../errors.ts";
-import { CONTROL, kindOf, type Scenario, type Workload } from "../scenario.ts";
-import type { VariantKind } from "../scenario-variant.ts";
+import { usageError } from "../cli/errors.ts";
+import { CONTROL, kindOf, type Scenario, type Workload } from "../scenario/scenario.ts";
+import type { VariantKind } from "../scenario/scenario-variant.ts";
 import type { PlannedVariant } from "./vary-plan.ts";
 
 /** What a varied run is, declared before it runs. */

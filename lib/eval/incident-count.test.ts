@@ -2,8 +2,8 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { appendJournal } from "../journal.ts";
-import { openState } from "../state.ts";
+import { appendJournal } from "../state/journal.ts";
+import { openState } from "../state/state.ts";
 import { countIncidents, incidentEntries } from "./incident-count.ts";
 
 const dirs: string[] = [];

@@ -1,8 +1,8 @@
 // How many incidents a run ended with, read from its journal: every incident opened, less those
 // merged into another (`incident_resolved` with `merged_into`). One cause, one incident: a run is
 // right when it has exactly one incident per injected fault; fewer is a wrong merge, more a split.
-import { readJournal, type JournalEntry } from "../journal.ts";
-import type { State } from "../state.ts";
+import { readJournal, type JournalEntry } from "../state/journal.ts";
+import type { State } from "../state/state.ts";
 
 export const INCIDENT_ENTRY_TYPES = ["incident_opened", "incident_resolved"] as const;
 

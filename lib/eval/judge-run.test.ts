@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
-import { CONTROL, type Scenario } from "../scenario.ts";
-import type { RunEvent } from "../scenario-run/event-log.ts";
-import type { ScenarioOutcome } from "../scenario-run/outcome.ts";
+import { CONTROL, type Scenario } from "../scenario/scenario.ts";
+import type { RunEvent } from "../scenario/event-log.ts";
+import type { ScenarioOutcome } from "../scenario/outcome.ts";
 import { judgeRun, type RunContext } from "./judge-run.ts";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");

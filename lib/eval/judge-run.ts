@@ -1,9 +1,9 @@
 // Judges one eval run from what it saw: the scenario runner's outcome and every event of the run
 // (one harness per run, so the log holds nothing else). Pure: the scores come from timestamps and
 // exact matches, never from an LLM.
-import { bindPlaceholders, isSameComponent, type Scenario } from "../scenario.ts";
-import type { RunEvent } from "../scenario-run/event-log.ts";
-import { diagnosisFor, diagnosisOf, judgeDiagnoses, ticketOf, unexpectedTickets, type DiagnosisSeen, type ScenarioOutcome, type TicketSeen } from "../scenario-run/outcome.ts";
+import { bindPlaceholders, isSameComponent, type Scenario } from "../scenario/scenario.ts";
+import type { RunEvent } from "../scenario/event-log.ts";
+import { diagnosisFor, diagnosisOf, judgeDiagnoses, ticketOf, unexpectedTickets, type DiagnosisSeen, type ScenarioOutcome, type TicketSeen } from "../scenario/outcome.ts";
 import { rankOf, type RunOutcome } from "./score.ts";
 
 export interface RunContext {

@@ -1,10 +1,10 @@
 // `eval --vary`'s flags, in one table, and the variants they ask for on a subject.
 import * as v from "valibot";
-import { defineOptions, List, NonNegativeInt, Switch, type ResolvedOptions, type TextSchema } from "../config.ts";
-import { usageError } from "../errors.ts";
-import type { Scenario } from "../scenario.ts";
-import { VARIANT_KINDS, type VariantKind } from "../scenario-variant.ts";
-import type { SubjectPlugin } from "../subject.ts";
+import { defineOptions, List, NonNegativeInt, Switch, type ResolvedOptions, type TextSchema } from "../cli/config.ts";
+import { usageError } from "../cli/errors.ts";
+import type { Scenario } from "../scenario/scenario.ts";
+import { VARIANT_KINDS, type VariantKind } from "../scenario/scenario-variant.ts";
+import type { SubjectPlugin } from "../subject/subject.ts";
 import { planVariants, type PlannedVariant, type SkippedVariant } from "./vary-plan.ts";
 
 /** A positive whole number, or `all` (Infinity). */

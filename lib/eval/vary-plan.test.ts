@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
-import type { Scenario } from "../scenario.ts";
-import { LEASE, VARIANT_KINDS, type Variation } from "../scenario-variant.ts";
+import type { Scenario } from "../scenario/scenario.ts";
+import { LEASE, VARIANT_KINDS, type Variation } from "../scenario/scenario-variant.ts";
 import { planRuns } from "./eval-plan.ts";
 import { planVariants, scaleSize, type VariantPlanOptions } from "./vary-plan.ts";
 

@@ -2,9 +2,9 @@
 // background ×0.3 and ×3, ten times the keys, another target, another algorithm), each with the
 // expectation the subject computes before it runs, and a seeded sample of them. Pure: the same
 // scenarios, variation and seed give the same variants.
-import { formatDuration, parseDurationMs } from "../duration.ts";
-import type { FaultStep, Scenario, Workload } from "../scenario.ts";
-import { LEASE, VARIANT_KINDS, type VariantChange, type VariantContext, type VariantExpectation, type VariantKind, type VariedScenario, type Variation } from "../scenario-variant.ts";
+import { formatDuration, parseDurationMs } from "../cli/duration.ts";
+import type { FaultStep, Scenario, Workload } from "../scenario/scenario.ts";
+import { LEASE, VARIANT_KINDS, type VariantChange, type VariantContext, type VariantExpectation, type VariantKind, type VariedScenario, type Variation } from "../scenario/scenario-variant.ts";
 import { seededRandom } from "../load/keys.ts";
 
 /** A variant ready to run: its scenario carries the expectation the subject declared. */

@@ -1,7 +1,7 @@
 // The link proxy's control: a loopback HTTP port (no root needed) that reads and changes the
 // link's latency, jitter and cut, behind a bearer token when one is given; and its client.
 import { timingSafeEqual } from "node:crypto";
-import { unreachableError, usageError } from "../errors.ts";
+import { unreachableError, usageError } from "../cli/errors.ts";
 import type { LinkCounters, LinkProxy, LinkSettings } from "./proxy.ts";
 
 /** The control API's JSON (snake_case on the wire). */

@@ -1,8 +1,8 @@
 // What a load run asks for: a base rate, an optional linear ramp and periodic bursts, as typed on
 // the command line (`--rate 500 --ramp 10s --burst 10x:1s/5s`) and as numbers from then on.
 import * as v from "valibot";
-import { parseDurationMs } from "../duration.ts";
-import type { TextSchema } from "../config.ts";
+import { parseDurationMs } from "../cli/duration.ts";
+import type { TextSchema } from "../cli/config.ts";
 
 export interface Burst {
   /** The rate is multiplied by this while a burst lasts (> 1). */

@@ -1,5 +1,5 @@
 // One `loadgen` run from resolved options: check the targets, pace, run, report.
-import { unreachableError, usageError } from "../errors.ts";
+import { unreachableError, usageError } from "../cli/errors.ts";
 import { acceptsTcp } from "../process/wait.ts";
 import { keyChooser, type KeySpec } from "./keys.ts";
 import { buildReport, type LoadReport } from "./report.ts";

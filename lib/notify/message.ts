@@ -1,13 +1,7 @@
-// One message to one target: what the notifier decided to say, rendered into that target's wire
-// format. The formats are pure: the same message gives the same bytes (signatures included).
-import { alertmanagerRequest } from "./alertmanager.ts";
-import type { OutgoingRequest } from "./http-post.ts";
-import { pagerdutyRequest } from "./pagerduty.ts";
+// One message to one target: what the notifier decided to say. wire-format.ts renders it into the
+// target's wire format.
 import type { MessageEvent } from "./plan.ts";
-import { slackRequest } from "./slack.ts";
-import type { NotifyTarget } from "./target.ts";
 import type { IncidentSnapshot, TransitionType } from "./transition.ts";
-import { webhookRequest } from "./webhook.ts";
 
 export interface Message {
   /** `test` is `operator notify test`'s message, about a made-up incident. */
@@ -23,17 +17,4 @@ export interface Message {
   /** When the incident started for this target (ms): Alertmanager's `startsAt`. */
   startsAt: number;
   now: number;
-}
-
-export function requestFor(target: NotifyTarget, message: Message): OutgoingRequest {
-  switch (target.kind) {
-    case "alertmanager":
-      return alertmanagerRequest(target, message);
-    case "slack":
-      return slackRequest(target, message);
-    case "pagerduty":
-      return pagerdutyRequest(target, message);
-    case "webhook":
-      return webhookRequest(target, message);
-  }
 }

@@ -2,7 +2,7 @@
 // each scrape (so every process that opens the state counts the same, across monitor restarts).
 // A gauge: pruning after the retention makes it smaller.
 import { Gauge, type Registry } from "prom-client";
-import type { State } from "../state.ts";
+import type { State } from "../state/state.ts";
 import { countDeliveries, DELIVERY_STATUSES } from "./outbox.ts";
 
 export function registerNotificationMetrics(registry: Registry, state: State): void {

@@ -2,11 +2,12 @@
 // target's deliveries, sends what is due (in order per incident, with backoff), re-sends firing
 // Alertmanager alerts, keeps the watchdog alive, and prunes old rows. Every decision is in plan.ts;
 // this is the loop, the database and the network around them.
-import { pruneJournal } from "../journal.ts";
-import type { State } from "../state.ts";
+import { pruneJournal } from "../state/journal.ts";
+import type { State } from "../state/state.ts";
 import { alertLabels, RESEND_INTERVAL_MS, watchdogRequest } from "./alertmanager.ts";
 import { postJson, REQUEST_TIMEOUT_MS } from "./http-post.ts";
-import { requestFor, type Message } from "./message.ts";
+import type { Message } from "./message.ts";
+import { requestFor } from "./wire-format.ts";
 import {
   claimDelivery, enqueueTransitions, getThread, installId, pendingByIncident, pruneDeliveries, recordDeliveries,
   saveThread, setNextAttempt, staleOpenThreads, type Delivery, type Thread,

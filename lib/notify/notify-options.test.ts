@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { repeatedFlags, resolveOptions } from "../config.ts";
+import { repeatedFlags, resolveOptions } from "../cli/config.ts";
 import { notifyOptions, notifyTargets } from "./notify-options.ts";
 
 const resolve = (rawArgs: string[], env: Record<string, string> = {}) => {

@@ -1,9 +1,9 @@
 // The monitor's notification flags in one table, and the notifier they configure. Targets are
 // parsed before the monitor starts, so a bad URL is exit 2 with the accepted forms, not a log line.
-import { defineOptions, Duration, HttpUrl, List, PositiveDuration, Text, type ResolvedOptions } from "../config.ts";
-import type { State } from "../state.ts";
-import { log } from "../log.ts";
-import type { EmitEvent } from "../monitor-stage.ts";
+import { defineOptions, Duration, HttpUrl, List, PositiveDuration, Text, type ResolvedOptions } from "../cli/config.ts";
+import type { State } from "../state/state.ts";
+import { log } from "../cli/log.ts";
+import type { EmitEvent } from "../monitor/monitor-stage.ts";
 import { createNotifier, runNotifier, type Notifier } from "./notifier.ts";
 import { parseTarget, redactFor, type NotifyTarget } from "./target.ts";
 

@@ -3,8 +3,8 @@
 // was read, each transition's delivery (pending, sent, failed, skipped), and each incident the
 // target heard of (its thread: Alertmanager's fixed labels, the last state sent).
 import { randomBytes } from "node:crypto";
-import { readJournal } from "../journal.ts";
-import { ensureSchema, type State } from "../state.ts";
+import { readJournal } from "../state/journal.ts";
+import { ensureSchema, type State } from "../state/state.ts";
 import type { NotifyTarget } from "./target.ts";
 import { INCIDENT_TRANSITIONS, isTransitionEntry, transitionOf, type IncidentSnapshot, type Transition } from "./transition.ts";
 

@@ -1,7 +1,7 @@
 // What a target sends next for one incident: pure decisions over the incident's pending
 // transitions, whether the target has heard of the incident, and `now`. The outbox and the
 // notifier wrap them with the database and the network.
-import type { Severity } from "../subject.ts";
+import type { Severity } from "../subject/subject.ts";
 import { isAtLeast, type TargetKind } from "./target.ts";
 import type { IncidentSnapshot, Transition } from "./transition.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { isOperatorError } from "../errors.ts";
+import { isOperatorError } from "../cli/errors.ts";
 import { parseTarget } from "./target.ts";
 
 const SLACK_TOKEN = "abcdEFGHijklMNOPqrstUVWX";

@@ -3,8 +3,8 @@
 // with every secret the URL carries (passwords, Slack's webhook token, tokens in paths) hidden.
 import { createHash } from "node:crypto";
 import { REDACTED, redactText } from "../diagnosis/redact.ts";
-import { usageError } from "../errors.ts";
-import type { Severity } from "../subject.ts";
+import { usageError } from "../cli/errors.ts";
+import type { Severity } from "../subject/subject.ts";
 
 export const TARGET_KINDS = ["alertmanager", "slack", "pagerduty", "webhook"] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];

@@ -1,7 +1,8 @@
 // `operator notify test URL`: one message about a made-up incident, to see that a target is
 // reachable and what it answers, before an incident needs it.
 import { postJson } from "./http-post.ts";
-import { requestFor, type Message } from "./message.ts";
+import type { Message } from "./message.ts";
+import { requestFor } from "./wire-format.ts";
 import { redactFor, type NotifyTarget } from "./target.ts";
 import { incidentKey, type IncidentSnapshot } from "./transition.ts";
 

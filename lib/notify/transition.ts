@@ -1,9 +1,9 @@
 // An incident transition as notifications read it from the journal (the shared contract: an
 // `incident_*` entry whose payload is `{incident: snapshot, changed}`), and the words every
 // message format shares: the incident key, a title, the ticket lines, the console link.
-import { INCIDENT_EVENTS } from "../incident-events.ts";
-import type { IncidentSnapshot } from "../incidents.ts";
-import type { JournalEntry } from "../journal.ts";
+import { INCIDENT_EVENTS } from "../incidents/incident-events.ts";
+import type { IncidentSnapshot } from "../incidents/incidents.ts";
+import type { JournalEntry } from "../state/journal.ts";
 
 export type { IncidentSnapshot };
 

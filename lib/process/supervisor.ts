@@ -2,7 +2,7 @@
 // time, stopped only when that pid is still the process we started.
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
-import { usageError } from "../errors.ts";
+import { usageError } from "../cli/errors.ts";
 import { isSameProcess, isStopped, processStartTime, type ProcessIdentity } from "./identity.ts";
 import { OWNER_ENV } from "./owner.ts";
 import { waitFor } from "./wait.ts";

@@ -1,6 +1,6 @@
 // What the operator may do to an etcd cluster (actions, gated by risk) and read from it (tools).
 import * as v from "valibot";
-import type { ActionDefinition, ActionResult } from "../../lib/subject.ts";
+import type { ActionDefinition, ActionResult } from "../../lib/subject/subject.ts";
 import { findMember, leaderOf, type EtcdObservation } from "./observe.ts";
 import { compact, defragment, disarmAlarm, type RemedyContext } from "./space-remedy.ts";
 

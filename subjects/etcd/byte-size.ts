@@ -1,6 +1,6 @@
 // Sizes as a person types them (`16MiB`, `2GiB`, `512KiB`, or plain bytes), bytes from the first parse on.
 import * as v from "valibot";
-import type { TextSchema } from "../../lib/config.ts";
+import type { TextSchema } from "../../lib/cli/config.ts";
 
 const UNIT_BYTES: Record<string, number> = { "": 1, b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, kb: 1000, mb: 1000 ** 2, gb: 1000 ** 3 };
 const SIZE = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i;

@@ -1,5 +1,5 @@
 // A connected etcd subject: observe every member, check, act. Unreachable members are data.
-import type { Subject } from "../../lib/subject.ts";
+import type { Subject } from "../../lib/subject/subject.ts";
 import { actionDefinitions, ACTION, executeAction, type MemberControl } from "./actions.ts";
 import { createEtcdClient } from "./client.ts";
 import { invariants, THRESHOLDS } from "./invariants.ts";

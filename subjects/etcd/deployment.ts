@@ -2,9 +2,9 @@
 // in the state dir, started detached through the core's process supervision.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
-import { defineOptions, NonEmptyText, PositiveDuration, PositiveInt, type ResolvedOptions } from "../../lib/config.ts";
-import type { DeploymentContext, DeploymentDefinition, DeploymentRecord, PartStatus, ProcessRecord } from "../../lib/deployment.ts";
-import { unreachableError, usageError } from "../../lib/errors.ts";
+import { defineOptions, NonEmptyText, PositiveDuration, PositiveInt, type ResolvedOptions } from "../../lib/cli/config.ts";
+import type { DeploymentContext, DeploymentDefinition, DeploymentRecord, PartStatus, ProcessRecord } from "../../lib/cluster/deployment.ts";
+import { unreachableError, usageError } from "../../lib/cli/errors.ts";
 import { isSameProcess, isStopped } from "../../lib/process/identity.ts";
 import { stopProcess } from "../../lib/process/supervisor.ts";
 import { freePort, waitFor } from "../../lib/process/wait.ts";

@@ -1,7 +1,7 @@
 // Real faults on a real 3-member etcd: each invariant fires on its fault, on that resource, and
 // nothing else does; the built-in rules name the right members.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { violationKey, type Subject } from "../../lib/subject.ts";
+import { violationKey, type Subject } from "../../lib/subject/subject.ts";
 import { startEtcdCluster, type EtcdCluster } from "../../test/fixtures/etcd.ts";
 import { pollUntil } from "../../test/fixtures/poll.ts";
 import { freePort } from "../../test/fixtures/ports.ts";

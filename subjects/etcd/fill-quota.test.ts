@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import type { FaultContext } from "../../lib/chaos/fault.ts";
-import type { DeploymentRecord } from "../../lib/deployment.ts";
+import type { DeploymentRecord } from "../../lib/cluster/deployment.ts";
 import { fillQuota } from "./fill-quota.ts";
 import type { EtcdClusterDetails } from "./local-cluster.ts";
 

@@ -2,7 +2,7 @@
 // Each overwrite keeps the old value as a revision, so compaction can free nearly all of it again.
 // As a chaos fault, its revert is the remedy itself: compact, defragment every member, disarm.
 import type { FaultContext, FaultDefinition } from "../../lib/chaos/fault.ts";
-import { unreachableError, usageError } from "../../lib/errors.ts";
+import { unreachableError, usageError } from "../../lib/cli/errors.ts";
 import { ACTION } from "./actions.ts";
 import { formatSize } from "./byte-size.ts";
 import { isNoSpace, type EtcdClient, createEtcdClient } from "./client.ts";

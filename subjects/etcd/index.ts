@@ -1,9 +1,9 @@
 // etcd as a subject: a real Raft cluster seen through its v3 JSON gateway and metrics, every member
 // asked; its local deployment, its faults and its workloads.
 import * as v from "valibot";
-import { defineOptions, HttpUrl, List, PositiveDuration } from "../../lib/config.ts";
-import { usageError } from "../../lib/errors.ts";
-import type { SubjectPlugin } from "../../lib/subject.ts";
+import { defineOptions, HttpUrl, List, PositiveDuration } from "../../lib/cli/config.ts";
+import { usageError } from "../../lib/cli/errors.ts";
+import type { SubjectPlugin } from "../../lib/subject/subject.ts";
 import { actionDefinitions } from "./actions.ts";
 import { openEtcd, type EtcdSubjectOptions } from "./connect.ts";
 import { deployment } from "./deployment.ts";

@@ -1,5 +1,5 @@
 // What must hold in a healthy etcd cluster, each checked on one observation (pure: observation, now).
-import type { Invariant, Violation } from "../../lib/subject.ts";
+import type { Invariant, Violation } from "../../lib/subject/subject.ts";
 import { formatSize } from "./byte-size.ts";
 import type { EtcdObservation, MemberObservation } from "./observe.ts";
 

@@ -1,7 +1,7 @@
 // Leadership on a real 3-member etcd: a failover is one leader change (not flapping); leadership
 // moved around repeatedly is leader_flapping; move_leader verifies who leads afterwards.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { violationKey, type Subject } from "../../lib/subject.ts";
+import { violationKey, type Subject } from "../../lib/subject/subject.ts";
 import { startEtcdCluster, type EtcdCluster } from "../../test/fixtures/etcd.ts";
 import { pollUntil } from "../../test/fixtures/poll.ts";
 import { openEtcd } from "./connect.ts";

@@ -1,8 +1,8 @@
 // The local etcd cluster as recorded in the state dir: its members (names, ports, data dirs), how
 // one member is started (the same argv every time, so a restart keeps its data), and who it is now.
 import { join } from "node:path";
-import { findProcess, loadDeployment, withProcess, type DeploymentRecord, type ProcessRecord } from "../../lib/deployment.ts";
-import { unreachableError, usageError } from "../../lib/errors.ts";
+import { findProcess, loadDeployment, withProcess, type DeploymentRecord, type ProcessRecord } from "../../lib/cluster/deployment.ts";
+import { unreachableError, usageError } from "../../lib/cli/errors.ts";
 import { isSameProcess } from "../../lib/process/identity.ts";
 import { logTail, spawnDetached, stopProcess } from "../../lib/process/supervisor.ts";
 import { waitFor } from "../../lib/process/wait.ts";

@@ -1,9 +1,9 @@
 // Faults of etcd member processes in the local cluster: one killed or paused, whoever leads
 // killed, a majority killed. Reverts bring the same members back with their data.
 import type { FaultContext, FaultDefinition, FaultRecord } from "../../lib/chaos/fault.ts";
-import { List, Switch, Text } from "../../lib/config.ts";
-import type { ProcessRecord } from "../../lib/deployment.ts";
-import { unreachableError, usageError } from "../../lib/errors.ts";
+import { List, Switch, Text } from "../../lib/cli/config.ts";
+import type { ProcessRecord } from "../../lib/cluster/deployment.ts";
+import { unreachableError, usageError } from "../../lib/cli/errors.ts";
 import { isSameProcess, isStopped } from "../../lib/process/identity.ts";
 import { signal } from "../../lib/process/supervisor.ts";
 import { waitFor } from "../../lib/process/wait.ts";

@@ -1,6 +1,6 @@
 // One observation of an etcd cluster, asked of every member in parallel. A member that does not
 // answer is recorded as such (that is what the invariants read), never thrown.
-import { unreachableError } from "../../lib/errors.ts";
+import { unreachableError } from "../../lib/cli/errors.ts";
 import { EtcdRequestError, type Alarm, type EtcdClient, type MemberEntry, type MemberStatus } from "./client.ts";
 import type { EtcdMetrics } from "./metrics.ts";
 import type { RecentChanges } from "./recent-changes.ts";

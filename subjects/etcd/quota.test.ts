@@ -1,7 +1,7 @@
 // A real NOSPACE: fill a small quota, see db_quota and alarm_active, then compact → defragment →
 // disarm through the subject's actions, each verified, and writes succeed again.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { violationKey, type Subject } from "../../lib/subject.ts";
+import { violationKey, type Subject } from "../../lib/subject/subject.ts";
 import { startEtcdCluster, type EtcdCluster } from "../../test/fixtures/etcd.ts";
 import { pollUntil } from "../../test/fixtures/poll.ts";
 import { createEtcdClient, isNoSpace } from "./client.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { violationKey } from "../../lib/subject.ts";
+import { violationKey } from "../../lib/subject/subject.ts";
 import { downMember, healthyMember, MEMBER_IDS, observation, withStatus } from "../../test/fixtures/etcd-observation.ts";
 import { invariants } from "./invariants.ts";
 import type { EtcdObservation } from "./observe.ts";

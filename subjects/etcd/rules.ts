@@ -1,6 +1,6 @@
 // The built-in diagnosis for etcd: which root cause explains which open violations, and the remedy.
-import type { DiagnosisInput, DiagnosisRule, Hypothesis, Violation } from "../../lib/subject.ts";
-import { violationKey } from "../../lib/subject.ts";
+import type { DiagnosisInput, DiagnosisRule, Hypothesis, Violation } from "../../lib/subject/subject.ts";
+import { violationKey } from "../../lib/subject/subject.ts";
 import { ACTION } from "./actions.ts";
 import { CLUSTER, INVARIANT, quorumOf } from "./invariants.ts";
 import type { EtcdObservation } from "./observe.ts";

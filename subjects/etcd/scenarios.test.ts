@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import * as v from "valibot";
-import { flagName } from "../../lib/config.ts";
+import { flagName } from "../../lib/cli/config.ts";
 import { actionDefinitions } from "./actions.ts";
 import plugin from "./index.ts";
 import { invariants } from "./invariants.ts";

@@ -1,9 +1,9 @@
-// etcd's demo chapters and eval cases in the shared shape of lib/scenario.ts: a fault, the tickets
+// etcd's demo chapters and eval cases in the shared shape of lib/scenario/scenario.ts: a fault, the tickets
 // it must open, the root cause the diagnosis must name, the remedy that must bring the cluster back.
 // `{leader}` stands for the member leader-kill hit (its fault record's target is `member:{leader}`),
 // which only the running cluster knows: `bindScenario` fills it in.
-import type { Scenario } from "../../lib/scenario.ts";
-import type { Variation } from "../../lib/scenario-variant.ts";
+import type { Scenario } from "../../lib/scenario/scenario.ts";
+import type { Variation } from "../../lib/scenario/scenario-variant.ts";
 import { ACTION } from "./actions.ts";
 import { CLUSTER, INVARIANT, memberResource } from "./invariants.ts";
 import { FAULT_CLASS } from "./rules.ts";

@@ -1,6 +1,6 @@
 // Getting backend space back, in etcd's order: compact old revisions, defragment each member
 // (one at a time: a member serves nothing while it rewrites its file), then disarm NOSPACE.
-import type { ActionResult } from "../../lib/subject.ts";
+import type { ActionResult } from "../../lib/subject/subject.ts";
 import { EtcdRequestError, type EtcdClient } from "./client.ts";
 import { THRESHOLDS } from "./invariants.ts";
 import { findMember, leaderOf, type EtcdObservation, type MemberObservation } from "./observe.ts";

@@ -2,7 +2,7 @@
 // each with a valibot schema for its params, executed through the nodes' HTTP API.
 import { Redis } from "ioredis";
 import * as v from "valibot";
-import type { ActionDefinition, ActionResult } from "../../lib/subject.ts";
+import type { ActionDefinition, ActionResult } from "../../lib/subject/subject.ts";
 import { createAdminClient, type AdminClient, type NodeTarget } from "./admin-client.ts";
 import { loadLocalCluster } from "./cluster-record.ts";
 

@@ -1,6 +1,6 @@
 // The rate limiter's HTTP API as an operator uses it: admin calls carry the bearer token, answers
 // are read with a bound, and every outcome is an ActionResult that says whether a retry can help.
-import type { ActionResult } from "../../lib/subject.ts";
+import type { ActionResult } from "../../lib/subject/subject.ts";
 
 export interface NodeTarget {
   id: string;

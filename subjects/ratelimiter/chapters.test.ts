@@ -1,7 +1,7 @@
 // The demo's chapters are data the runner trusts: every name they use must be one the subject defines.
 import { describe, expect, test } from "bun:test";
-import { resolveOptions } from "../../lib/config.ts";
-import { kindOf } from "../../lib/scenario.ts";
+import { resolveOptions } from "../../lib/cli/config.ts";
+import { kindOf } from "../../lib/scenario/scenario.ts";
 import { ratelimiterActions } from "./actions.ts";
 import { demo } from "./chapters.ts";
 import { clusterOptions } from "./deployment.ts";

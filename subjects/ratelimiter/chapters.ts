@@ -1,6 +1,6 @@
 // The rate limiter's demo: a cluster, load underneath, and one chapter per fault the operator must
 // see, explain and (with permission) repair. Each fault chapter is a scenario eval reuses.
-import { CONTROL, kindOf, type DemoPlan, type Scenario } from "../../lib/scenario.ts";
+import { CONTROL, kindOf, type DemoPlan, type Scenario } from "../../lib/scenario/scenario.ts";
 
 const SUBJECT = "ratelimiter";
 

@@ -2,8 +2,8 @@
 // redis-server (append-only, fsync every second), a node's link proxy, a node of this binary.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { ProcessRecord } from "../../lib/deployment.ts";
-import { unreachableError, usageError } from "../../lib/errors.ts";
+import type { ProcessRecord } from "../../lib/cluster/deployment.ts";
+import { unreachableError, usageError } from "../../lib/cli/errors.ts";
 import { logSize, logTail, spawnDetached, stopProcess, waitForJsonLine } from "../../lib/process/supervisor.ts";
 import { answersHttp, waitFor } from "../../lib/process/wait.ts";
 import type { NodeFlags } from "./cluster-record.ts";

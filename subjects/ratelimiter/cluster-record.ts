@@ -1,8 +1,8 @@
 // The local rate-limiter cluster as recorded in the state dir: nodes, their links, Redis, the admin
 // token file. `loadLocalCluster(stateDir)` is how other code (the monitor, demos) finds it.
 import { readFileSync } from "node:fs";
-import { findProcess, loadDeployment, type DeploymentRecord, type ProcessRecord } from "../../lib/deployment.ts";
-import { usageError } from "../../lib/errors.ts";
+import { findProcess, loadDeployment, type DeploymentRecord, type ProcessRecord } from "../../lib/cluster/deployment.ts";
+import { usageError } from "../../lib/cli/errors.ts";
 
 export const SUBJECT = "ratelimiter";
 

@@ -3,10 +3,10 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { defineOptions, OneOf, PositiveDuration, PositiveInt, Port, Text, type ResolvedOptions } from "../../lib/config.ts";
-import { withProcess, type DeploymentContext, type DeploymentDefinition, type DeploymentRecord, type PartStatus, type ProcessRecord } from "../../lib/deployment.ts";
-import { formatDuration } from "../../lib/duration.ts";
-import { usageError } from "../../lib/errors.ts";
+import { defineOptions, OneOf, PositiveDuration, PositiveInt, Port, Text, type ResolvedOptions } from "../../lib/cli/config.ts";
+import { withProcess, type DeploymentContext, type DeploymentDefinition, type DeploymentRecord, type PartStatus, type ProcessRecord } from "../../lib/cluster/deployment.ts";
+import { formatDuration } from "../../lib/cli/duration.ts";
+import { usageError } from "../../lib/cli/errors.ts";
 import { readLink } from "../../lib/link-proxy/control.ts";
 import { isSameProcess, isStopped } from "../../lib/process/identity.ts";
 import { stopProcess } from "../../lib/process/supervisor.ts";

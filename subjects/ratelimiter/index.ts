@@ -1,6 +1,6 @@
 // The rate limiter as a subject, seen from outside: its HTTP API, its metrics and its Redis.
-import { usageError } from "../../lib/errors.ts";
-import type { Subject, SubjectPlugin } from "../../lib/subject.ts";
+import { usageError } from "../../lib/cli/errors.ts";
+import type { Subject, SubjectPlugin } from "../../lib/subject/subject.ts";
 import { executeRatelimiterAction, ratelimiterActions } from "./actions.ts";
 import { localTargets } from "./local-targets.ts";
 import { DEFAULT_LATENCY_LIMITS, invariants, invariantsWithin } from "./invariants.ts";

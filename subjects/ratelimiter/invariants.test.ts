@@ -1,6 +1,6 @@
 // Each invariant on synthetic observations: silent on a healthy cluster, firing on its own fault.
 import { describe, expect, test } from "bun:test";
-import { violationKey } from "../../lib/subject.ts";
+import { violationKey } from "../../lib/subject/subject.ts";
 import { invariants, invariantsWithin } from "./invariants.ts";
 import type { KeyTraffic, NodeState, RatelimiterObservation } from "./observation.ts";
 

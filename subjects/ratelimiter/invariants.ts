@@ -1,6 +1,6 @@
 // The rate limiter's invariants: each a pure check of one observation, with its severity, grace
 // and a description a person and an LLM can read. Resources: `node:<id>`, `redis`, `key:<key>`.
-import type { Invariant, Severity, Violation } from "../../lib/subject.ts";
+import type { Invariant, Severity, Violation } from "../../lib/subject/subject.ts";
 import type { RatelimiterObservation } from "./observation.ts";
 import { hotKeysAmong } from "./hot-key-gap.ts";
 import { stalenessOf } from "./staleness.ts";

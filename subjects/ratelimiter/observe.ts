@@ -1,7 +1,7 @@
 // One observation of the rate limiter, from outside: read every node (configured or registered),
 // then the heaviest keys' counters on each node and Redis, both bounded in size and time. Keeps
 // what needs memory across cycles: the roster, node ids by URL, each node's history, the traffic ledger.
-import { unreachableError } from "../../lib/errors.ts";
+import { unreachableError } from "../../lib/cli/errors.ts";
 import { HOT_KEYS_PER_NODE, readCounters, readNode, type NodeReading } from "./node-reader.ts";
 import type { CounterView, KeyTraffic, NodeState, RatelimiterObservation } from "./observation.ts";
 import { NodeHistory } from "./node-history.ts";

@@ -1,6 +1,6 @@
 // The ratelimiter subject's own options: they join `monitor` (and other subject commands) as flags.
 import * as v from "valibot";
-import { defineOptions, NonEmptyText, PositiveDuration, PositiveInt, type ResolvedOptions, type TextSchema } from "../../lib/config.ts";
+import { defineOptions, NonEmptyText, PositiveDuration, PositiveInt, type ResolvedOptions, type TextSchema } from "../../lib/cli/config.ts";
 
 const UrlList: TextSchema<string[]> = v.pipe(
   v.string(),

@@ -1,7 +1,7 @@
 // Connecting the operator's own Redis client for observation: the URL forms of DESIGN.md
 // (redis://, rediss://, redis+sentinel://, redis+cluster://), redacted wherever they are shown.
 import { Cluster, Redis, type RedisOptions } from "ioredis";
-import { usageError } from "../../lib/errors.ts";
+import { usageError } from "../../lib/cli/errors.ts";
 
 export type RedisHandle = Redis | Cluster;
 

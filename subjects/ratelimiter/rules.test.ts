@@ -3,7 +3,7 @@
 // right component and fault class.
 import { describe, expect, test } from "bun:test";
 import { diagnoseWithRules } from "../../lib/diagnosis/builtin-engine.ts";
-import { violationKey, type Hypothesis } from "../../lib/subject.ts";
+import { violationKey, type Hypothesis } from "../../lib/subject/subject.ts";
 import { invariants } from "./invariants.ts";
 import type { NodeState, RatelimiterObservation } from "./observation.ts";
 import { rules } from "./rules.ts";

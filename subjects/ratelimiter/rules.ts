@@ -5,7 +5,7 @@
 // one node (only that node slow or cut off while the operator reaches Redis fine); a dead node
 // (no answer) from a drained one (answers, refuses checks); a stale counter (denied with little
 // traffic, no TTL) from a hot key (denied under heavy traffic).
-import { violationKey, type DiagnosisInput, type DiagnosisRule, type Hypothesis, type Violation } from "../../lib/subject.ts";
+import { violationKey, type DiagnosisInput, type DiagnosisRule, type Hypothesis, type Violation } from "../../lib/subject/subject.ts";
 import type { NodeState, RatelimiterObservation } from "./observation.ts";
 
 type Input = DiagnosisInput<RatelimiterObservation>;

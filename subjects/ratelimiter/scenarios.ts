@@ -1,7 +1,7 @@
 // The rate limiter's eval scenarios: the demo's fault chapters as they are (one definition, see
 // chapters.ts), the kill-switch chapter's drain with its remedy approved, and the faults the demo
 // leaves out, alone and two at once (the diagnosis must then name both components).
-import type { Scenario } from "../../lib/scenario.ts";
+import type { Scenario } from "../../lib/scenario/scenario.ts";
 import { demo, scenarios as demoScenarios } from "./chapters.ts";
 
 const SUBJECT = "ratelimiter";

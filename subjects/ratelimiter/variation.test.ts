@@ -1,8 +1,8 @@
 // The rate limiter's variants expect what its thresholds say: a fault under a threshold stays
 // silent, over it is detected, and the expectation moves when the threshold does.
 import { expect, test } from "bun:test";
-import type { Scenario, Workload } from "../../lib/scenario.ts";
-import type { VariantContext, VariantKind } from "../../lib/scenario-variant.ts";
+import type { Scenario, Workload } from "../../lib/scenario/scenario.ts";
+import type { VariantContext, VariantKind } from "../../lib/scenario/scenario-variant.ts";
 import { demo } from "./chapters.ts";
 import { scenarios } from "./scenarios.ts";
 import { THRESHOLDS } from "./thresholds.ts";

@@ -1,11 +1,11 @@
 // How the rate limiter's scenarios vary for `eval --vary`, and what each variant must show, computed
 // from the invariants' own thresholds (thresholds.ts, the watched latency limits, the graces): a
 // fault under a threshold is expected to stay silent, and then silence is right.
-import { resolveOptions } from "../../lib/config.ts";
-import { parseDurationMs } from "../../lib/duration.ts";
-import { faultClassOf, type Expectation, type FaultStep, type Workload } from "../../lib/scenario.ts";
-import type { VariantContext, VariantExpectation, VariedScenario, Variation } from "../../lib/scenario-variant.ts";
-import { LEASE } from "../../lib/scenario-variant.ts";
+import { resolveOptions } from "../../lib/cli/config.ts";
+import { parseDurationMs } from "../../lib/cli/duration.ts";
+import { faultClassOf, type Expectation, type FaultStep, type Workload } from "../../lib/scenario/scenario.ts";
+import type { VariantContext, VariantExpectation, VariedScenario, Variation } from "../../lib/scenario/scenario-variant.ts";
+import { LEASE } from "../../lib/scenario/scenario-variant.ts";
 import { invariants } from "./invariants.ts";
 import { subjectOptions } from "./options.ts";
 import { THRESHOLDS as T } from "./thresholds.ts";

@@ -1,7 +1,7 @@
 // What the operator may do to a TiKV cluster, all through PD, each with its risk; and the
 // read-only tools a diagnosis may call. Failures come back as results that say if a retry helps.
 import * as v from "valibot";
-import type { ActionDefinition, ActionResult } from "../../lib/subject.ts";
+import type { ActionDefinition, ActionResult } from "../../lib/subject/subject.ts";
 import { EVICT_LEADER_SCHEDULER, type PdClient } from "./pd-client.ts";
 import { PdError } from "./pd-http.ts";
 import { PrometheusError, type PrometheusClient } from "./prometheus-client.ts";

@@ -1,7 +1,7 @@
 // The TiKV stack as docker compose runs it (deploy/tikv/docker-compose.yml): which services are PD,
 // TiKV and Prometheus, where their ports are published, and the compose CLI that drives them.
 import { readFileSync } from "node:fs";
-import { OperatorError, unreachableError, usageError } from "../../lib/errors.ts";
+import { OperatorError, unreachableError, usageError } from "../../lib/cli/errors.ts";
 
 export interface ComposeTopology {
   pd: { service: string; url: string }[];

@@ -1,9 +1,9 @@
 // `operator cluster up --subject tikv`: the compose stack of deploy/tikv (3 PD, 3 TiKV, Prometheus)
 // under docker compose, recorded with its PD and Prometheus URLs; healthy when PD sees every store Up.
 import { resolve } from "node:path";
-import { defineOptions, NonEmptyText, PositiveDuration } from "../../lib/config.ts";
-import type { DeploymentContext, DeploymentDefinition, DeploymentRecord, PartStatus } from "../../lib/deployment.ts";
-import { unhealthyError } from "../../lib/errors.ts";
+import { defineOptions, NonEmptyText, PositiveDuration } from "../../lib/cli/config.ts";
+import type { DeploymentContext, DeploymentDefinition, DeploymentRecord, PartStatus } from "../../lib/cluster/deployment.ts";
+import { unhealthyError } from "../../lib/cli/errors.ts";
 import { waitFor } from "../../lib/process/wait.ts";
 import { compose, findComposeCli, readTopology, type ComposeProject, type ComposeTopology } from "./compose.ts";
 import { PdClient } from "./pd-client.ts";

@@ -2,8 +2,8 @@
 // stopped or frozen as `docker compose stop|pause` would (store-stop, store-pause, pd-stop,
 // pd-quorum-loss), and leaders piled on one store through PD itself (leader-skew).
 import type { FaultContext, FaultDefinition, FaultRecord } from "../../lib/chaos/fault.ts";
-import { Text } from "../../lib/config.ts";
-import { usageError } from "../../lib/errors.ts";
+import { Text } from "../../lib/cli/config.ts";
+import { usageError } from "../../lib/cli/errors.ts";
 import { compose } from "./compose.ts";
 import { detailsOf, pdClientOf, projectOf, storeOfService } from "./deployment.ts";
 import { BALANCE_LEADER_SCHEDULER } from "./rules.ts";

@@ -1,9 +1,9 @@
 // TiKV as a subject, seen the way an SRE sees it: through PD's HTTP API and, when given, Prometheus.
 import * as v from "valibot";
-import { defineOptions, flagName, HttpUrl, List, PositiveDuration, type TextSchema } from "../../lib/config.ts";
-import { loadDeployment } from "../../lib/deployment.ts";
-import { usageError } from "../../lib/errors.ts";
-import type { Subject, SubjectPlugin } from "../../lib/subject.ts";
+import { defineOptions, flagName, HttpUrl, List, PositiveDuration, type TextSchema } from "../../lib/cli/config.ts";
+import { loadDeployment } from "../../lib/cluster/deployment.ts";
+import { usageError } from "../../lib/cli/errors.ts";
+import type { Subject, SubjectPlugin } from "../../lib/subject/subject.ts";
 import { actionDefinitions, executeAction } from "./actions.ts";
 import { deployment, detailsOf } from "./deployment.ts";
 import { faults } from "./faults.ts";

@@ -1,7 +1,7 @@
 // Thresholds at their edges, on hand-built observations: each invariant fires just past its limit
 // and not at it.
 import { expect, test } from "bun:test";
-import { violationKey } from "../../lib/subject.ts";
+import { violationKey } from "../../lib/subject/subject.ts";
 import { invariants } from "./invariants.ts";
 import type { StoreMetric, TikvObservation } from "./observation.ts";
 import type { PdStore } from "./pd-shapes.ts";

@@ -1,6 +1,6 @@
 // What must hold in a healthy TiKV cluster, checked on one observation. Region trouble is
 // reported per store (one bad store, one ticket); the figures behind each message go in evidence.
-import type { Invariant, Violation } from "../../lib/subject.ts";
+import type { Invariant, Violation } from "../../lib/subject/subject.ts";
 import { formatByteSize, formatGoDuration } from "./go-units.ts";
 import type { RegionCheckSummary, StoreMetric, TikvObservation } from "./observation.ts";
 import { storeResource } from "./observation.ts";

@@ -1,7 +1,7 @@
 // One look at the cluster: PD's members, health, stores, region checks and schedulers, and the
 // per-store PromQL when Prometheus is configured. A part that fails becomes an error entry; only
 // a PD that no endpoint answers at all is an error of the whole observation.
-import { unreachableError } from "../../lib/errors.ts";
+import { unreachableError } from "../../lib/cli/errors.ts";
 import type { PdMemberView, StoreMetric, TikvObservation } from "./observation.ts";
 import { storeResource } from "./observation.ts";
 import { PdError } from "./pd-http.ts";

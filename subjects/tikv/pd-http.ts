@@ -1,6 +1,6 @@
 // The one door to PD's HTTP API: failover across endpoints, a timeout per attempt, bounded bodies,
 // exact ids, and PD's JSON-string errors turned into typed errors that say what happened.
-import { OperatorError } from "../../lib/errors.ts";
+import { OperatorError } from "../../lib/cli/errors.ts";
 import { parseExactJson, stringifyExactJson } from "./exact-json.ts";
 import { shownUrl } from "./redact-url.ts";
 

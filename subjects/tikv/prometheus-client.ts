@@ -1,5 +1,5 @@
 // Instant PromQL queries against Prometheus' HTTP API (`GET /api/v1/query`), bounded in time and size.
-import { OperatorError } from "../../lib/errors.ts";
+import { OperatorError } from "../../lib/cli/errors.ts";
 import { shownUrl } from "./redact-url.ts";
 
 export interface Sample {

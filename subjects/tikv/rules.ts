@@ -1,7 +1,7 @@
 // Built-in diagnosis for TiKV: one root cause per bad store (its down/miss/pending peer regions and
 // the leader imbalance that follows are its effects), low space on its store, PD trouble on `pd`.
-import type { DiagnosisRule, Hypothesis, RecommendedAction, Violation } from "../../lib/subject.ts";
-import { violationKey } from "../../lib/subject.ts";
+import type { DiagnosisRule, Hypothesis, RecommendedAction, Violation } from "../../lib/subject/subject.ts";
+import { violationKey } from "../../lib/subject/subject.ts";
 import { formatGoDuration } from "./go-units.ts";
 import type { TikvObservation } from "./observation.ts";
 import { storeResource } from "./observation.ts";

@@ -1,8 +1,8 @@
 // Fault → expected tickets → expected diagnosis → remedy, as plain data for the demo and eval
-// runners, in this subject's detail (`tikvScenarios`) and in the shared shape of lib/scenario.ts
+// runners, in this subject's detail (`tikvScenarios`) and in the shared shape of lib/scenario/scenario.ts
 // (`scenarios`). Stores are named as containers (`tikv1`); `{tikv1}` in a string stands for the id
 // PD gave that store, which only the running cluster knows: `bindScenario` fills it in.
-import type { Scenario } from "../../lib/scenario.ts";
+import type { Scenario } from "../../lib/scenario/scenario.ts";
 
 export interface ScenarioFault {
   /** A fault the TiKV chaos (docker) and the test stand-in both play: `store_stop` = `docker stop`. */

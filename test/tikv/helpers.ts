@@ -2,9 +2,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeDeployment } from "../../lib/deployment.ts";
-import { openState } from "../../lib/state.ts";
-import type { Subject, Violation } from "../../lib/subject.ts";
+import { writeDeployment } from "../../lib/cluster/deployment.ts";
+import { openState } from "../../lib/state/state.ts";
+import type { Subject, Violation } from "../../lib/subject/subject.ts";
 import plugin from "../../subjects/tikv/index.ts";
 import type { TikvObservation } from "../../subjects/tikv/observation.ts";
 import type { PdStandIn } from "./pd-stand-in.ts";

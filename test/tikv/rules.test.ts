@@ -1,6 +1,6 @@
 // The built-in rules on scripted states: one root cause per fault, which explains its effects.
 import { expect, test } from "bun:test";
-import type { Hypothesis } from "../../lib/subject.ts";
+import type { Hypothesis } from "../../lib/subject/subject.ts";
 import { keysOf, look, openSubject, run } from "./helpers.ts";
 import { startPdStandIn } from "./pd-stand-in.ts";
 import type { Fault } from "./stand-in/faults.ts";

@@ -2,7 +2,7 @@
 // expected violations, the rules name the expected root cause and recommend the remedy, the remedy
 // clears what it claims, and reverting the fault leaves a clean cluster.
 import { expect, test } from "bun:test";
-import type { Subject } from "../../lib/subject.ts";
+import type { Subject } from "../../lib/subject/subject.ts";
 import type { TikvObservation } from "../../subjects/tikv/observation.ts";
 import { faults } from "../../subjects/tikv/faults.ts";
 import { bindScenario, COMPOSE_STORES, scenarios, tikvScenarios, type TikvScenario } from "../../subjects/tikv/scenarios.ts";
@@ -84,7 +84,7 @@ test("the chaos can play the scenarios whose faults docker compose or PD can cau
   ]);
 });
 
-test("the shared-shape scenarios (lib/scenario.ts) as the eval would run them: detections open, the diagnosis names a listed component, the remedy alone clears every invariant", async () => {
+test("the shared-shape scenarios (lib/scenario/scenario.ts) as the eval would run them: detections open, the diagnosis names a listed component, the remedy alone clears every invariant", async () => {
   expect(scenarios.map((s) => [s.name, s.remedy?.map((r) => r.action) ?? null])).toEqual([
     ["store-down", ["restart_store"]],
     ["store-disconnected", null],

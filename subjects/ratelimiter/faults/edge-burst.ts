@@ -4,7 +4,7 @@
 // driver process. Under an exact algorithm (sliding log, GCRA) the second burst is refused.
 import type { FaultContext, FaultDefinition, FaultRecord } from "../../../lib/chaos/fault.ts";
 import { isDriverGone, startDriver, stopDriver } from "../../../lib/chaos/driver.ts";
-import { NonEmptyText } from "../../../lib/config.ts";
+import { NonEmptyText } from "../../../lib/cli/config.ts";
 import { abortableSleep } from "../../../lib/process/wait.ts";
 import { PATH } from "../wire.ts";
 import { runningNodes } from "./key-faults.ts";

@@ -2,9 +2,9 @@
 // (a burst of checks on it from a detached loadgen of this same binary).
 import { join } from "node:path";
 import type { FaultContext, FaultDefinition, FaultRecord } from "../../../lib/chaos/fault.ts";
-import { NonEmptyText, PositiveNumber } from "../../../lib/config.ts";
-import { DEPLOYMENT_DIR } from "../../../lib/deployment.ts";
-import { unreachableError } from "../../../lib/errors.ts";
+import { NonEmptyText, PositiveNumber } from "../../../lib/cli/config.ts";
+import { DEPLOYMENT_DIR } from "../../../lib/cluster/deployment.ts";
+import { unreachableError } from "../../../lib/cli/errors.ts";
 import { isSameProcess } from "../../../lib/process/identity.ts";
 import { spawnDetached, stopProcess } from "../../../lib/process/supervisor.ts";
 import { detailsOf, processOf } from "../cluster-record.ts";

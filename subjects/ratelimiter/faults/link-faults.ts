@@ -1,7 +1,7 @@
 // Faults of one node's link to Redis, through that node's link proxy: added latency (with
 // jitter), and a partition (the link blackholes its bytes). The other nodes are not touched.
 import type { FaultContext, FaultDefinition, FaultRecord } from "../../../lib/chaos/fault.ts";
-import { Duration } from "../../../lib/config.ts";
+import { Duration } from "../../../lib/cli/config.ts";
 import { readLink, updateLink } from "../../../lib/link-proxy/control.ts";
 import { nodePart, readAdminToken } from "../cluster-record.ts";
 import { redisAnswers } from "../redis-admin.ts";

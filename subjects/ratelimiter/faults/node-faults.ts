@@ -1,7 +1,7 @@
 // Faults of one node process: killed (restarted after a while), paused, drained.
 import type { FaultContext, FaultDefinition, FaultRecord } from "../../../lib/chaos/fault.ts";
-import { PositiveDuration } from "../../../lib/config.ts";
-import { httpError, unreachableError } from "../../../lib/errors.ts";
+import { PositiveDuration } from "../../../lib/cli/config.ts";
+import { httpError, unreachableError } from "../../../lib/cli/errors.ts";
 import { isSameProcess, isStopped } from "../../../lib/process/identity.ts";
 import { signal } from "../../../lib/process/supervisor.ts";
 import { waitFor } from "../../../lib/process/wait.ts";

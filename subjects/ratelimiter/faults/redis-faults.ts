@@ -1,8 +1,8 @@
 // Faults of a redis-server: paused (CLIENT PAUSE, lifted by Redis itself at the lease's end),
 // killed (restarted from its append-only file), out of memory (tiny maxmemory, noeviction).
 import type { FaultContext, FaultDefinition, FaultRecord } from "../../../lib/chaos/fault.ts";
-import { OneOf } from "../../../lib/config.ts";
-import { unreachableError } from "../../../lib/errors.ts";
+import { OneOf } from "../../../lib/cli/config.ts";
+import { unreachableError } from "../../../lib/cli/errors.ts";
 import { isSameProcess } from "../../../lib/process/identity.ts";
 import { signal } from "../../../lib/process/supervisor.ts";
 import { waitFor } from "../../../lib/process/wait.ts";

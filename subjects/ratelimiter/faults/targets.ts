@@ -1,11 +1,11 @@
 // Choosing what a fault hits in the recorded cluster (--node ID, --random, --shard N), and
 // refusing a target that is not there (exit 2) or not running (exit 3).
 import type { FaultContext } from "../../../lib/chaos/fault.ts";
-import { NonNegativeInt, Switch, Text } from "../../../lib/config.ts";
-import { unreachableError, usageError } from "../../../lib/errors.ts";
+import { NonNegativeInt, Switch, Text } from "../../../lib/cli/config.ts";
+import { unreachableError, usageError } from "../../../lib/cli/errors.ts";
 import { isSameProcess } from "../../../lib/process/identity.ts";
 import { detailsOf, nodePart, processOf, redisPart, type NodePart, type RedisPart } from "../cluster-record.ts";
-import type { ProcessRecord } from "../../../lib/deployment.ts";
+import type { ProcessRecord } from "../../../lib/cluster/deployment.ts";
 
 export const nodeSelector = {
   node: { schema: Text, help: "the node to hit, by id (a, b, c, …)" },
