@@ -33,8 +33,14 @@ typecheck: deps
 	bun x tsc --noEmit -p tsconfig.json
 
 # Test files run in parallel worker processes; each file starts its own servers on free ports.
+# A failure's details print where its file ran, far above the summary; on failure they are printed
+# again after it (the last 60 lines before each "(fail)"), so a CI log's tail says what broke.
 test: deps typecheck
-	bun test --parallel=2 --timeout=60000
+	@set -o pipefail; bun test --parallel=2 --timeout=60000 $(TEST_FILES) 2>&1 | tee .test-output.log || { \
+	  awk '/^\((pass|fail)\)|^[^ ].*\.test\.[mt]?[jt]s:$$/ { if ($$0 ~ /^\(fail\)/ && !summary) { blocks = blocks "\n" buf $$0 "\n" } ; n = 0; buf = ""; next } \
+	       /^[0-9]+ tests? failed:$$/ { summary = 1 } \
+	       !summary { n++; lines[n] = $$0; buf = ""; for (i = (n > 60 ? n - 59 : 1); i <= n; i++) buf = buf lines[i] "\n" } \
+	       END { if (blocks != "") printf "\n==== the failures again, with the output before each ====%s", blocks }' .test-output.log; exit 1; }
 
 # On a terminal the live view; piped, stdout carries only the demo's NDJSON (the build's output goes to stderr).
 demo:

@@ -11,6 +11,7 @@ import { detailsOf } from "./local-cluster.ts";
 import { openEtcd } from "./connect.ts";
 
 export const FILL_KEY = "/operator/fill-quota";
+const PROBE_KEY = "/operator/fill-quota-probe";
 const VALUE_BYTES = 512 * 1024;
 /** Larger quotas would write gigabytes to fill: the fault refuses them. */
 const MAX_FILL_QUOTA_BYTES = 256 * 1024 * 1024;
@@ -44,6 +45,21 @@ export async function fillUntilNoSpace(client: EtcdClient, endpoint: string, opt
     writes += 1;
   }
   return { writes, bytesWritten: writes * valueBytes, reachedNoSpace: false };
+}
+
+/**
+ * What the user of the cluster notices: a write through each member is accepted (not refused with
+ * NOSPACE, not timed out). The probe key is deleted again.
+ */
+async function writesAccepted(endpoints: string[], signal: AbortSignal): Promise<boolean> {
+  const client = createEtcdClient({ timeoutMs: 2_000 });
+  try {
+    for (const endpoint of endpoints) await client.put(endpoint, PROBE_KEY, "writable", signal);
+    await client.deleteKey(endpoints[0]!, PROBE_KEY, signal);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const subjectOf = (ctx: FaultContext) => openEtcd({ endpoints: ctx.deployment.endpoints, etcdTimeout: 2_000 });
@@ -86,9 +102,12 @@ export const fillQuota: FaultDefinition = {
     const client = createEtcdClient({ timeoutMs: 5_000 });
     await client.deleteKey(ctx.deployment.endpoints[0]!, FILL_KEY, signal).catch(() => 0);
   },
+  /** Reverted when no alarm is raised, every member's file is under the threshold, and each member takes a write. */
   async isReverted(ctx) {
-    const o = await subjectOf(ctx).observe(new AbortController().signal);
+    const signal = new AbortController().signal;
+    const o = await subjectOf(ctx).observe(signal);
     const quota = detailsOf(ctx.deployment).quotaBytes!;
-    return o.alarms.length === 0 && o.members.every((m) => m.reachable && m.status !== null && m.status.dbSizeBytes < THRESHOLDS.dbQuotaRatio * quota);
+    const spaceBack = o.alarms.length === 0 && o.members.every((m) => m.reachable && m.status !== null && m.status.dbSizeBytes < THRESHOLDS.dbQuotaRatio * quota);
+    return spaceBack && (await writesAccepted(ctx.deployment.endpoints, signal));
   },
 };
