@@ -5,7 +5,7 @@ import { clusterRestart, clusterStatus, clusterUp, type ClusterEnv } from "../li
 import { clusterDown } from "../lib/cluster/cluster-down.ts";
 import { clusterJson, renderCluster } from "../lib/cluster/cluster-view.ts";
 import { loadSubject } from "../lib/subject/registry.ts";
-import { subjectNameIn, subjectOption } from "../lib/subject/subject-selection.ts";
+import { subjectNameIn, subjectOption } from "./subject-selection.ts";
 import type { RunContext } from "../lib/cli/cli.ts";
 import type { OptionTable } from "../lib/cli/config.ts";
 import { selfCommand } from "./self-command.ts";

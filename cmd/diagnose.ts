@@ -11,7 +11,7 @@ import { loadSubject } from "../lib/subject/registry.ts";
 import { secretValues } from "../lib/monitor/response-options.ts";
 import { openState } from "../lib/state/state.ts";
 import { subjectContext } from "./subject-context.ts";
-import { subjectForTicket, subjectOption } from "../lib/subject/subject-selection.ts";
+import { subjectForTicket, subjectOption } from "./subject-selection.ts";
 import { getTicket } from "../lib/monitor/tickets.ts";
 
 const diagnoseOptions = defineOptions({

@@ -14,7 +14,7 @@ import { graceScaleOf, runEval } from "../lib/eval/run-eval.ts";
 import { variantsFor, varyOptions } from "../lib/eval/vary-options.ts";
 import { createOutput } from "../lib/cli/output.ts";
 import { loadSubject } from "../lib/subject/registry.ts";
-import { subjectOption } from "../lib/subject/subject-selection.ts";
+import { subjectOption } from "./subject-selection.ts";
 import { selfCommand } from "./self-command.ts";
 
 const { engine: _monitorEngine, ...llmOptions } = diagnosisOptions;

@@ -11,7 +11,7 @@ import { loadSubject } from "../lib/subject/registry.ts";
 import { applyModeOption, responseOptions, responseStageFrom, secretValues } from "../lib/monitor/response-options.ts";
 import { openState } from "../lib/state/state.ts";
 import { subjectContext } from "./subject-context.ts";
-import { subjectNameIn, subjectOption } from "../lib/subject/subject-selection.ts";
+import { subjectNameIn, subjectOption } from "./subject-selection.ts";
 
 const monitorOptions = defineOptions({
   ...subjectOption,

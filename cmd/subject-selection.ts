@@ -4,12 +4,12 @@
 import { parseArgs } from "citty";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { globalOptions, stateDirOption } from "../cli/cli.ts";
-import { defineOptions, NonEmptyText, toCittyArgs } from "../cli/config.ts";
-import { usageError } from "../cli/errors.ts";
-import { DEFAULT_SUBJECT, subjectNames } from "./registry.ts";
-import { openState, STATE_DB_FILE } from "../state/state.ts";
-import { getTicket } from "../monitor/tickets.ts";
+import { globalOptions, stateDirOption } from "../lib/cli/cli.ts";
+import { defineOptions, NonEmptyText, toCittyArgs } from "../lib/cli/config.ts";
+import { usageError } from "../lib/cli/errors.ts";
+import { DEFAULT_SUBJECT, subjectNames } from "../lib/subject/registry.ts";
+import { openState, STATE_DB_FILE } from "../lib/state/state.ts";
+import { getTicket } from "../lib/monitor/tickets.ts";
 
 export const subjectOption = defineOptions({
   subject: { env: "OPERATOR_SUBJECT", default: DEFAULT_SUBJECT, schema: NonEmptyText, help: `the subject to watch: ${subjectNames().join(", ")} (see operator subjects)` },
