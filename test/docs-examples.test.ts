@@ -47,6 +47,17 @@ describe("documented command lines", () => {
     expect(perPage["README.md"]).toBeGreaterThanOrEqual(12);
     expect(documented.length).toBeGreaterThanOrEqual(90);
   });
+
+  test("README's command table names every top-level command, and README links every docs page", async () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const tree = operatorCommand({ argv: [], env: {} });
+    const names = Object.keys((tree.subCommands ?? {}) as Record<string, unknown>);
+    const missing = [
+      ...names.filter((n) => !readme.includes(`| \`operator ${n}`)).map((n) => `command ${n}`),
+      ...pages.filter((p) => p !== "README.md" && !readme.includes(`](${p})`)).map((p) => `link to ${p}`),
+    ];
+    expect(missing).toEqual([]);
+  });
 });
 
 describe("recognising a command line", () => {
