@@ -73,8 +73,8 @@ function stateDirNamed(argv: string[], env: Record<string, string | undefined>):
   return argv[at]!.includes("=") ? argv[at]!.split("=")[1]! : argv[at + 1] ?? "";
 }
 
-async function subCommands(): Promise<Record<string, CommandDef<any>>> {
-  const subject = loadDeployment(stateDirNamed(process.argv.slice(2), process.env))?.subject ?? "ratelimiter";
+async function subCommands(argv: string[], env: Record<string, string | undefined>, clusterSubject?: string): Promise<Record<string, CommandDef<any>>> {
+  const subject = clusterSubject ?? loadDeployment(stateDirNamed(argv, env))?.subject ?? "ratelimiter";
   const faults = (await loadSubject(subject)).faults ?? [];
   const list = defineOperatorCommand({
     name: "chaos list",
@@ -86,7 +86,10 @@ async function subCommands(): Promise<Record<string, CommandDef<any>>> {
   return { list, status, revert, watchdog, drive, ...Object.fromEntries(faults.map((f) => [f.name, faultCommand(f)])) };
 }
 
-export default defineCommand({
-  meta: { name: "chaos", description: "Break the local cluster on purpose, as leases that always end: list, status, revert, and one command per fault." },
-  subCommands,
-});
+/** `clusterSubject` names the subject whose faults to offer; by default the one of the cluster in the state dir. */
+export default function chaosCommand(argv: string[], env: Record<string, string | undefined>, clusterSubject?: string): CommandDef<any> {
+  return defineCommand({
+    meta: { name: "chaos", description: "Break the local cluster on purpose, as leases that always end: list, status, revert, and one command per fault." },
+    subCommands: () => subCommands(argv, env, clusterSubject),
+  });
+}

@@ -12,9 +12,9 @@ import { selfCommand } from "./self-command.ts";
 
 const envOf = (ctx: RunContext<OptionTable>, stateDir: string): ClusterEnv => ({ stateDir, env: ctx.env, selfCommand: selfCommand(), signal: ctx.signal, note: ctx.out.note });
 
-async function upCommand(): Promise<CommandDef<any>> {
+async function upCommand(argv: string[], env: Record<string, string | undefined>): Promise<CommandDef<any>> {
   // --subject decides which flags `up` has, so it is read before the rest is parsed.
-  const plugin = await loadSubject(subjectNameIn(process.argv.slice(2), process.env)).catch(() => undefined);
+  const plugin = await loadSubject(subjectNameIn(argv, env)).catch(() => undefined);
   return defineOperatorCommand({
     name: "cluster up",
     description: "Start the subject's local deployment (detached, recorded in the state dir) and wait until it is healthy.",
@@ -76,7 +76,9 @@ const restartNode = defineOperatorCommand({
   },
 });
 
-export default defineCommand({
-  meta: { name: "cluster", description: "A local cluster of the subject: up, status, down, restart-node." },
-  subCommands: { up: upCommand, status, down, "restart-node": restartNode },
-});
+export default function clusterCommand(argv: string[], env: Record<string, string | undefined>): CommandDef<any> {
+  return defineCommand({
+    meta: { name: "cluster", description: "A local cluster of the subject: up, status, down, restart-node." },
+    subCommands: { up: () => upCommand(argv, env), status, down, "restart-node": restartNode },
+  });
+}

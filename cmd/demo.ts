@@ -26,10 +26,14 @@ export default defineOperatorCommand({
     stateDir: { env: "OPERATOR_DEMO_STATE_DIR", default: "./.operator-demo", schema: NonEmptyText, help: "the demo's own state dir: new, empty, or one an earlier demo used (its state is replaced)" },
   },
   positionals: [{ name: "subject", help: `the subject whose demo to run (default ${DEFAULT_SUBJECT})` }],
+  async check({ options, positionals }) {
+    const plugin = await loadSubject(positionals.subject ?? DEFAULT_SUBJECT);
+    if (!plugin.demo) throw usageError("no_demo", `subject ${plugin.name} has no demo yet: try operator demo ${DEFAULT_SUBJECT}`);
+    selectChapters(plugin.demo, options.chapters);
+  },
   async run({ options, positionals, out, env, signal }) {
     const plugin = await loadSubject(positionals.subject ?? DEFAULT_SUBJECT);
-    const plan = plugin.demo;
-    if (!plan) throw usageError("no_demo", `subject ${plugin.name} has no demo yet: try operator demo ${DEFAULT_SUBJECT}`);
+    const plan = plugin.demo!;
     const chapters = selectChapters(plan, options.chapters);
     const live = !options.json && process.stdout.isTTY === true;
     const interactive = live && process.stdin.isTTY === true && !options.auto;

@@ -21,9 +21,9 @@ const diagnoseOptions = defineOptions({
   observeTimeout: { env: "OPERATOR_OBSERVE_TIMEOUT", default: "5s", schema: PositiveDuration, help: "longest the fresh observation may take" },
 });
 
-export default async function diagnoseCommand(): Promise<CommandDef<any>> {
+export default async function diagnoseCommand(argv: string[], env: Record<string, string | undefined>): Promise<CommandDef<any>> {
   // The ticket knows its subject: its plugin's options (and local deployment) are the ones that apply.
-  const plugin = await loadSubject(subjectForTicket(process.argv.slice(2), process.env));
+  const plugin = await loadSubject(subjectForTicket(argv, env));
   return defineOperatorCommand({
     name: "diagnose",
     description:
@@ -32,6 +32,7 @@ export default async function diagnoseCommand(): Promise<CommandDef<any>> {
     examples: ["operator diagnose 4", "operator diagnose 4 --json | jq .root_cause", "OPERATOR_LLM=anthropic ANTHROPIC_API_KEY=... operator diagnose 4 --engine llm"],
     options: { ...diagnoseOptions, ...plugin.options },
     positionals: [{ name: "ticket", help: "the ticket's ID (operator tickets list)", required: true }],
+    check: ({ options }) => void createDiagnosisEngine(options),
     async run({ options, positionals, out, signal, env }) {
       const text = positionals.ticket!;
       if (!/^\d+$/.test(text)) throw usageError("invalid_argument", `ticket ID ${JSON.stringify(text)} is not a number: see operator tickets list`);

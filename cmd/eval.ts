@@ -58,18 +58,26 @@ export default defineOperatorCommand({
     { name: "a", help: "compare: the earlier result file" },
     { name: "b", help: "compare: the later result file" },
   ],
-  async run({ options, positionals, out, env, signal }) {
+  async check({ options, positionals }) {
     if (positionals.command !== undefined) {
       if (positionals.command !== "compare") throw usageError("unknown_command", `operator eval takes no argument "${positionals.command}": run operator eval [flags], or operator eval compare A.json B.json`);
       if (!positionals.a || !positionals.b) throw usageError("missing_argument", "eval compare needs two saved results: operator eval compare A.json B.json (save them with --save)");
-      const comparison = compareEvals(positionals.a, readSavedEval(positionals.a), positionals.b, readSavedEval(positionals.b));
+      return;
+    }
+    const plugin = await loadSubject(options.subject);
+    if (!plugin.scenarios?.length) throw usageError("no_scenarios", `subject ${plugin.name} has no eval scenarios: try operator eval --subject ratelimiter`);
+    variantsFor(plugin, selectScenarios(plugin.scenarios, options.scenarios, plugin.name), options, graceScaleOf(plugin, options.graceScale));
+    evalEngines(options.engine, options.llmHint, options);
+  },
+  async run({ options, positionals, out, env, signal }) {
+    if (positionals.command === "compare") {
+      const comparison = compareEvals(positionals.a!, readSavedEval(positionals.a!), positionals.b!, readSavedEval(positionals.b!));
       out.result(comparison, renderComparison);
       return comparison.regressed.length ? ExitCode.unhealthy : ExitCode.ok;
     }
 
     const plugin = await loadSubject(options.subject);
-    if (!plugin.scenarios?.length) throw usageError("no_scenarios", `subject ${plugin.name} has no eval scenarios: try operator eval --subject ratelimiter`);
-    const scenarios = selectScenarios(plugin.scenarios, options.scenarios, plugin.name);
+    const scenarios = selectScenarios(plugin.scenarios!, options.scenarios, plugin.name);
     const { names: engineNames, engines } = evalEngines(options.engine, options.llmHint, options);
     const varied = variantsFor(plugin, scenarios, options, graceScaleOf(plugin, options.graceScale));
     const stream = options.progress ? createOutput({ json: true }) : undefined;

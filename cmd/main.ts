@@ -2,43 +2,12 @@
 // Entry of the compiled binary: routes to one command and turns every error into an exit code, once.
 import { renderUsage, runCommand, type CommandDef } from "citty";
 import pkg from "../package.json" with { type: "json" };
+import { operatorCommand } from "./commands.ts";
 import { configureCli, examplesOf, lastExitCode } from "../lib/cli/cli.ts";
 import { ExitCode, isOperatorError } from "../lib/cli/errors.ts";
 
-// One line per command, loaded only when named.
-const commands: Record<string, () => Promise<CommandDef<any>>> = {
-  subjects: () => import("./subjects.ts").then((m) => m.default),
-  ratelimiter: () => import("./ratelimiter.ts").then((m) => m.default),
-  monitor: () => import("./monitor.ts").then((m) => m.default()),
-  tickets: () => import("./tickets.ts").then((m) => m.default),
-  incidents: () => import("./incidents.ts").then((m) => m.default),
-  diagnose: () => import("./diagnose.ts").then((m) => m.default()),
-  actions: () => import("./actions.ts").then((m) => m.default),
-  mode: () => import("./mode.ts").then((m) => m.default),
-  "kill-switch": () => import("./kill-switch.ts").then((m) => m.default),
-  audit: () => import("./audit.ts").then((m) => m.default),
-  loadgen: () => import("./loadgen.ts").then((m) => m.default),
-  cluster: () => import("./cluster.ts").then((m) => m.default),
-  chaos: () => import("./chaos.ts").then((m) => m.default),
-  "link-proxy": () => import("./link-proxy.ts").then((m) => m.default),
-  demo: () => import("./demo.ts").then((m) => m.default),
-  eval: () => import("./eval.ts").then((m) => m.default),
-  notify: () => import("./notify.ts").then((m) => m.default),
-  notifications: () => import("./notifications.ts").then((m) => m.default),
-  console: () => import("./console.ts").then((m) => m.default(process.argv.slice(2))),
-};
-
-const root: CommandDef<any> = {
-  meta: {
-    name: "operator",
-    version: pkg.version,
-    description:
-      "A distributed rate limiter, its local cluster, load and chaos, and an operator that watches any subject.\n" +
-      "Every command takes --json (stdout: one JSON document, or NDJSON for streams) and --help.\n" +
-      "Exit codes: 0 ok, 1 unhealthy, 2 usage/input error, 3 target unreachable, 70 internal error.",
-  },
-  subCommands: commands,
-};
+const rawArgv = process.argv.slice(2);
+const root = operatorCommand({ argv: rawArgv, env: process.env });
 
 const stripAnsi = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, "");
 
@@ -115,4 +84,4 @@ async function report(error: unknown, rawArgs: string[], flags: { json: boolean;
   return exit;
 }
 
-process.exit(await main(process.argv.slice(2)));
+process.exit(await main(rawArgv));

@@ -16,6 +16,10 @@ export default defineOperatorCommand({
   examples: ["operator mode", "operator mode execute --why 'maintenance window'", "operator mode observe --json"],
   options: { ...stateDirOption, ...actorOptions, why: { schema: NonEmptyText, help: "why, recorded in the audit log" } },
   positionals: [{ name: "mode", help: "observe or execute; omit to show the current mode" }],
+  check({ positionals }) {
+    const wanted = positionals.mode;
+    if (wanted !== undefined && !(MODES as readonly string[]).includes(wanted)) throw usageError("invalid_argument", `mode ${JSON.stringify(wanted)} is not one of ${MODES.join(", ")}`);
+  },
   run({ options, positionals, out, env }) {
     const state = openState(options.stateDir);
     try {
@@ -24,7 +28,6 @@ export default defineOperatorCommand({
         const current = getMode(state);
         return out.result(modeJson(current), (m) => `mode: ${m.mode}${m.updated_by ? ` (set by ${m.updated_by} at ${m.updated_at})` : " (default)"}`);
       }
-      if (!(MODES as readonly string[]).includes(wanted)) throw usageError("invalid_argument", `mode ${JSON.stringify(wanted)} is not one of ${MODES.join(", ")}`);
       const actor = actorOf(options.by, env);
       const previous = setMode(state, wanted as Mode, actor, options.why ?? `operator mode ${wanted}`, Date.now());
       out.result({ ...modeJson(getMode(state)), previous_mode: previous }, (m) => `mode: ${m.mode} (was ${previous})`);

@@ -6,6 +6,7 @@ import { defineOptions, NonNegativeNumber, PositiveDuration, Switch } from "../l
 import { ExitCode } from "../lib/cli/errors.ts";
 import { log } from "../lib/cli/log.ts";
 import { runMonitor } from "../lib/monitor/monitor.ts";
+import { createDiagnosisEngine } from "../lib/diagnosis/engine-options.ts";
 import { notifyOptions, notifyTargets, startNotifications } from "../lib/notify/notify-options.ts";
 import { loadSubject } from "../lib/subject/registry.ts";
 import { applyModeOption, responseOptions, responseStageFrom, secretValues } from "../lib/monitor/response-options.ts";
@@ -24,8 +25,8 @@ const monitorOptions = defineOptions({
   ...notifyOptions,
 });
 
-export default async function monitorCommand(): Promise<CommandDef<any>> {
-  const plugin = await loadSubject(subjectNameIn(process.argv.slice(2), process.env));
+export default async function monitorCommand(argv: string[], env: Record<string, string | undefined>): Promise<CommandDef<any>> {
+  const plugin = await loadSubject(subjectNameIn(argv, env));
   return defineOperatorCommand({
     name: "monitor",
     description: `Watch a subject: observe every --interval, check its invariants, open a ticket when a violation outlives its grace, resolve it once clear. Streams events (NDJSON with --json). Options of ${plugin.name}: ${Object.keys(plugin.options).length ? "see below" : "none"}.`,
@@ -38,10 +39,14 @@ export default async function monitorCommand(): Promise<CommandDef<any>> {
       "operator monitor --notify alertmanager+http://127.0.0.1:9093 --notify 'slack+https://hooks.slack.com/services/T0/B0/XXXX' --console-url http://127.0.0.1:8090",
     ],
     options: { ...monitorOptions, ...plugin.options },
+    // A bad --notify, or --engine llm with no LLM, is exit 2 before anything starts.
+    check: ({ options }) => {
+      notifyTargets(options);
+      createDiagnosisEngine(options);
+    },
     async run({ options, out, signal, env }) {
       const secrets = secretValues({ ...monitorOptions, ...plugin.options }, options as Record<string, unknown>);
       const response = responseStageFrom(options, { secrets, subjectDescription: plugin.description });
-      notifyTargets(options); // a bad --notify is exit 2 before anything starts
       const state = openState(options.stateDir);
       const subject = await plugin.open(options as Record<string, unknown>, subjectContext(state.dir, { env, out })).catch((error) => {
         state.close();

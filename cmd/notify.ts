@@ -21,6 +21,7 @@ const test = defineOperatorCommand({
   ],
   options: defineOptions({ consoleUrl, pagerdutyRoutingKey, notifySecret, ...stateDirOption }),
   positionals: [{ name: "url", help: "a --notify target URL (see operator monitor --help)", required: true }],
+  check: ({ options, positionals }) => void parseTarget(positionals.url!, { pagerdutyRoutingKey: options.pagerdutyRoutingKey, notifySecret: options.notifySecret }, "URL"),
   async run({ options, positionals, out }) {
     const target = parseTarget(positionals.url!, { pagerdutyRoutingKey: options.pagerdutyRoutingKey, notifySecret: options.notifySecret }, "URL");
     const state = openState(options.stateDir);

@@ -1,6 +1,6 @@
 // The check connection to a standalone Redis on Bun's built-in RedisClient: auto-pipelined in
-// native code, writes at once, about a third cheaper per check than ioredis here (see README
-// "Benchmarks"). It looks like an ioredis client to the scripts module: `defineCommand` gives a
+// native code, writes at once, about a third cheaper per check than ioredis here (see
+// docs/benchmarks.md). It looks like an ioredis client to the scripts module: `defineCommand` gives a
 // method that runs the script by EVALSHA, and by EVAL when Redis answers NOSCRIPT.
 import { RedisClient } from "bun";
 import type { RedisTarget } from "./redis-url.ts";

@@ -73,7 +73,7 @@ export const nodeDefaults = {
   algorithm: "sliding-log",
   failPolicy: "open",
   redisTimeoutMs: 50,
-  // See README "Overload": about 50 ms of this node's saturated throughput (~20,000 checks/s here),
+  // See docs/ratelimiter-node.md "Overload": about 50 ms of this node's saturated throughput (~20,000 checks/s here),
   // so a check waits in the node at most about as long as it may wait for Redis.
   maxInFlight: 1_000,
   heartbeatMs: 2_000,

@@ -1,7 +1,7 @@
 // A real browser on the console: Debian's chromium driven by playwright-core under Node, headless,
 // with every request outside the console refused. Sign in from a link, watch an incident appear
 // without reloading, approve its action with the keyboard, see the running monitor's result and the
-// audit entry. Keeps the two screenshots the README shows (docs/).
+// audit entry. Keeps the two screenshots docs/console-notifications.md shows.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
