@@ -135,7 +135,7 @@ export function createApp(node: NodeContext): Hono {
       const error = httpError(405, "method_not_allowed", `${c.req.method} is not allowed on ${c.req.path}: use ${allowed.join(" or ")}`);
       return renderError(error, c.req.raw, node.log, { Allow: allowed.join(", ") });
     }
-    return renderError(httpError(404, "not_found", `no route ${c.req.method} ${c.req.path}: see the HTTP API in README.md (operator ratelimiter serve)`), c.req.raw, node.log);
+    return renderError(httpError(404, "not_found", `no route ${c.req.method} ${c.req.path}: see the HTTP API in docs/ratelimiter-node.md (operator ratelimiter serve)`), c.req.raw, node.log);
   });
   app.onError((error, c) => renderError(error, c.req.raw, node.log));
   return app;

@@ -264,7 +264,7 @@ describe("bad input gets a 4xx JSON error and leaves the node healthy", () => {
     ["a bad drain flag", "POST", "/api/v1/node/drain", { drain: "yes" }, 400, "invalid_body", 'drain must be true or false, not "yes"'],
     ["a control character in a path key", "GET", "/api/v1/limits/a%00b", undefined, 400, "invalid_key", "key in the path must not contain control characters"],
     ["a bad count", "GET", "/api/v1/hot-keys?count=-1", undefined, 400, "invalid_query", 'count "-1" must be an integer from 1 to 1000'],
-    ["an unknown route", "GET", "/api/v2/check", undefined, 404, "not_found", "no route GET /api/v2/check: see the HTTP API in README.md (operator ratelimiter serve)"],
+    ["an unknown route", "GET", "/api/v2/check", undefined, 404, "not_found", "no route GET /api/v2/check: see the HTTP API in docs/ratelimiter-node.md (operator ratelimiter serve)"],
     ["a wrong method", "DELETE", "/api/v1/check", undefined, 405, "method_not_allowed", "DELETE is not allowed on /api/v1/check: use POST"],
   ];
   test.each(cases)("%s", async (_, method, path, body, status, error, message) => {
