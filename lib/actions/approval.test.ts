@@ -61,7 +61,7 @@ test("two processes approving one proposal at once: exactly one approval lands",
   const dir = freshDir();
   const action = propose(stateOf(dir), Date.now());
   const approver = (who: string) => `
-    import { openState } from ${JSON.stringify(join(import.meta.dir, "../state.ts"))};
+    import { openState } from ${JSON.stringify(join(import.meta.dir, "../state/state.ts"))};
     import { approveAction } from ${JSON.stringify(join(import.meta.dir, "approval.ts"))};
     const state = openState(${JSON.stringify(dir)});
     try { approveAction(state, ${action.id}, "${who}", "go", Date.now()); console.log("ok"); } catch (e) { console.log(e.status); }`;

@@ -84,7 +84,7 @@ describe("two processes on one state dir", () => {
     const dir = mkdtempSync(join(tmpdir(), "operator-tickets-"));
     dirs.push(dir);
     const script = `
-      import { openState } from ${JSON.stringify(join(import.meta.dir, "state.ts"))};
+      import { openState } from ${JSON.stringify(join(import.meta.dir, "../state/state.ts"))};
       import { openTicket, resolveTicket, updateTickets } from ${JSON.stringify(join(import.meta.dir, "tickets.ts"))};
       const state = openState(${JSON.stringify(dir)});
       for (let i = 0; i < 150; i++) {
