@@ -1,5 +1,6 @@
 // A provider-neutral chat turn with tool calls: what the investigation loop speaks. Each provider
 // module turns it into its own wire format and back; this one also owns the bounded HTTP call.
+import { fetchJson } from "../http/bounded-fetch.ts";
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -64,24 +65,6 @@ export class LlmError extends Error {
 
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
-async function readBounded(response: Response, maxBytes: number): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new LlmError(`answer larger than ${maxBytes} bytes`, false);
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
-}
-
 /**
  * POSTs JSON and returns the parsed answer. HTTP errors become LlmError with the provider's own
  * message (`describeError` reads it from the body); 408, 429 and 5xx may be retried.
@@ -93,33 +76,35 @@ export async function postJson(
   signal: AbortSignal,
   describeError: (parsed: unknown) => string | undefined,
 ): Promise<unknown> {
-  let response: Response;
-  try {
-    response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body), signal });
-  } catch (error) {
-    if (signal.aborted) throw new LlmError(`no answer from ${url} in time`, true, { cause: error });
-    throw new LlmError(`cannot reach ${url}: ${error instanceof Error ? error.message : String(error)}`, true, { cause: error });
+  const init = { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
+  const answer = await fetchJson(url, init, { maxBytes: MAX_RESPONSE_BYTES, signal, acceptStatus: (s) => s >= 200 && s < 300, readRefusedBody: true });
+  if (answer.ok) return answer.body;
+  const { kind, status, statusText, text = "", cause } = answer.failure;
+  switch (kind) {
+    case "too_large":
+      throw new LlmError(`answer larger than ${MAX_RESPONSE_BYTES} bytes`, false);
+    case "status": {
+      const detail = describeError(parseOrUndefined(text)) ?? (text.slice(0, 200) || statusText);
+      const retryable = status === 408 || status === 429 || status! >= 500;
+      throw new LlmError(`HTTP ${status} from ${url}: ${detail}`, retryable);
+    }
+    case "not_json":
+      throw new LlmError(`answer from ${url} is not JSON: ${JSON.stringify(text.slice(0, 80))}`, true);
+    case "timeout":
+    case "aborted":
+      throw new LlmError(`no answer from ${url} in time`, true, { cause });
+    default:
+      if (status !== undefined) throw new LlmError(`answer from ${url} broke off`, true, { cause });
+      throw new LlmError(`cannot reach ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, true, { cause });
   }
-  let text: string;
+}
+
+function parseOrUndefined(text: string): unknown {
   try {
-    text = await readBounded(response, MAX_RESPONSE_BYTES);
-  } catch (error) {
-    if (error instanceof LlmError) throw error;
-    throw new LlmError(signal.aborted ? `no answer from ${url} in time` : `answer from ${url} broke off`, true, { cause: error });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
-    parsed = undefined;
+    return undefined;
   }
-  if (!response.ok) {
-    const detail = describeError(parsed) ?? (text.slice(0, 200) || response.statusText);
-    const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
-    throw new LlmError(`HTTP ${response.status} from ${url}: ${detail}`, retryable);
-  }
-  if (parsed === undefined) throw new LlmError(`answer from ${url} is not JSON: ${JSON.stringify(text.slice(0, 80))}`, true);
-  return parsed;
 }
 
 export const joinUrl = (base: string, path: string) => `${base.replace(/\/+$/, "")}${path}`;
