@@ -1,5 +1,6 @@
 // A provider-neutral chat turn with tool calls: what the investigation loop speaks. Each provider
 // module turns it into its own wire format and back; this one also owns the bounded HTTP call.
+import * as v from "valibot";
 import { fetchJson } from "../http/bounded-fetch.ts";
 
 export type JsonSchema = Record<string, unknown>;
@@ -65,11 +66,48 @@ export class LlmError extends Error {
 
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
+/** What one chat API makes its own: where, how it authenticates, and its wire format both ways. */
+export interface ChatWire<Answer, ErrorDocument> {
+  provider: ChatClient["provider"];
+  model: string;
+  endpoint: string;
+  headers: Record<string, string>;
+  /** The request body for one turn, in the API's format. */
+  toWire(request: ChatRequest): unknown;
+  /** A successful answer's shape, and what it says as a neutral turn. */
+  answer: v.GenericSchema<unknown, Answer>;
+  /** Named in the error when an answer does not fit `answer` ("a Messages API response"). */
+  answerName: string;
+  fromWire(answer: Answer): ChatTurn;
+  /** The API's error document on a refused request, and the words from it for the message. */
+  errorDocument: v.GenericSchema<unknown, ErrorDocument>;
+  errorWords(error: ErrorDocument): string;
+}
+
+/** One exchange per turn: POST the wire body, check the answer's shape, hand back the neutral turn. */
+export function createChatClient<Answer, ErrorDocument>(wire: ChatWire<Answer, ErrorDocument>): ChatClient {
+  const describeError = (parsed: unknown) => {
+    const error = v.safeParse(wire.errorDocument, parsed);
+    return error.success ? wire.errorWords(error.output) : undefined;
+  };
+  return {
+    provider: wire.provider,
+    model: wire.model,
+    endpoint: wire.endpoint,
+    async send(request: ChatRequest, signal: AbortSignal): Promise<ChatTurn> {
+      const raw = await postJson(wire.endpoint, wire.headers, wire.toWire(request), signal, describeError);
+      const answer = v.safeParse(wire.answer, raw);
+      if (!answer.success) throw new LlmError(`answer from ${wire.endpoint} is not ${wire.answerName}`, true);
+      return wire.fromWire(answer.output);
+    },
+  };
+}
+
 /**
  * POSTs JSON and returns the parsed answer. HTTP errors become LlmError with the provider's own
  * message (`describeError` reads it from the body); 408, 429 and 5xx may be retried.
  */
-export async function postJson(
+async function postJson(
   url: string,
   headers: Record<string, string>,
   body: unknown,
