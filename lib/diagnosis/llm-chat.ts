@@ -1,5 +1,5 @@
 // A provider-neutral chat turn with tool calls: what the investigation loop speaks. Each provider
-// module turns it into its own wire format and back; this one also owns the bounded HTTP call.
+// module gives its wire format both ways (a ChatWire); this one owns the bounded exchange around it.
 import * as v from "valibot";
 import { fetchJson } from "../http/bounded-fetch.ts";
 
