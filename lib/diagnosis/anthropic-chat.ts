@@ -1,6 +1,6 @@
 // The Anthropic Messages API (POST /v1/messages, tool use) behind the neutral ChatClient.
 import * as v from "valibot";
-import { LlmError, joinUrl, postJson, type ChatClient, type ChatMessage, type ChatRequest, type ChatTurn } from "./llm-chat.ts";
+import { createChatClient, joinUrl, type ChatClient, type ChatMessage, type ChatRequest, type ChatTurn } from "./llm-chat.ts";
 
 export const ANTHROPIC_DEFAULT_URL = "https://api.anthropic.com";
 export const ANTHROPIC_DEFAULT_MODEL = "claude-sonnet-4-5";
@@ -48,35 +48,29 @@ function wireMessages(messages: ChatMessage[]) {
 }
 
 export function createAnthropicChat(options: { url?: string; model?: string; apiKey: string }): ChatClient {
-  const endpoint = joinUrl(options.url ?? ANTHROPIC_DEFAULT_URL, "/v1/messages");
   const model = options.model ?? ANTHROPIC_DEFAULT_MODEL;
-  return {
+  return createChatClient({
     provider: "anthropic",
     model,
-    endpoint,
-    async send(request: ChatRequest, signal: AbortSignal): Promise<ChatTurn> {
-      const body = {
-        model,
-        max_tokens: request.maxTokens,
-        system: request.system,
-        messages: wireMessages(request.messages),
-        tools: request.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema })),
-        tool_choice: request.forceTool ? { type: "tool", name: request.forceTool } : { type: "auto" },
-      };
-      const headers = { "x-api-key": options.apiKey, "anthropic-version": API_VERSION };
-      const raw = await postJson(endpoint, headers, body, signal, (parsed) => {
-        const e = v.safeParse(ErrorBody, parsed);
-        return e.success ? `${e.output.error.type}: ${e.output.error.message}` : undefined;
-      });
-      const answer = v.safeParse(Answer, raw);
-      if (!answer.success) throw new LlmError(`answer from ${endpoint} is not a Messages API response`, true);
-      const { content, stop_reason, usage } = answer.output;
-      return {
-        text: content.flatMap((b) => (b.type === "text" ? [b.text] : [])).join("\n"),
-        toolCalls: content.flatMap((b) => (b.type === "tool_use" ? [{ id: b.id, name: b.name, input: b.input }] : [])),
-        stopReason: stop_reason ?? "unknown",
-        usage: { inputTokens: usage?.input_tokens ?? 0, outputTokens: usage?.output_tokens ?? 0 },
-      };
-    },
-  };
+    endpoint: joinUrl(options.url ?? ANTHROPIC_DEFAULT_URL, "/v1/messages"),
+    headers: { "x-api-key": options.apiKey, "anthropic-version": API_VERSION },
+    toWire: (request: ChatRequest) => ({
+      model,
+      max_tokens: request.maxTokens,
+      system: request.system,
+      messages: wireMessages(request.messages),
+      tools: request.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema })),
+      tool_choice: request.forceTool ? { type: "tool", name: request.forceTool } : { type: "auto" },
+    }),
+    answer: Answer,
+    answerName: "a Messages API response",
+    fromWire: ({ content, stop_reason, usage }): ChatTurn => ({
+      text: content.flatMap((b) => (b.type === "text" ? [b.text] : [])).join("\n"),
+      toolCalls: content.flatMap((b) => (b.type === "tool_use" ? [{ id: b.id, name: b.name, input: b.input }] : [])),
+      stopReason: stop_reason ?? "unknown",
+      usage: { inputTokens: usage?.input_tokens ?? 0, outputTokens: usage?.output_tokens ?? 0 },
+    }),
+    errorDocument: ErrorBody,
+    errorWords: (e) => `${e.error.type}: ${e.error.message}`,
+  });
 }

@@ -1,5 +1,7 @@
 // A provider-neutral chat turn with tool calls: what the investigation loop speaks. Each provider
-// module turns it into its own wire format and back; this one also owns the bounded HTTP call.
+// module gives its wire format both ways (a ChatWire); this one owns the bounded exchange around it.
+import * as v from "valibot";
+import { fetchJson } from "../http/bounded-fetch.ts";
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -64,62 +66,83 @@ export class LlmError extends Error {
 
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
-async function readBounded(response: Response, maxBytes: number): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new LlmError(`answer larger than ${maxBytes} bytes`, false);
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+/** What one chat API makes its own: where, how it authenticates, and its wire format both ways. */
+export interface ChatWire<Answer, ErrorDocument> {
+  provider: ChatClient["provider"];
+  model: string;
+  endpoint: string;
+  headers: Record<string, string>;
+  /** The request body for one turn, in the API's format. */
+  toWire(request: ChatRequest): unknown;
+  /** A successful answer's shape, and what it says as a neutral turn. */
+  answer: v.GenericSchema<unknown, Answer>;
+  /** Named in the error when an answer does not fit `answer` ("a Messages API response"). */
+  answerName: string;
+  fromWire(answer: Answer): ChatTurn;
+  /** The API's error document on a refused request, and the words from it for the message. */
+  errorDocument: v.GenericSchema<unknown, ErrorDocument>;
+  errorWords(error: ErrorDocument): string;
+}
+
+/** One exchange per turn: POST the wire body, check the answer's shape, hand back the neutral turn. */
+export function createChatClient<Answer, ErrorDocument>(wire: ChatWire<Answer, ErrorDocument>): ChatClient {
+  const describeError = (parsed: unknown) => {
+    const error = v.safeParse(wire.errorDocument, parsed);
+    return error.success ? wire.errorWords(error.output) : undefined;
+  };
+  return {
+    provider: wire.provider,
+    model: wire.model,
+    endpoint: wire.endpoint,
+    async send(request: ChatRequest, signal: AbortSignal): Promise<ChatTurn> {
+      const raw = await postJson(wire.endpoint, wire.headers, wire.toWire(request), signal, describeError);
+      const answer = v.safeParse(wire.answer, raw);
+      if (!answer.success) throw new LlmError(`answer from ${wire.endpoint} is not ${wire.answerName}`, true);
+      return wire.fromWire(answer.output);
+    },
+  };
 }
 
 /**
  * POSTs JSON and returns the parsed answer. HTTP errors become LlmError with the provider's own
  * message (`describeError` reads it from the body); 408, 429 and 5xx may be retried.
  */
-export async function postJson(
+async function postJson(
   url: string,
   headers: Record<string, string>,
   body: unknown,
   signal: AbortSignal,
   describeError: (parsed: unknown) => string | undefined,
 ): Promise<unknown> {
-  let response: Response;
-  try {
-    response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body), signal });
-  } catch (error) {
-    if (signal.aborted) throw new LlmError(`no answer from ${url} in time`, true, { cause: error });
-    throw new LlmError(`cannot reach ${url}: ${error instanceof Error ? error.message : String(error)}`, true, { cause: error });
+  const init = { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
+  const answer = await fetchJson(url, init, { maxBytes: MAX_RESPONSE_BYTES, signal, acceptStatus: (s) => s >= 200 && s < 300, readRefusedBody: true });
+  if (answer.ok) return answer.body;
+  const { kind, status, statusText, text = "", cause } = answer.failure;
+  switch (kind) {
+    case "too_large":
+      throw new LlmError(`answer larger than ${MAX_RESPONSE_BYTES} bytes`, false);
+    case "status": {
+      const detail = describeError(parseOrUndefined(text)) ?? (text.slice(0, 200) || statusText);
+      const retryable = status === 408 || status === 429 || status! >= 500;
+      throw new LlmError(`HTTP ${status} from ${url}: ${detail}`, retryable);
+    }
+    case "not_json":
+      throw new LlmError(`answer from ${url} is not JSON: ${JSON.stringify(text.slice(0, 80))}`, true);
+    case "timeout":
+    case "aborted":
+      throw new LlmError(`no answer from ${url} in time`, true, { cause });
+    default:
+      if (status !== undefined) throw new LlmError(`answer from ${url} broke off`, true, { cause });
+      throw new LlmError(`cannot reach ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, true, { cause });
   }
-  let text: string;
+}
+
+function parseOrUndefined(text: string): unknown {
   try {
-    text = await readBounded(response, MAX_RESPONSE_BYTES);
-  } catch (error) {
-    if (error instanceof LlmError) throw error;
-    throw new LlmError(signal.aborted ? `no answer from ${url} in time` : `answer from ${url} broke off`, true, { cause: error });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
-    parsed = undefined;
+    return undefined;
   }
-  if (!response.ok) {
-    const detail = describeError(parsed) ?? (text.slice(0, 200) || response.statusText);
-    const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
-    throw new LlmError(`HTTP ${response.status} from ${url}: ${detail}`, retryable);
-  }
-  if (parsed === undefined) throw new LlmError(`answer from ${url} is not JSON: ${JSON.stringify(text.slice(0, 80))}`, true);
-  return parsed;
 }
 
 export const joinUrl = (base: string, path: string) => `${base.replace(/\/+$/, "")}${path}`;

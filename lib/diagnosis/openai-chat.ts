@@ -1,7 +1,7 @@
 // OpenAI-compatible Chat Completions (POST {base}/chat/completions, tools) behind the neutral
 // ChatClient: OpenAI itself, Ollama, vLLM and the like.
 import * as v from "valibot";
-import { LlmError, joinUrl, postJson, type ChatClient, type ChatMessage, type ChatRequest, type ChatTurn, type ToolCall } from "./llm-chat.ts";
+import { createChatClient, joinUrl, type ChatClient, type ChatMessage, type ChatRequest, type ChatTurn, type ToolCall } from "./llm-chat.ts";
 
 export const OPENAI_DEFAULT_URL = "https://api.openai.com/v1";
 export const OPENAI_DEFAULT_MODEL = "gpt-4o-mini";
@@ -61,34 +61,31 @@ function readCall(call: { id: string; function: { name: string; arguments?: stri
 }
 
 export function createOpenAiChat(options: { url?: string; model?: string; apiKey?: string }): ChatClient {
-  const endpoint = joinUrl(options.url ?? OPENAI_DEFAULT_URL, "/chat/completions");
   const model = options.model ?? OPENAI_DEFAULT_MODEL;
-  return {
+  return createChatClient({
     provider: "openai",
     model,
-    endpoint,
-    async send(request: ChatRequest, signal: AbortSignal): Promise<ChatTurn> {
-      const body = {
-        model,
-        max_tokens: request.maxTokens,
-        messages: wireMessages(request.system, request.messages),
-        tools: request.tools.map((t) => ({ type: "function", function: { name: t.name, description: t.description, parameters: t.inputSchema } })),
-        tool_choice: request.forceTool ? { type: "function", function: { name: request.forceTool } } : "auto",
-      };
-      const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
-      const raw = await postJson(endpoint, headers, body, signal, (parsed) => {
-        const e = v.safeParse(ErrorBody, parsed);
-        return e.success ? `${e.output.error.type ? `${e.output.error.type}: ` : ""}${e.output.error.message}` : undefined;
-      });
-      const answer = v.safeParse(Answer, raw);
-      if (!answer.success) throw new LlmError(`answer from ${endpoint} is not a Chat Completions response`, true);
-      const choice = answer.output.choices[0]!;
+    endpoint: joinUrl(options.url ?? OPENAI_DEFAULT_URL, "/chat/completions"),
+    headers: options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {},
+    toWire: (request: ChatRequest) => ({
+      model,
+      max_tokens: request.maxTokens,
+      messages: wireMessages(request.system, request.messages),
+      tools: request.tools.map((t) => ({ type: "function", function: { name: t.name, description: t.description, parameters: t.inputSchema } })),
+      tool_choice: request.forceTool ? { type: "function", function: { name: request.forceTool } } : "auto",
+    }),
+    answer: Answer,
+    answerName: "a Chat Completions response",
+    fromWire: ({ choices, usage }): ChatTurn => {
+      const choice = choices[0]!;
       return {
         text: choice.message.content ?? "",
         toolCalls: (choice.message.tool_calls ?? []).map(readCall),
         stopReason: choice.finish_reason ?? "unknown",
-        usage: { inputTokens: answer.output.usage?.prompt_tokens ?? 0, outputTokens: answer.output.usage?.completion_tokens ?? 0 },
+        usage: { inputTokens: usage?.prompt_tokens ?? 0, outputTokens: usage?.completion_tokens ?? 0 },
       };
     },
-  };
+    errorDocument: ErrorBody,
+    errorWords: (e) => `${e.error.type ? `${e.error.type}: ` : ""}${e.error.message}`,
+  });
 }

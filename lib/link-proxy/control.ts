@@ -2,6 +2,7 @@
 // link's latency, jitter and cut, behind a bearer token when one is given; and its client.
 import { timingSafeEqual } from "node:crypto";
 import { unreachableError, usageError } from "../cli/errors.ts";
+import { fetchJson } from "../http/bounded-fetch.ts";
 import type { LinkCounters, LinkProxy, LinkSettings } from "./proxy.ts";
 
 /** The control API's JSON (snake_case on the wire). */
@@ -79,18 +80,15 @@ export async function updateLink(controlUrl: string, token: string | undefined, 
   return callLink(controlUrl, token, { method: "PUT", body: JSON.stringify(update), headers: { "content-type": "application/json" } });
 }
 
-async function callLink(controlUrl: string, token: string | undefined, init: RequestInit): Promise<LinkStatus> {
-  let response: Response;
-  try {
-    response = await fetch(`${controlUrl}/link`, {
-      ...init,
-      headers: { ...(init.headers as Record<string, string>), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      signal: AbortSignal.timeout(2000),
-    });
-  } catch (error) {
-    throw unreachableError("link_unreachable", `the link proxy control at ${controlUrl} does not answer: is the cluster up? (operator cluster status)`, { cause: error });
+async function callLink(controlUrl: string, token: string | undefined, init: RequestInit & { headers?: Record<string, string> }): Promise<LinkStatus> {
+  const headers = { ...init.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  // No body cap: the control is our own process on loopback, and the deadline bounds the read.
+  const answer = await fetchJson(`${controlUrl}/link`, { ...init, headers }, { timeoutMs: 2000, maxBytes: Number.POSITIVE_INFINITY });
+  if (!answer.ok && answer.failure.status === undefined) {
+    throw unreachableError("link_unreachable", `the link proxy control at ${controlUrl} does not answer: is the cluster up? (operator cluster status)`, { cause: answer.failure.cause });
   }
-  const body = (await response.json().catch(() => ({}))) as LinkStatus & { message?: string };
-  if (!response.ok) throw usageError("link_refused", `the link proxy at ${controlUrl} refused: ${body.message ?? response.status}`);
+  const status = answer.ok ? answer.status : answer.failure.status!;
+  const body = (answer.ok ? answer.body : {}) as LinkStatus & { message?: string };
+  if (status < 200 || status >= 300) throw usageError("link_refused", `the link proxy at ${controlUrl} refused: ${body.message ?? status}`);
   return body;
 }

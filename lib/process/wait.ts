@@ -1,4 +1,5 @@
 // Waiting for a condition with a deadline: polls, never a fixed sleep, and stops on abort.
+import { fetchText } from "../http/bounded-fetch.ts";
 
 export interface WaitOptions {
   timeoutMs: number;
@@ -33,13 +34,8 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
 
 /** True once `url` answers HTTP with a status `isReady` accepts (default: 2xx). */
 export async function answersHttp(url: string, options: { timeoutMs?: number; isReady?: (status: number) => boolean; headers?: Record<string, string> } = {}): Promise<boolean> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(options.timeoutMs ?? 1000), headers: options.headers });
-    await response.arrayBuffer();
-    return (options.isReady ?? ((s) => s >= 200 && s < 300))(response.status);
-  } catch {
-    return false;
-  }
+  const answer = await fetchText(url, { headers: options.headers }, { timeoutMs: options.timeoutMs ?? 1000, maxBytes: Number.POSITIVE_INFINITY });
+  return answer.ok && (options.isReady ?? ((s) => s >= 200 && s < 300))(answer.status);
 }
 
 /** True when something accepts TCP connections on 127.0.0.1:`port`. */

@@ -1,5 +1,6 @@
 // etcd's v3 JSON gateway (grpc-gateway over HTTP) and its /health, as one member sees it.
 // int64/uint64 fields arrive as JSON strings; ids exceed 2^53, so they stay strings end to end.
+import { fetchText, type FetchFailure } from "../../lib/http/bounded-fetch.ts";
 import { parseEtcdMetrics, type EtcdMetrics } from "./metrics.ts";
 
 /** Why a request to one member failed: the member is data, not a crash. */
@@ -70,38 +71,21 @@ export const isNoSpace = (error: unknown) => error instanceof EtcdRequestError &
 const encode = (text: string) => Buffer.from(text, "utf8").toString("base64");
 const decode = (b64: string | undefined) => Buffer.from(b64 ?? "", "base64").toString("utf8");
 
-async function readBounded(response: Response, endpoint: string): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_RESPONSE_BYTES) {
-      await reader.cancel();
-      throw new EtcdRequestError("malformed", endpoint, `${endpoint} answered more than ${MAX_RESPONSE_BYTES} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+/** Words a failed exchange as etcd's own error; a caller's abort goes up as it came. */
+function requestError(failure: FetchFailure, endpoint: string, path: string, timeoutMs: number): Error {
+  const { kind, cause } = failure;
+  if (kind === "too_large") return new EtcdRequestError("malformed", endpoint, `${endpoint} answered more than ${MAX_RESPONSE_BYTES} bytes`);
+  if (kind === "timeout") return new EtcdRequestError("timeout", endpoint, `${endpoint} did not answer ${path} within ${timeoutMs} ms`, undefined, undefined, { cause });
+  if (kind === "aborted") return cause as Error;
+  const reason = kind === "refused" ? "refuses connections" : `is unreachable (${cause instanceof Error ? cause.message : String(cause)})`;
+  return new EtcdRequestError("refused", endpoint, `${endpoint} ${reason}`, undefined, undefined, { cause });
 }
 
 export function createEtcdClient(options: EtcdClientOptions) {
   async function request(endpoint: string, path: string, init: RequestInit, timeoutMs: number, signal?: AbortSignal): Promise<{ status: number; text: string }> {
-    const deadline = AbortSignal.timeout(timeoutMs);
-    try {
-      const response = await fetch(`${endpoint}${path}`, { ...init, signal: signal ? AbortSignal.any([signal, deadline]) : deadline });
-      return { status: response.status, text: await readBounded(response, endpoint) };
-    } catch (error) {
-      if (error instanceof EtcdRequestError) throw error;
-      if (deadline.aborted) throw new EtcdRequestError("timeout", endpoint, `${endpoint} did not answer ${path} within ${timeoutMs} ms`, undefined, undefined, { cause: error });
-      if (signal?.aborted) throw error;
-      const code = (error as { code?: string })?.code ?? "";
-      const reason = /ECONNREFUSED|ConnectionRefused/i.test(code) ? "refuses connections" : `is unreachable (${error instanceof Error ? error.message : String(error)})`;
-      throw new EtcdRequestError("refused", endpoint, `${endpoint} ${reason}`, undefined, undefined, { cause: error });
-    }
+    const answer = await fetchText(`${endpoint}${path}`, init, { timeoutMs, maxBytes: MAX_RESPONSE_BYTES, signal });
+    if (!answer.ok) throw requestError(answer.failure, endpoint, path, timeoutMs);
+    return { status: answer.status, text: answer.body };
   }
 
   async function call<T>(endpoint: string, path: string, body: unknown, signal?: AbortSignal, timeoutMs = options.timeoutMs): Promise<T> {

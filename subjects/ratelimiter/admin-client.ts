@@ -1,5 +1,6 @@
 // The rate limiter's HTTP API as an operator uses it: admin calls carry the bearer token, answers
 // are read with a bound, and every outcome is an ActionResult that says whether a retry can help.
+import { fetchText } from "../../lib/http/bounded-fetch.ts";
 import type { ActionResult } from "../../lib/subject/subject.ts";
 
 export interface NodeTarget {
@@ -31,39 +32,21 @@ async function call(node: NodeTarget, method: string, path: string, options: Adm
   const headers: Record<string, string> = { accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (admin && options.adminToken) headers.authorization = `Bearer ${options.adminToken}`;
-  const deadline = AbortSignal.any([signal, AbortSignal.timeout(options.requestTimeoutMs ?? 5_000)]);
-  let response: Response;
-  try {
-    response = await fetch(`${node.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: deadline });
-  } catch (error) {
-    throw new NoAnswer(`node ${node.id} (${node.url}) did not answer ${method} ${path}: ${deadline.aborted ? "timed out" : error instanceof Error ? error.message : String(error)}`);
+  const init = { method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
+  const answer = await fetchText(`${node.url}${path}`, init, { timeoutMs: options.requestTimeoutMs ?? 5_000, maxBytes: MAX_BODY_BYTES, signal });
+  if (!answer.ok && answer.failure.status === undefined) {
+    const { kind, cause } = answer.failure;
+    throw new NoAnswer(`node ${node.id} (${node.url}) did not answer ${method} ${path}: ${kind === "timeout" || kind === "aborted" ? "timed out" : cause instanceof Error ? cause.message : String(cause)}`);
   }
-  const text = await readBounded(response, MAX_BODY_BYTES).catch(() => "");
+  // A node that answered is an answer, whatever its body did: past the bound it reads as a note, broken off as nothing.
+  const text = answer.ok ? answer.body : answer.failure.kind === "too_large" ? `(answer larger than ${MAX_BODY_BYTES} bytes)` : "";
   let parsed: unknown = text;
   try {
     parsed = text ? JSON.parse(text) : null;
   } catch {
     // not JSON: keep the text for the message
   }
-  return { status: response.status, body: parsed };
-}
-
-/** The body as text, or "(answer larger than N bytes)" past the bound: a node cannot flood us. */
-async function readBounded(response: Response, maxBytes: number): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return new TextDecoder().decode(Buffer.concat(chunks));
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return `(answer larger than ${maxBytes} bytes)`;
-    }
-    chunks.push(value);
-  }
+  return { status: answer.ok ? answer.status : answer.failure.status!, body: parsed };
 }
 
 function failure(node: NodeTarget, method: string, path: string, answer: ApiAnswer): ActionResult {

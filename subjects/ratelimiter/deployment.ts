@@ -7,6 +7,7 @@ import { defineOptions, OneOf, PositiveDuration, PositiveInt, Port, Text, type R
 import { withProcess, type DeploymentContext, type DeploymentDefinition, type DeploymentRecord, type PartStatus, type ProcessRecord } from "../../lib/cluster/deployment.ts";
 import { formatDuration } from "../../lib/cli/duration.ts";
 import { usageError } from "../../lib/cli/errors.ts";
+import { fetchText } from "../../lib/http/bounded-fetch.ts";
 import { readLink } from "../../lib/link-proxy/control.ts";
 import { isSameProcess, isStopped } from "../../lib/process/identity.ts";
 import { stopProcess } from "../../lib/process/supervisor.ts";
@@ -110,8 +111,8 @@ async function partStatus(record: DeploymentRecord, p: ProcessRecord, token: str
     const shaped = link.cut ? "cut (partition)" : link.latency_ms > 0 ? `adds ${link.latency_ms}ms ±${link.jitter_ms}ms` : "passes traffic";
     return { ...base, alive: true, healthy: !link.cut && link.latency_ms === 0, detail: `port ${p.port} → redis: ${shaped}` };
   }
-  const health = await fetch(`${p.url}${PATH.health}`, { signal: AbortSignal.timeout(1000) }).then(async (r) => ({ status: r.status, body: await r.text() })).catch(() => undefined);
-  if (!health) return { ...base, alive: true, healthy: false, detail: `does not answer ${PATH.health}` };
+  const health = await fetchText(`${p.url}${PATH.health}`, {}, { timeoutMs: 1000, maxBytes: Number.POSITIVE_INFINITY });
+  if (!health.ok) return { ...base, alive: true, healthy: false, detail: `does not answer ${PATH.health}` };
   return { ...base, alive: true, healthy: health.status === 200, detail: `${PATH.health} ${health.status}${health.status === 200 ? "" : ` ${health.body.slice(0, 120)}`}` };
 }
 

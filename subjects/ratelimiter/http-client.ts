@@ -1,5 +1,6 @@
 // Bounded HTTP reads from the nodes: every request has a deadline and a body size cap, and every
 // failure is a value that says what happened (refused, timed out, too large, not JSON), never a throw.
+import { fetchText, type FetchFailure } from "../../lib/http/bounded-fetch.ts";
 
 export type HttpFailureKind = "refused" | "timeout" | "status" | "too_large" | "not_json" | "aborted" | "network";
 
@@ -19,30 +20,16 @@ export interface ReadLimits {
   acceptStatus?: (status: number) => boolean;
 }
 
+const GET = { headers: { accept: "application/json, text/plain" }, redirect: "manual" } as const;
+
 /** GET `url` and return its body as text, within `limits`. */
 export async function getText(url: string, limits: ReadLimits): Promise<HttpResult<string>> {
   const started = performance.now();
   const ms = () => Math.round((performance.now() - started) * 100) / 100;
-  const deadline = AbortSignal.timeout(limits.timeoutMs);
-  const signal = AbortSignal.any([limits.signal, deadline]);
-  try {
-    const response = await fetch(url, { signal, headers: { accept: "application/json, text/plain" }, redirect: "manual" });
-    const accept = limits.acceptStatus ?? ((s: number) => s >= 200 && s < 300);
-    if (!accept(response.status)) {
-      await response.body?.cancel().catch(() => {});
-      return { ok: false, failure: { kind: "status", status: response.status, message: `answered HTTP ${response.status}` }, ms: ms() };
-    }
-    const declared = Number(response.headers.get("content-length") ?? Number.NaN);
-    if (declared > limits.maxBytes) {
-      await response.body?.cancel().catch(() => {});
-      return { ok: false, failure: tooLarge(limits.maxBytes), ms: ms() };
-    }
-    const text = await readCapped(response, limits.maxBytes);
-    if (text === undefined) return { ok: false, failure: tooLarge(limits.maxBytes), ms: ms() };
-    return { ok: true, value: text, status: response.status, ms: ms() };
-  } catch (error) {
-    return { ok: false, failure: classify(error, deadline.aborted, limits.timeoutMs), ms: ms() };
-  }
+  const acceptStatus = limits.acceptStatus ?? ((s: number) => s >= 200 && s < 300);
+  const answer = await fetchText(url, GET, { ...limits, acceptStatus, checkContentLength: true });
+  if (answer.ok) return { ok: true, value: answer.body, status: answer.status, ms: ms() };
+  return { ok: false, failure: toHttpFailure(answer.failure, limits), ms: ms() };
 }
 
 /** GET `url` and parse its JSON body, within `limits`. */
@@ -57,30 +44,14 @@ export async function getJson(url: string, limits: ReadLimits): Promise<HttpResu
   }
 }
 
-const tooLarge = (maxBytes: number): HttpFailure => ({ kind: "too_large", message: `answered a body larger than ${maxBytes} bytes` });
-
-async function readCapped(response: Response, maxBytes: number): Promise<string | undefined> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
-}
-
-function classify(error: unknown, timedOut: boolean, timeoutMs: number): HttpFailure {
-  const e = error as { name?: string; code?: string; message?: string };
-  if (timedOut || e?.name === "TimeoutError") return { kind: "timeout", message: `did not answer within ${timeoutMs} ms` };
-  if (e?.name === "AbortError") return { kind: "aborted", message: "observation cancelled" };
-  if (e?.code === "ECONNREFUSED" || e?.code === "ConnectionRefused") return { kind: "refused", message: "refused the connection (nothing listens)" };
-  return { kind: "network", message: `network error: ${e?.code ?? e?.message ?? String(error)}` };
+function toHttpFailure(failure: FetchFailure, limits: ReadLimits): HttpFailure {
+  const { kind, status, cause } = failure;
+  const name = (cause as { name?: string } | undefined)?.name;
+  if (kind === "status") return { kind: "status", status, message: `answered HTTP ${status}` };
+  if (kind === "too_large") return { kind: "too_large", message: `answered a body larger than ${limits.maxBytes} bytes` };
+  if (kind === "timeout" || name === "TimeoutError") return { kind: "timeout", message: `did not answer within ${limits.timeoutMs} ms` };
+  if (kind === "aborted" || name === "AbortError") return { kind: "aborted", message: "observation cancelled" };
+  if (kind === "refused") return { kind: "refused", message: "refused the connection (nothing listens)" };
+  const e = cause as { code?: string; message?: string } | undefined;
+  return { kind: "network", message: `network error: ${e?.code ?? e?.message ?? String(cause)}` };
 }

@@ -1,6 +1,7 @@
 // The one door to PD's HTTP API: failover across endpoints, a timeout per attempt, bounded bodies,
 // exact ids, and PD's JSON-string errors turned into typed errors that say what happened.
 import { OperatorError } from "../../lib/cli/errors.ts";
+import { fetchText } from "../../lib/http/bounded-fetch.ts";
 import { parseExactJson, stringifyExactJson } from "./exact-json.ts";
 import { shownUrl } from "./redact-url.ts";
 
@@ -113,33 +114,27 @@ export class PdHttp {
     const path = `${API_PREFIX}${request.path}`;
     const url = shownUrl(target);
     const where = { endpoint: url, path };
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(`${target}${path}`, {
-        method,
-        signal,
-        headers: request.body === undefined ? {} : { "content-type": "application/json" },
-        body: request.body === undefined ? undefined : stringifyExactJson(request.body),
-      });
-      text = await readBounded(response, this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
-    } catch (error) {
-      if (error instanceof PdError) throw new PdError(error.kind, `PD at ${url}: ${error.message} (${method} ${path})`, where);
-      if (timeout.aborted && !request.signal?.aborted) {
-        const reason = `no answer within ${this.options.timeoutMs} ms`;
-        throw new PdError("timeout", `PD at ${url} did not answer ${method} ${path} within ${this.options.timeoutMs} ms`, where, { cause: error, reason });
+    const maxBytes = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    const answer = await fetchText(`${target}${path}`, {
+      method,
+      headers: request.body === undefined ? {} : { "content-type": "application/json" },
+      body: request.body === undefined ? undefined : stringifyExactJson(request.body),
+    }, { timeoutMs: this.options.timeoutMs, maxBytes, signal: request.signal, acceptStatus: (s) => s >= 200 && s < 300, readRefusedBody: true, checkContentLength: true });
+    if (!answer.ok) {
+      const { kind, status, text = "", declaredBytes, cause } = answer.failure;
+      if (kind === "status") throw new PdError("http", `PD at ${url} answered ${status} to ${method} ${path}: ${errorText(text)}`, { ...where, httpStatus: status });
+      if (kind === "too_large") {
+        const size = declaredBytes === undefined ? "answer is" : `answer of ${declaredBytes} bytes is`;
+        throw new PdError("too_large", `PD at ${url}: ${size} over the ${maxBytes}-byte limit (${method} ${path})`, where);
       }
-      const reason = networkReason(error);
-      throw new PdError("unreachable", `PD at ${url} is unreachable (${method} ${path}): ${reason}`, where, { cause: error, reason });
+      if (kind === "timeout" && !request.signal?.aborted) {
+        const reason = `no answer within ${this.options.timeoutMs} ms`;
+        throw new PdError("timeout", `PD at ${url} did not answer ${method} ${path} within ${this.options.timeoutMs} ms`, where, { cause, reason });
+      }
+      const reason = networkReason(cause);
+      throw new PdError("unreachable", `PD at ${url} is unreachable (${method} ${path}): ${reason}`, where, { cause, reason });
     }
-    if (!response.ok) {
-      throw new PdError("http", `PD at ${url} answered ${response.status} to ${method} ${path}: ${errorText(text)}`, {
-        ...where,
-        httpStatus: response.status,
-      });
-    }
+    const text = answer.body;
     if (text.trim() === "") return null;
     try {
       return parseExactJson(text);
@@ -185,27 +180,3 @@ const clip = (text: string) => {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
 };
-
-async function readBounded(response: Response, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) {
-    await response.body?.cancel();
-    throw new PdError("too_large", `answer of ${declared} bytes is over the ${maxBytes}-byte limit`, { path: "" });
-  }
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let size = 0;
-  let text = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new PdError("too_large", `answer is over the ${maxBytes}-byte limit`, { path: "" });
-    }
-    text += decoder.decode(value, { stream: true });
-  }
-  return text + decoder.decode();
-}

@@ -1,5 +1,6 @@
 // Instant PromQL queries against Prometheus' HTTP API (`GET /api/v1/query`), bounded in time and size.
 import { OperatorError } from "../../lib/cli/errors.ts";
+import { fetchText } from "../../lib/http/bounded-fetch.ts";
 import { shownUrl } from "./redact-url.ts";
 
 export interface Sample {
@@ -42,21 +43,17 @@ export class PrometheusClient {
     const url = shownUrl(this.options.url);
     const params = new URLSearchParams({ query, timeout: `${Math.max(1, Math.floor(timeoutMs / 1000))}s` });
     if (options.timeMs !== undefined) params.set("time", (options.timeMs / 1000).toFixed(3));
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    let status: number;
-    let text: string;
-    try {
-      const response = await fetch(`${this.options.url}/api/v1/query?${params}`, { signal });
-      status = response.status;
-      text = await response.text();
-    } catch (error) {
-      if (timeout.aborted && !options.signal?.aborted) {
-        throw new PrometheusError("timeout", `Prometheus at ${url} did not answer within ${timeoutMs} ms`, { cause: error });
+    // Read whole, then measured in characters against maxBodyBytes: the message names the full size.
+    const answer = await fetchText(`${this.options.url}/api/v1/query?${params}`, {}, { timeoutMs, maxBytes: Number.POSITIVE_INFINITY, signal: options.signal });
+    if (!answer.ok) {
+      const { kind, cause } = answer.failure;
+      if (kind === "timeout" && !options.signal?.aborted) {
+        throw new PrometheusError("timeout", `Prometheus at ${url} did not answer within ${timeoutMs} ms`, { cause });
       }
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new PrometheusError("unreachable", `Prometheus at ${url} is unreachable: ${reason}`, { cause: error });
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      throw new PrometheusError("unreachable", `Prometheus at ${url} is unreachable: ${reason}`, { cause });
     }
+    const { status, body: text } = answer;
     if (text.length > (this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)) {
       throw new PrometheusError("bad_response", `Prometheus at ${url} answered ${text.length} bytes for ${query}: narrow the query`);
     }

@@ -5,6 +5,7 @@
 import type { FaultContext, FaultDefinition, FaultRecord } from "../../../lib/chaos/fault.ts";
 import { isDriverGone, startDriver, stopDriver } from "../../../lib/chaos/driver.ts";
 import { NonEmptyText } from "../../../lib/cli/config.ts";
+import { fetchJson } from "../../../lib/http/bounded-fetch.ts";
 import { abortableSleep } from "../../../lib/process/wait.ts";
 import { PATH } from "../wire.ts";
 import { runningNodes } from "./key-faults.ts";
@@ -26,18 +27,11 @@ function checker(ctx: FaultContext, key: string, signal: AbortSignal) {
   let next = 0;
   return async (): Promise<CheckAnswer | undefined> => {
     const url = urls[next++ % urls.length]!;
-    try {
-      const response = await fetch(`${url}${PATH.check}`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ key, cost: 1 }),
-        signal: AbortSignal.any([signal, AbortSignal.timeout(2000)]),
-      });
-      const body = (await response.json()) as Partial<CheckAnswer>;
-      return typeof body.limit === "number" && typeof body.reset_ms === "number" ? (body as CheckAnswer) : undefined;
-    } catch {
-      return undefined;
-    }
+    const init = { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key, cost: 1 }) };
+    const answer = await fetchJson(`${url}${PATH.check}`, init, { timeoutMs: 2000, maxBytes: Number.POSITIVE_INFINITY, signal });
+    if (!answer.ok) return undefined;
+    const body = answer.body as Partial<CheckAnswer> | null;
+    return typeof body?.limit === "number" && typeof body.reset_ms === "number" ? (body as CheckAnswer) : undefined;
   };
 }
 

@@ -5,6 +5,7 @@ import type { FaultContext, FaultDefinition, FaultRecord } from "../../../lib/ch
 import { NonEmptyText, PositiveNumber } from "../../../lib/cli/config.ts";
 import { DEPLOYMENT_DIR } from "../../../lib/cluster/deployment.ts";
 import { unreachableError } from "../../../lib/cli/errors.ts";
+import { fetchText } from "../../../lib/http/bounded-fetch.ts";
 import { isSameProcess } from "../../../lib/process/identity.ts";
 import { spawnDetached, stopProcess } from "../../../lib/process/supervisor.ts";
 import { detailsOf, processOf } from "../cluster-record.ts";
@@ -48,7 +49,9 @@ export function runningNodes(ctx: FaultContext) {
 /** Makes a counter exist by sending one check for `key` through a running node. */
 async function touch(ctx: FaultContext, key: string): Promise<void> {
   const node = runningNodes(ctx)[0]!;
-  await fetch(`${node.url}${PATH.check}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key, cost: 1 }), signal: AbortSignal.timeout(2000) }).then((r) => r.arrayBuffer());
+  const init = { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key, cost: 1 }) };
+  const answer = await fetchText(`${node.url}${PATH.check}`, init, { timeoutMs: 2000, maxBytes: Number.POSITIVE_INFINITY });
+  if (!answer.ok) throw answer.failure.cause;
 }
 
 const countersOf = (fault: FaultRecord) => (fault.revertPlan.counters ?? []) as StaleCounter[];

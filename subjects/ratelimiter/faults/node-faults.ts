@@ -2,9 +2,10 @@
 import type { FaultContext, FaultDefinition, FaultRecord } from "../../../lib/chaos/fault.ts";
 import { PositiveDuration } from "../../../lib/cli/config.ts";
 import { httpError, unreachableError } from "../../../lib/cli/errors.ts";
+import { fetchJson, fetchText } from "../../../lib/http/bounded-fetch.ts";
 import { isSameProcess, isStopped } from "../../../lib/process/identity.ts";
 import { signal } from "../../../lib/process/supervisor.ts";
-import { waitFor } from "../../../lib/process/wait.ts";
+import { answersHttp, waitFor } from "../../../lib/process/wait.ts";
 import { nodePart, processOf, readAdminToken } from "../cluster-record.ts";
 import { PATH } from "../wire.ts";
 import { identityOf, nodeSelector, selectNode } from "./targets.ts";
@@ -16,15 +17,7 @@ const currentNode = (ctx: FaultContext, fault: FaultRecord) => {
 };
 
 /** True when the node answers HTTP at all (any status: Redis may be down for other reasons). */
-async function nodeAnswers(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${url}${PATH.health}`, { signal: AbortSignal.timeout(1000) });
-    await response.arrayBuffer();
-    return true;
-  } catch {
-    return false;
-  }
-}
+const nodeAnswers = (url: string) => answersHttp(`${url}${PATH.health}`, { timeoutMs: 1000, isReady: () => true });
 
 export const nodeKill: FaultDefinition = {
   name: "node-kill",
@@ -87,15 +80,14 @@ export const nodePause: FaultDefinition = {
 const adminHeaders = (token: string) => ({ authorization: `Bearer ${token}`, "content-type": "application/json" });
 
 async function setDrain(ctx: FaultContext, url: string, drain: boolean): Promise<void> {
-  const response = await fetch(`${url}${PATH.drain}`, {
-    method: "POST",
-    headers: adminHeaders(readAdminToken(ctx.deployment)),
-    body: JSON.stringify({ drain }),
-    signal: AbortSignal.timeout(2000),
-  }).catch((error) => {
-    throw unreachableError("node_unreachable", `node at ${url} does not answer: ${(error as Error).message}`);
-  });
-  if (!response.ok) throw httpError(response.status, "drain_refused", `node at ${url} refused to ${drain ? "drain" : "resume"}: ${response.status} ${await response.text()}`);
+  const init = { method: "POST", headers: adminHeaders(readAdminToken(ctx.deployment)), body: JSON.stringify({ drain }) };
+  const answer = await fetchText(`${url}${PATH.drain}`, init, { timeoutMs: 2000, maxBytes: Number.POSITIVE_INFINITY, acceptStatus: (s) => s >= 200 && s < 300, readRefusedBody: true });
+  if (answer.ok) return;
+  const { kind, status, text, cause } = answer.failure;
+  if (kind === "status") throw httpError(status!, "drain_refused", `node at ${url} refused to ${drain ? "drain" : "resume"}: ${status} ${text}`);
+  if (status === undefined) throw unreachableError("node_unreachable", `node at ${url} does not answer: ${(cause as Error).message}`);
+  // It answered; only the body broke off: a drain it accepted stands, a refusal's reason is lost.
+  if (status < 200 || status >= 300) throw cause;
 }
 
 export const nodeDrain: FaultDefinition = {
@@ -117,9 +109,7 @@ export const nodeDrain: FaultDefinition = {
   },
   async isReverted(ctx, fault) {
     const { node } = currentNode(ctx, fault);
-    const info = await fetch(`${node.url}${PATH.node}`, { signal: AbortSignal.timeout(1000) })
-      .then((r) => r.json() as Promise<{ draining?: boolean }>)
-      .catch(() => undefined);
-    return info?.draining === false;
+    const info = await fetchJson(`${node.url}${PATH.node}`, {}, { timeoutMs: 1000, maxBytes: Number.POSITIVE_INFINITY });
+    return info.ok && (info.body as { draining?: boolean } | null)?.draining === false;
   },
 };
