@@ -4,7 +4,7 @@ import { getMode, MODES, setMode, type Mode } from "../lib/actions/settings.ts";
 import { defineOperatorCommand, stateDirOption } from "../lib/cli.ts";
 import { NonEmptyText } from "../lib/config.ts";
 import { usageError } from "../lib/errors.ts";
-import { openState } from "../lib/state.ts";
+import { withState } from "../lib/state.ts";
 
 const modeJson = (m: ReturnType<typeof getMode>) => ({ mode: m.mode, updated_at: m.updatedAt === null ? null : new Date(m.updatedAt).toISOString(), updated_by: m.updatedBy });
 
@@ -17,8 +17,7 @@ export default defineOperatorCommand({
   options: { ...stateDirOption, ...actorOptions, why: { schema: NonEmptyText, help: "why, recorded in the audit log" } },
   positionals: [{ name: "mode", help: "observe or execute; omit to show the current mode" }],
   run({ options, positionals, out, env }) {
-    const state = openState(options.stateDir);
-    try {
+    return withState(options.stateDir, (state) => {
       const wanted = positionals.mode;
       if (wanted === undefined) {
         const current = getMode(state);
@@ -28,8 +27,6 @@ export default defineOperatorCommand({
       const actor = actorOf(options.by, env);
       const previous = setMode(state, wanted as Mode, actor, options.why ?? `operator mode ${wanted}`, Date.now());
       out.result({ ...modeJson(getMode(state)), previous_mode: previous }, (m) => `mode: ${m.mode} (was ${previous})`);
-    } finally {
-      state.close();
-    }
+    });
   },
 });
