@@ -8,7 +8,7 @@ import { getMode } from "../lib/actions/settings.ts";
 import { defineOperatorCommand, stateDirOption } from "../lib/cli/cli.ts";
 import { List, NonEmptyText, PositiveInt } from "../lib/cli/config.ts";
 import { usageError } from "../lib/cli/errors.ts";
-import { openState } from "../lib/state/state.ts";
+import { withState } from "../lib/state/state.ts";
 import * as v from "valibot";
 
 const Statuses = v.pipe(
@@ -30,14 +30,11 @@ const list = defineOperatorCommand({
     ticket: { schema: PositiveInt, help: "only actions for this ticket" },
   },
   run({ options, out }) {
-    const state = openState(options.stateDir);
-    try {
+    withState(options.stateDir, (state) => {
       const actions = listActions(state, { ...(options.status ? { statuses: options.status as ActionStatus[] } : {}), ...(options.ticket ? { ticketId: options.ticket } : {}) });
       const mode = getMode(state).mode;
       out.result({ mode, actions: actions.map(actionJson) }, (doc) => [`mode: ${doc.mode}`, ...(doc.actions.length ? doc.actions.map(line) : ["no actions"])].join("\n"));
-    } finally {
-      state.close();
-    }
+    });
   },
 });
 
@@ -48,8 +45,7 @@ const show = defineOperatorCommand({
   options: { ...stateDirOption },
   positionals: [{ name: "id", help: "the action's ID (operator actions list)", required: true }],
   run({ options, positionals, out }) {
-    const state = openState(options.stateDir);
-    try {
+    withState(options.stateDir, (state) => {
       const id = parseActionId(positionals.id);
       const action = getAction(state, id);
       if (!action) throw usageError("no_such_action", `no action ${id}: see operator actions list`);
@@ -62,9 +58,7 @@ const show = defineOperatorCommand({
           ...doc.audit.map((e) => `  ${e.at} ${e.actor} ${e.event}: ${e.why}`),
         ].join("\n"),
       );
-    } finally {
-      state.close();
-    }
+    });
   },
 });
 
@@ -79,8 +73,7 @@ const decision = (verb: "approve" | "reject") =>
     options: { ...stateDirOption, ...actorOptions, why: { schema: NonEmptyText, required: true, help: "why, recorded in the audit log" } },
     positionals: [{ name: "id", help: "the action's ID (operator actions list)", required: true }],
     run({ options, positionals, out, env }) {
-      const state = openState(options.stateDir);
-      try {
+      withState(options.stateDir, (state) => {
         const id = parseActionId(positionals.id);
         const act = verb === "approve" ? approveAction : rejectAction;
         const action = act(state, id, actorOf(options.by, env), options.why, Date.now());
@@ -91,9 +84,7 @@ const decision = (verb: "approve" | "reject") =>
             ...(verb === "approve" && mode === "observe" ? ["mode is observe: it runs after operator mode execute, by a running monitor"] : []),
           ].join("\n"),
         );
-      } finally {
-        state.close();
-      }
+      });
     },
   });
 
@@ -110,13 +101,10 @@ const resolve = defineOperatorCommand({
   },
   positionals: [{ name: "id", help: "the action's ID (operator actions list --status needs_review)", required: true }],
   run({ options, positionals, out, env }) {
-    const state = openState(options.stateDir);
-    try {
+    withState(options.stateDir, (state) => {
       const action = resolveReviewedAction(state, parseActionId(positionals.id), options.outcome, actorOf(options.by, env), options.why, Date.now());
       out.result({ action: actionJson(action) }, (doc) => line(doc.action));
-    } finally {
-      state.close();
-    }
+    });
   },
 });
 

@@ -2,7 +2,7 @@
 import { auditJson, listAudit } from "../lib/actions/audit-log.ts";
 import { defineOperatorCommand, stateDirOption } from "../lib/cli/cli.ts";
 import { PositiveInt } from "../lib/cli/config.ts";
-import { openState } from "../lib/state/state.ts";
+import { withState } from "../lib/state/state.ts";
 
 export default defineOperatorCommand({
   name: "audit",
@@ -14,8 +14,7 @@ export default defineOperatorCommand({
     limit: { default: "200", schema: PositiveInt, help: "the newest N entries" },
   },
   run({ options, out }) {
-    const state = openState(options.stateDir);
-    try {
+    withState(options.stateDir, (state) => {
       const entries = listAudit(state, { limit: options.limit, ...(options.action !== undefined ? { entity: "action", entityId: String(options.action) } : {}) });
       out.result({ entries: entries.map(auditJson) }, ({ entries }) =>
         entries.length === 0
@@ -24,8 +23,6 @@ export default defineOperatorCommand({
               .map((e) => `${e.at} ${e.actor} ${e.entity}${e.entity_id ? ` #${e.entity_id}` : ""} ${e.event}${e.from ? ` (${e.from} → ${e.to})` : ""}: ${e.why}`)
               .join("\n"),
       );
-    } finally {
-      state.close();
-    }
+    });
   },
 });

@@ -2,7 +2,7 @@
 import { defineCommand } from "citty";
 import { defineOperatorCommand, stateDirOption } from "../lib/cli/cli.ts";
 import { OneOf, PositiveDuration } from "../lib/cli/config.ts";
-import { openState } from "../lib/state/state.ts";
+import { withState } from "../lib/state/state.ts";
 import { ROLES, type Role } from "../console/roles.ts";
 import { addToken, listTokens, revokeToken, tokenJson } from "../console/token-store.ts";
 
@@ -20,13 +20,10 @@ const add = defineOperatorCommand({
   },
   positionals: [{ name: "name", help: "who holds it: the audit records console:NAME", required: true }],
   run({ options, positionals, out }) {
-    const state = openState(options.stateDir);
-    try {
+    withState(options.stateDir, (state) => {
       const { token, record } = addToken(state, { name: positionals.name!, role: options.role as Role, ...(options.expires !== undefined ? { expiresInMs: options.expires } : {}), now: Date.now() });
       out.result({ ...tokenJson(record), token }, (doc) => `${doc.token}\ntoken for ${doc.name} (${doc.role}); shown once: keep it in a password manager`);
-    } finally {
-      state.close();
-    }
+    });
   },
 });
 
@@ -36,13 +33,10 @@ const list = defineOperatorCommand({
   examples: ["operator console token list", "operator console token list --json"],
   options: { ...stateDirOption },
   run({ options, out }) {
-    const state = openState(options.stateDir);
-    try {
+    withState(options.stateDir, (state) => {
       const tokens = listTokens(state).map(tokenJson);
       out.result({ tokens }, (doc) => (doc.tokens.length ? doc.tokens.map(line).join("\n") : "no tokens: operator console token add NAME --role viewer"));
-    } finally {
-      state.close();
-    }
+    });
   },
 });
 
@@ -53,13 +47,10 @@ const revoke = defineOperatorCommand({
   options: { ...stateDirOption },
   positionals: [{ name: "name", help: "the token's name (operator console token list)", required: true }],
   run({ options, positionals, out }) {
-    const state = openState(options.stateDir);
-    try {
+    withState(options.stateDir, (state) => {
       const record = revokeToken(state, positionals.name!, Date.now());
       out.result(tokenJson(record), (doc) => `revoked ${doc.name}: its sessions and event streams end now`);
-    } finally {
-      state.close();
-    }
+    });
   },
 });
 

@@ -5,21 +5,12 @@ import { defineOperatorCommand, stateDirOption } from "../lib/cli/cli.ts";
 import { defineOptions, NonEmptyText, OneOf, PositiveInt } from "../lib/cli/config.ts";
 import { usageError } from "../lib/cli/errors.ts";
 import { incidentDetail, incidentSnapshot, getIncident, listIncidents, type IncidentSnapshot } from "../lib/incidents/incidents.ts";
-import { openState, type State } from "../lib/state/state.ts";
+import { withState } from "../lib/state/state.ts";
 
 function incidentId(text: string | undefined): number {
   const parsed = v.safeParse(PositiveInt, text ?? "");
   if (!parsed.success) throw usageError("invalid_incident_id", `incident ID "${text}" is not a positive integer: see operator incidents list`);
   return parsed.output;
-}
-
-function withState<T>(stateDir: string, use: (state: State) => T): T {
-  const state = openState(stateDir);
-  try {
-    return use(state);
-  } finally {
-    state.close();
-  }
 }
 
 const cause = (i: IncidentSnapshot) => (i.root_cause ? `${i.root_cause.component} (${i.root_cause.fault_class})` : i.diagnosis ? "no cause found that explains it" : "not yet diagnosed");

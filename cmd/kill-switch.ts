@@ -4,7 +4,7 @@ import { actorOf, actorOptions } from "../lib/actions/actor.ts";
 import { engageKillSwitch } from "../lib/actions/settings.ts";
 import { defineOperatorCommand, stateDirOption } from "../lib/cli/cli.ts";
 import { NonEmptyText } from "../lib/cli/config.ts";
-import { openState } from "../lib/state/state.ts";
+import { withState } from "../lib/state/state.ts";
 
 export default defineOperatorCommand({
   name: "kill-switch",
@@ -14,8 +14,7 @@ export default defineOperatorCommand({
   examples: ["operator kill-switch --why 'actions are making it worse'", "operator kill-switch --json | jq '.cancelled'"],
   options: { ...stateDirOption, ...actorOptions, why: { schema: NonEmptyText, default: "kill switch engaged", help: "why, recorded in the audit log" } },
   run({ options, out, env }) {
-    const state = openState(options.stateDir);
-    try {
+    withState(options.stateDir, (state) => {
       const outcome = engageKillSwitch(state, actorOf(options.by, env), options.why, Date.now());
       const doc = {
         mode: "observe",
@@ -30,8 +29,6 @@ export default defineOperatorCommand({
           ...outcome.executing.map((a) => `still executing (cannot be called back, check it): #${a.id} ${a.name} ${JSON.stringify(a.params)}`),
         ].join("\n"),
       );
-    } finally {
-      state.close();
-    }
+    });
   },
 });

@@ -4,7 +4,7 @@ import { getMode, MODES, setMode, type Mode } from "../lib/actions/settings.ts";
 import { defineOperatorCommand, stateDirOption } from "../lib/cli/cli.ts";
 import { NonEmptyText } from "../lib/cli/config.ts";
 import { usageError } from "../lib/cli/errors.ts";
-import { openState } from "../lib/state/state.ts";
+import { withState } from "../lib/state/state.ts";
 
 const modeJson = (m: ReturnType<typeof getMode>) => ({ mode: m.mode, updated_at: m.updatedAt === null ? null : new Date(m.updatedAt).toISOString(), updated_by: m.updatedBy });
 
@@ -21,8 +21,7 @@ export default defineOperatorCommand({
     if (wanted !== undefined && !(MODES as readonly string[]).includes(wanted)) throw usageError("invalid_argument", `mode ${JSON.stringify(wanted)} is not one of ${MODES.join(", ")}`);
   },
   run({ options, positionals, out, env }) {
-    const state = openState(options.stateDir);
-    try {
+    return withState(options.stateDir, (state) => {
       const wanted = positionals.mode;
       if (wanted === undefined) {
         const current = getMode(state);
@@ -31,8 +30,6 @@ export default defineOperatorCommand({
       const actor = actorOf(options.by, env);
       const previous = setMode(state, wanted as Mode, actor, options.why ?? `operator mode ${wanted}`, Date.now());
       out.result({ ...modeJson(getMode(state)), previous_mode: previous }, (m) => `mode: ${m.mode} (was ${previous})`);
-    } finally {
-      state.close();
-    }
+    });
   },
 });

@@ -3,7 +3,7 @@ import type { CommandDef } from "citty";
 import { defineOperatorCommand, stateDirOption } from "../lib/cli/cli.ts";
 import { defineOptions, OneOf, PositiveInt } from "../lib/cli/config.ts";
 import { countDeliveries, DELIVERY_STATUSES, listDeliveries, type DeliveryListing } from "../lib/notify/outbox.ts";
-import { openState } from "../lib/state/state.ts";
+import { withState } from "../lib/state/state.ts";
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
@@ -27,8 +27,7 @@ const list = defineOperatorCommand({
     ...stateDirOption,
   }),
   run({ options, out }) {
-    const state = openState(options.stateDir);
-    try {
+    withState(options.stateDir, (state) => {
       const deliveries = listDeliveries(state, { status: options.status, limit: options.limit }).map(deliveryJson);
       const targets = countDeliveries(state);
       out.result({ deliveries, targets }, () =>
@@ -37,9 +36,7 @@ const list = defineOperatorCommand({
           ...targets.map((t) => `${t.target}: ${t.sent} sent, ${t.failed} failed, ${t.pending} pending, ${t.skipped} skipped`),
         ].join("\n"),
       );
-    } finally {
-      state.close();
-    }
+    });
   },
 });
 

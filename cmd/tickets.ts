@@ -5,7 +5,7 @@ import { defineOperatorCommand, stateDirOption } from "../lib/cli/cli.ts";
 import { defineOptions, NonEmptyText, OneOf, PositiveInt } from "../lib/cli/config.ts";
 import { usageError } from "../lib/cli/errors.ts";
 import { incidentOfTicket } from "../lib/incidents/incidents.ts";
-import { openState } from "../lib/state/state.ts";
+import { withState } from "../lib/state/state.ts";
 import { getTicket, listTickets, resolveTicket, ticketJson, ticketTransitions, transitionJson, type Ticket } from "../lib/monitor/tickets.ts";
 
 function ticketId(text: string | undefined): number {
@@ -19,15 +19,6 @@ const ago = (ms: number) => {
   return s < 120 ? `${s}s ago` : s < 7_200 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3_600)}h ago`;
 };
 const line = (t: Ticket) => `#${t.id}  ${t.status.padEnd(8)} ${t.severity.padEnd(8)} ${t.invariant} on ${t.resource}  opened ${ago(t.openedAt)}  ${t.lastMessage}`;
-
-function withState<T>(stateDir: string, use: (state: ReturnType<typeof openState>) => T): T {
-  const state = openState(stateDir);
-  try {
-    return use(state);
-  } finally {
-    state.close();
-  }
-}
 
 const list = defineOperatorCommand({
   name: "tickets list",

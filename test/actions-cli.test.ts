@@ -1,19 +1,15 @@
 // operator actions / mode / kill-switch / audit as a script sees them: exit codes, JSON, the stderr line.
-import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { expect, test } from "bun:test";
 import { proposeAction } from "../lib/actions/action-store.ts";
 import { openState } from "../lib/state/state.ts";
 import { runCli } from "./fixtures/cli.ts";
+import { tempDirs } from "./fixtures/temp-dirs.ts";
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const newDir = tempDirs("operator-actions-cli-");
 
 /** A fresh state dir with three proposed actions (1 low, 2 high, 3 medium), and a 4th proposed an hour ago; the CLI bound to it. */
 function seeded() {
-  const dir = mkdtempSync(join(tmpdir(), "operator-actions-cli-"));
-  dirs.push(dir);
+  const dir = newDir();
   const state = openState(dir);
   for (const [name, risk, params] of [["reset_counter", "low", { key: "user:1" }], ["drain_node", "high", { node: "b" }], ["block_key", "medium", { key: "bot" }]] as const) {
     proposeAction(state, { subject: "ratelimiter", ticketId: 4, name, params, risk, why: `fix it with ${name}`, actor: "diagnosis:builtin", now: Date.now() });

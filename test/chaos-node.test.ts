@@ -2,7 +2,8 @@
 // is reverted by the watchdog, also when the injecting command was killed with kill -9.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnCli } from "./fixtures/cli.ts";
-import { downAll, eventually, isAlive, startLocalCluster, type LocalCluster } from "./fixtures/local-cluster.ts";
+import { downAll, eventually, startLocalCluster, type LocalCluster } from "./fixtures/local-cluster.ts";
+import { isAlive } from "./fixtures/processes.ts";
 
 let cluster: LocalCluster;
 beforeAll(async () => {

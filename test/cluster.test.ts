@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "./fixtures/cli.ts";
-import { downAll, isAlive, startLocalCluster } from "./fixtures/local-cluster.ts";
+import { downAll, startLocalCluster } from "./fixtures/local-cluster.ts";
+import { isAlive } from "./fixtures/processes.ts";
 
 afterAll(downAll);
 

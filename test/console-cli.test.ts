@@ -1,22 +1,16 @@
 // operator console and its tokens as a script meets them: exit codes, the one-time secret, the
 // start line, and the first start's admin token.
-import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { exposureWarning } from "../console/server.ts";
 import { runCli, spawnCli } from "./fixtures/cli.ts";
+import { tempDirs } from "./fixtures/temp-dirs.ts";
 
 // Each case spawns the CLI on a shared 2-core machine.
 setDefaultTimeout(60_000);
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-function stateDir() {
-  const dir = mkdtempSync(join(tmpdir(), "operator-console-cli-"));
-  dirs.push(dir);
-  return dir;
-}
+const stateDir = tempDirs("operator-console-cli-");
 
 test("token add prints the secret once; list shows name, role, expiry and last use but never a secret; revoke; bad input is exit 2 with one line", async () => {
   const dir = stateDir();

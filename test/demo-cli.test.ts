@@ -1,22 +1,16 @@
 // `operator demo` as a script runs it: a short demo (three chapters) with --json streams NDJSON
 // events, exits 0 when every chapter passed, records who approved what, and leaves nothing running.
-import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "./fixtures/cli.ts";
 import { isAlive, processesMentioning } from "./fixtures/processes.ts";
+import { tempDirs } from "./fixtures/temp-dirs.ts";
 
 // A real cluster, load and a monitor on a shared 2-core machine.
 setDefaultTimeout(240_000);
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-const newDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), "operator-demo-"));
-  dirs.push(dir);
-  return dir;
-};
+const newDir = tempDirs("operator-demo-");
 
 type Event = { type: string; ts: string } & Record<string, any>;
 

@@ -1,25 +1,17 @@
 // operator diagnose as a script sees it, on a real node and redis-server: the built-in engine, an
 // LLM (wire-format stubs on port 0) that investigates with a tool, one that fails, one that is
 // attacked through a key name; and bad input.
-import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { runCli } from "./fixtures/cli.ts";
 import { STUB_API_KEY, startLlmStub } from "./fixtures/llm-stub.ts";
 import { check, startTestNodes } from "./fixtures/node.ts";
 import { startRedis } from "./fixtures/redis.ts";
+import { tempDirs } from "./fixtures/temp-dirs.ts";
 
 setDefaultTimeout(90_000);
 
 const TOKEN = "diagnose-test-admin-token-77";
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-function stateDir() {
-  const dir = mkdtempSync(join(tmpdir(), "operator-diagnose-cli-"));
-  dirs.push(dir);
-  return dir;
-}
+const stateDir = tempDirs("operator-diagnose-cli-");
 
 test("bad input is exit 2 with one line saying what to fix", async () => {
   const dir = stateDir();

@@ -1,25 +1,19 @@
 // `operator eval` as a script runs it: a short eval (three scenarios and their shared control) with
 // --json prints one document whose scores a CI job can read, saves it for `eval compare`, and
 // leaves nothing running; the LLM engine is scored against a stand-in model on the real wire format.
-import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, spawnCli } from "./fixtures/cli.ts";
 import { STUB_API_KEY, startLlmStub } from "./fixtures/llm-stub.ts";
 import { isAlive, processesMentioning } from "./fixtures/processes.ts";
 import { loadDeployment } from "../lib/cluster/deployment.ts";
+import { tempDirs } from "./fixtures/temp-dirs.ts";
 
 // Real clusters, load and chaos on a shared 2-core machine, one after the other.
 setDefaultTimeout(240_000);
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-const newDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), "operator-eval-"));
-  dirs.push(dir);
-  return dir;
-};
+const newDir = tempDirs("operator-eval-");
 
 const RATIOS = ["score", "detection_recall", "localization_acc1", "localization_acc3", "diagnosis_exact", "mitigation_success", "pass_k"] as const;
 

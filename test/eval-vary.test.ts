@@ -1,22 +1,19 @@
 // `operator eval --vary` as a user runs a short one: the fixed-window edge burst, and the same burst
 // under a sliding log, which over_admission's written factor says must stay silent, declared before
 // it runs, each on its own cluster with its own control, scored side by side.
-import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { runCli } from "./fixtures/cli.ts";
 import { processesMentioning } from "./fixtures/processes.ts";
+import { tempDirs } from "./fixtures/temp-dirs.ts";
 
 // Four real clusters with load and chaos, one after the other, on a shared 2-core machine.
 setDefaultTimeout(240_000);
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const newDir = tempDirs("operator-eval-vary-");
 
 test("--vary: the variant's expected outcome is declared first, silence under the threshold is kept, base and varied are scored side by side", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "operator-eval-vary-"));
-  dirs.push(dir);
+  const dir = newDir();
   const state = join(dir, "state");
   const r = await runCli(["eval", "--vary", "--scenarios", "edge-burst", "--variants", "algorithm", "--vary-sample", "1", "--seed", "1", "--json", "--state-dir", state], { timeoutMs: 230_000 });
   expect({ exitCode: r.exitCode, stderr: r.exitCode === 0 ? "" : r.stderr }).toEqual({ exitCode: 0, stderr: "" });

@@ -1,10 +1,7 @@
 // operator incidents list|show as a script sees them, over a state dir the stores wrote (the
 // monitor's path to it is in incidents-monitor.test.ts), and `tickets resolve` by a person moving
 // the incident through the same store: its last ticket resolves it and cancels its proposals.
-import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { expect, test } from "bun:test";
 import { proposeAction } from "../lib/actions/action-store.ts";
 import type { DiagnosisJson } from "../lib/diagnosis/diagnosis.ts";
 import { applyDiagnosis } from "../lib/incidents/incidents.ts";
@@ -13,9 +10,9 @@ import { openState } from "../lib/state/state.ts";
 import type { Violation } from "../lib/subject/subject.ts";
 import { openTicket } from "../lib/monitor/tickets.ts";
 import { runCli } from "./fixtures/cli.ts";
+import { tempDirs } from "./fixtures/temp-dirs.ts";
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const newDir = tempDirs("operator-incidents-cli-");
 
 const T0 = Date.parse("2026-12-01T10:00:00.000Z");
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -27,8 +24,7 @@ const diagnosis: DiagnosisJson = {
 
 /** A slow link on node a (two tickets, diagnosed, one proposal) and an unrelated hot key. */
 function seeded() {
-  const dir = mkdtempSync(join(tmpdir(), "operator-incidents-cli-"));
-  dirs.push(dir);
+  const dir = newDir();
   const state = openState(dir);
   const open = (v: Violation, at: number) => openTicket(state, { subject: "ratelimiter", violation: v, firstSeenAt: at, now: at, actor: "monitor", why: "held" }).ticket;
   open(violation("over_admission", "key:k1", "critical"), T0);

@@ -14,6 +14,7 @@ import { rules } from "../subjects/ratelimiter/rules.ts";
 import { check, startTestNode, startTestNodes, type TestNode } from "./fixtures/node.ts";
 import { freePort } from "./fixtures/ports.ts";
 import { startRedis, type RedisServer } from "./fixtures/redis.ts";
+import { faults, watchSubject, type Watch } from "./fixtures/watch.ts";
 
 // Real servers on a shared 2-core machine: bun's 5 s default is too tight (bunfig's [test] timeout is not applied).
 setDefaultTimeout(60_000);
@@ -24,19 +25,10 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-interface Look {
-  o: RatelimiterObservation;
-  keys: string[];
-}
-
-interface Rig {
+interface Rig extends Pick<Watch, "look" | "until"> {
   redis: RedisServer;
   nodes: TestNode[];
   subject: Subject<RatelimiterObservation>;
-  /** One observation and the violation keys it shows, sorted. */
-  look(): Promise<Look>;
-  /** Looks until the violation keys satisfy `done`, or fails with the last ones seen. */
-  until(done: (keys: string[]) => boolean, what: string, timeoutMs?: number): Promise<Look>;
 }
 
 async function rig(nodeOptions: Record<string, unknown> = {}, count = 3, redisArgs: string[] = []): Promise<Rig> {
@@ -48,29 +40,9 @@ async function rig(nodeOptions: Record<string, unknown> = {}, count = 3, redisAr
   cleanup.push(() => Promise.all(nodes.map((n) => n.stop())));
   const subject = await plugin.open({ targets: nodes.map((n) => n.url), redisUrl: redis.url, httpTimeout: 1_500, keySample: 200 }, { stateDir: "/nonexistent" });
   cleanup.push(() => subject.close());
-  const look = async () => {
-    const o = await subject.observe(AbortSignal.timeout(5_000));
-    const keys = subject.invariants.flatMap((i) => i.check(o, Date.now())).map(violationKey).sort();
-    return { o, keys };
-  };
-  const until = async (done: (keys: string[]) => boolean, what: string, timeoutMs = 15_000) => {
-    const deadline = Date.now() + timeoutMs;
-    let last = await look();
-    while (!done(last.keys)) {
-      if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(last.keys)} after ${timeoutMs} ms`);
-      await Bun.sleep(100);
-      last = await look();
-    }
-    return last;
-  };
+  const { look, until } = watchSubject(subject, { observeTimeoutMs: 5_000, intervalMs: 100, untilTimeoutMs: 15_000 });
   return { redis, nodes, subject, look, until };
 }
-
-/**
- * The violation keys without the latency invariants: in-process nodes on a shared 2-core machine
- * see latency spikes that one look catches and a grace period absorbs. Latency has tests of its own.
- */
-const faults = (keys: string[]) => keys.filter((k) => !/^(high_check_latency|redis_latency):/.test(k));
 
 /** `count` checks of `key` spread over the nodes, a few at a time (a flood of concurrent checks would slow every node). */
 async function traffic(nodes: TestNode[], key: string, count: number) {

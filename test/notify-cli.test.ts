@@ -1,10 +1,7 @@
 // Notifications end to end: the monitor as a real process delivering the journal's incident
 // transitions to wire-format stand-ins for Slack, PagerDuty and a signed webhook, through failures
 // and a kill -9; `notify test` against a real Alertmanager; `notifications list`.
-import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { openState } from "../lib/state/state.ts";
 import { startAlertmanager } from "./fixtures/alertmanager.ts";
 import { runCli } from "./fixtures/cli.ts";
@@ -13,17 +10,12 @@ import { spawnMonitor, type MonitorProcess } from "./fixtures/monitor-process.ts
 import { NOTIFY_SECRET, receiverTargets, ROUTING_KEY, SLACK_PATH, startReceiver, type Received } from "./fixtures/notify-receiver.ts";
 import { pollUntil } from "./fixtures/poll.ts";
 import { freePort } from "./fixtures/ports.ts";
+import { tempDirs } from "./fixtures/temp-dirs.ts";
 
 // Real processes on a loaded machine, and a default 10 s group wait before each first message.
 setDefaultTimeout(150_000);
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-const stateDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), "operator-notify-cli-"));
-  dirs.push(dir);
-  return dir;
-};
+const stateDir = tempDirs("operator-notify-cli-");
 
 const env = { OPERATOR_PAGERDUTY_ROUTING_KEY: ROUTING_KEY, OPERATOR_NOTIFY_SECRET: NOTIFY_SECRET };
 

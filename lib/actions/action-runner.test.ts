@@ -1,26 +1,12 @@
-import { afterEach, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { expect, test } from "bun:test";
 import * as v from "valibot";
-import { openState, type State } from "../state/state.ts";
+import { tempStates } from "../../test/fixtures/temp-state.ts";
+import type { State } from "../state/state.ts";
 import type { ActionDefinition, ActionResult } from "../subject/subject.ts";
 import { reviewInterrupted, runApprovedAction, type ActingSubject } from "./action-runner.ts";
 import { getAction, proposeAction, transitionAction } from "./action-store.ts";
 
-const opened: { state: State; dir: string }[] = [];
-function freshState(): State {
-  const dir = mkdtempSync(join(tmpdir(), "operator-runner-"));
-  const state = openState(dir);
-  opened.push({ state, dir });
-  return state;
-}
-afterEach(() => {
-  for (const { state, dir } of opened.splice(0)) {
-    state.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+const freshState = tempStates("operator-runner-");
 
 const definitions: ActionDefinition[] = [
   { name: "restart", description: "restart a worker", params: v.object({ node: v.string() }), risk: "high", kind: "action" },

@@ -1,25 +1,10 @@
-import { afterEach, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { openState, type State } from "../state/state.ts";
+import { expect, test } from "bun:test";
+import { tempStates } from "../../test/fixtures/temp-state.ts";
 import { getAction, listActions, proposeAction, recordVerification, transitionAction } from "./action-store.ts";
 import { listAudit } from "./audit-log.ts";
 import { engageKillSwitch, getMode, setMode } from "./settings.ts";
 
-const opened: { state: State; dir: string }[] = [];
-function freshState(): State {
-  const dir = mkdtempSync(join(tmpdir(), "operator-actions-"));
-  const state = openState(dir);
-  opened.push({ state, dir });
-  return state;
-}
-afterEach(() => {
-  for (const { state, dir } of opened.splice(0)) {
-    state.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+const freshState = tempStates("operator-actions-");
 
 const proposal = { subject: "demo", ticketId: 7, name: "restart", params: { node: "b" }, risk: "high" as const, why: "node b is down", actor: "diagnosis:builtin", now: 1000 };
 

@@ -1,26 +1,13 @@
-import { afterEach, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { expect, test } from "bun:test";
 import { join } from "node:path";
+import { tempStates } from "../../test/fixtures/temp-state.ts";
 import { readJournal } from "../state/journal.ts";
-import { openState, type State } from "../state/state.ts";
+import type { State } from "../state/state.ts";
 import { getAction, proposeAction, transitionAction } from "./action-store.ts";
 import { approveAction, rejectAction, resolveReviewedAction } from "./approval.ts";
 import { engageKillSwitch, setMode } from "./settings.ts";
 
-const opened: { state: State; dir: string }[] = [];
-function freshDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "operator-approval-"));
-  opened.push({ state: openState(dir), dir });
-  return dir;
-}
-afterEach(() => {
-  for (const { state, dir } of opened.splice(0)) {
-    state.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-const stateOf = (dir: string) => opened.find((o) => o.dir === dir)!.state;
+const freshState = tempStates("operator-approval-");
 
 const propose = (state: State, now = 1_000, ttlMs = 900_000) =>
   proposeAction(state, { subject: "demo", ticketId: 7, name: "restart", params: { node: "b" }, risk: "high", why: "node b is down", actor: "diagnosis:builtin", now, ttlMs }).record;
@@ -36,7 +23,7 @@ const refusal = (call: () => unknown) => {
 };
 
 test("approving a proposal past its time is refused (409) saying it expired, and records it expired", () => {
-  const state = stateOf(freshDir());
+  const state = freshState();
   const action = propose(state, 1_000, 60_000);
   expect(refusal(() => approveAction(state, action.id, "alice", "late", 61_000))).toEqual({
     status: 409, code: "action_not_pending",
@@ -47,7 +34,7 @@ test("approving a proposal past its time is refused (409) saying it expired, and
 });
 
 test("a cancelled, rejected or already approved action is refused with who moved it and why; an unknown one is 404", () => {
-  const state = stateOf(freshDir());
+  const state = freshState();
   const action = propose(state);
   approveAction(state, action.id, "alice", "yes", 2_000);
   expect(refusal(() => approveAction(state, action.id, "bob", "me too", 2_001))).toMatchObject({ status: 409, message: `action ${action.id} is already approved by alice: yes; it runs when a monitor in execute mode picks it up` });
@@ -58,8 +45,9 @@ test("a cancelled, rejected or already approved action is refused with who moved
 });
 
 test("two processes approving one proposal at once: exactly one approval lands", async () => {
-  const dir = freshDir();
-  const action = propose(stateOf(dir), Date.now());
+  const state = freshState();
+  const dir = state.dir;
+  const action = propose(state, Date.now());
   const approver = (who: string) => `
     import { openState } from ${JSON.stringify(join(import.meta.dir, "../state/state.ts"))};
     import { approveAction } from ${JSON.stringify(join(import.meta.dir, "approval.ts"))};
@@ -68,12 +56,12 @@ test("two processes approving one proposal at once: exactly one approval lands",
   const runs = ["alice", "bob", "carol", "dave"].map((who) => Bun.spawn(["bun", "-e", approver(who)], { stdout: "pipe" }));
   const answers = await Promise.all(runs.map((p) => new Response(p.stdout).text()));
   expect(answers.map((a) => a.trim()).sort()).toEqual(["409", "409", "409", "ok"]);
-  const approvals = readJournal(stateOf(dir), { afterId: 0, limit: 100, types: ["action_approved"] });
+  const approvals = readJournal(state, { afterId: 0, limit: 100, types: ["action_approved"] });
   expect(approvals.length).toBe(1);
 });
 
 test("every action transition, mode change and kill switch is journaled with the action's JSON", () => {
-  const state = stateOf(freshDir());
+  const state = freshState();
   const a = propose(state);
   approveAction(state, a.id, "alice", "yes", 2_000);
   transitionAction(state, a.id, { to: "executing", actor: "monitor", why: "go", now: 3_000 });
@@ -90,7 +78,7 @@ test("every action transition, mode change and kill switch is journaled with the
 });
 
 test("an action left needs_review is closed by a person with the outcome they found; nothing else is, and its dead runner cannot finish it", () => {
-  const state = stateOf(freshDir());
+  const state = freshState();
   const action = propose(state);
   approveAction(state, action.id, "alice", "go", 2_000);
   transitionAction(state, action.id, { to: "executing", actor: "monitor", why: "approved", now: 3_000, ownerPid: 999_999 });

@@ -3,24 +3,15 @@
 // `chapter_failed`); whatever happens, everything the demo started is stopped at the end.
 import type { DiagnosisEngine } from "../diagnosis/diagnosis.ts";
 import { usageError } from "../cli/errors.ts";
-import type { EmitEvent } from "../monitor/monitor-stage.ts";
 import type { DemoPlan, Scenario } from "../scenario/scenario.ts";
-import { Harness } from "../scenario/harness.ts";
+import { Harness, type HarnessContext } from "../scenario/harness.ts";
 import { outcomeJson, type ScenarioOutcome } from "../scenario/outcome.ts";
 import { Interrupted, runScenario } from "../scenario/run-scenario.ts";
-import type { SubjectPlugin } from "../subject/subject.ts";
 
-export interface DemoOptions {
-  plugin: SubjectPlugin;
+export interface DemoOptions extends HarnessContext {
   plan: DemoPlan;
   /** The chapters to play, in order (all of the plan's, or those `--chapters` names). */
   chapters: Scenario[];
-  stateDir: string;
-  env: Record<string, string | undefined>;
-  selfCommand: string[];
-  signal: AbortSignal;
-  note(text: string): void;
-  emit: EmitEvent;
   engine: DiagnosisEngine;
   actor: string;
   /** Resolves when the next chapter may start: at once with --auto, on Enter otherwise. */

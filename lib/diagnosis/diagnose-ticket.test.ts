@@ -1,28 +1,14 @@
-import { afterEach, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { expect, test } from "bun:test";
 import { shopSubject } from "../../test/fixtures/shop-subject.ts";
+import { tempStates } from "../../test/fixtures/temp-state.ts";
 import { listActions } from "../actions/action-store.ts";
 import { OperatorError } from "../cli/errors.ts";
-import { openState, type State } from "../state/state.ts";
+import type { State } from "../state/state.ts";
 import { createBuiltinEngine } from "./builtin-engine.ts";
 import { diagnoseTicket } from "./diagnose-ticket.ts";
 import { listDiagnoses } from "./diagnosis-store.ts";
 
-const opened: { state: State; dir: string }[] = [];
-afterEach(() => {
-  for (const { state, dir } of opened.splice(0)) {
-    state.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-function freshState() {
-  const dir = mkdtempSync(join(tmpdir(), "operator-diagnose-"));
-  const state = openState(dir);
-  opened.push({ state, dir });
-  return state;
-}
+const freshState = tempStates("operator-diagnose-");
 
 const ticket = (status: string) => ({ id: 3, invariant: "worker_down", resource: "worker:a", severity: "critical", message: "worker a does not answer", status });
 const input = (state: State, status = "open", subject = shopSubject()) => ({

@@ -1,18 +1,14 @@
-import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { expect, test } from "bun:test";
+import { tempDirs } from "../../test/fixtures/temp-dirs.ts";
 import { appendJournal } from "../state/journal.ts";
 import { openState } from "../state/state.ts";
 import { countIncidents, incidentEntries } from "./incident-count.ts";
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const newDir = tempDirs("incident-count-");
 
 /** A run's state whose journal holds these incident transitions (the contract: `{incident: {…, merged_into}}`), plus a ticket entry that is not one. */
 function journalOf(rows: [type: string, incidentId: number, mergedInto?: number][]) {
-  const dir = mkdtempSync(join(tmpdir(), "incident-count-"));
-  dirs.push(dir);
+  const dir = newDir();
   const state = openState(dir);
   appendJournal(state, { at: 1, type: "ticket_opened", subject: "s", incidentId: 1, payload: { ticket: { id: 1 } } });
   for (const [type, incidentId, mergedInto] of rows) {

@@ -5,9 +5,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DiagnosisEngine } from "../diagnosis/diagnosis.ts";
 import { isOperatorError, unreachableError } from "../cli/errors.ts";
-import type { EmitEvent } from "../monitor/monitor-stage.ts";
 import type { Scenario } from "../scenario/scenario.ts";
-import { Harness } from "../scenario/harness.ts";
+import { Harness, type HarnessContext } from "../scenario/harness.ts";
 import { Interrupted, runScenario, type RunSettings } from "../scenario/run-scenario.ts";
 import type { RunEvent } from "../scenario/event-log.ts";
 import type { JournalEntry } from "../state/journal.ts";
@@ -24,22 +23,14 @@ export const RUN_EVENTS_FILE = "events.ndjson";
 /** A subject with no demo plan is run with these. */
 const DEFAULTS = { intervalMs: 1_000, verifyWithinMs: 30_000, graceScale: 1 };
 
-export interface EvalOptions {
-  plugin: SubjectPlugin;
+/** `stateDir` is the eval's, prepared: each run gets a directory in it; `emit` takes the eval's own events (`run_started`, `run_finished`) and each run's steps. */
+export interface EvalOptions extends HarnessContext {
   runs: PlannedRun[];
   engines: Record<string, DiagnosisEngine>;
   /** `--grace-scale`; default the subject's demo plan's (1 without one). */
   graceScale?: number;
   /** After a ticket opens, how long its diagnosis and proposal may take (an LLM needs longer), ms. */
   diagnosisDeadlineMs: number;
-  /** The eval's state dir, prepared: each run gets a directory in it. */
-  stateDir: string;
-  env: Record<string, string | undefined>;
-  selfCommand: string[];
-  signal: AbortSignal;
-  note(text: string): void;
-  /** Eval's own events (`run_started`, `run_finished`) and each run's steps. */
-  emit: EmitEvent;
 }
 
 export interface FinishedRun extends JudgedRun {

@@ -1,22 +1,12 @@
-import { afterEach, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { expect, test } from "bun:test";
+import { tempStates } from "../../test/fixtures/temp-state.ts";
 import type { Diagnosis, DiagnosingSubject } from "../diagnosis/diagnosis.ts";
 import { adoptDiagnosis } from "./incident-diagnosis.ts";
 import { incidentOfTicket } from "./incidents.ts";
-import { openState, type State } from "../state/state.ts";
 import { violationKey, type Violation } from "../subject/subject.ts";
 import { openTicket } from "../monitor/tickets.ts";
 
-const cleanup: (() => void)[] = [];
-afterEach(() => cleanup.splice(0).forEach((f) => f()));
-function freshState(): State {
-  const dir = mkdtempSync(join(tmpdir(), "operator-adopt-"));
-  const state = openState(dir);
-  cleanup.push(() => { state.close(); rmSync(dir, { recursive: true, force: true }); });
-  return state;
-}
+const freshState = tempStates("operator-adopt-");
 
 const violation = (invariant: string, resource: string): Violation => ({ invariant, resource, severity: "critical", message: `${invariant} on ${resource}`, evidence: {} });
 /** A slow link on node a explains its own degradation and every over-admitted key in view. */

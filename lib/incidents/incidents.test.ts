@@ -1,29 +1,15 @@
-import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { describe, expect, test } from "bun:test";
+import { tempStates } from "../../test/fixtures/temp-state.ts";
 import { listActions, proposeAction } from "../actions/action-store.ts";
 import { listAudit } from "../actions/audit-log.ts";
 import type { DiagnosisJson } from "../diagnosis/diagnosis.ts";
 import { applyDiagnosis, getIncident, incidentOfTicket, incidentSnapshot, listIncidents } from "./incidents.ts";
 import { readJournal } from "../state/journal.ts";
-import { openState, type State } from "../state/state.ts";
+import type { State } from "../state/state.ts";
 import type { Severity, Violation } from "../subject/subject.ts";
 import { openTicket, resolveTicket, updateTickets } from "../monitor/tickets.ts";
 
-const dirs: string[] = [];
-const states: State[] = [];
-function freshState(): State {
-  const dir = mkdtempSync(join(tmpdir(), "operator-incidents-"));
-  dirs.push(dir);
-  const state = openState(dir);
-  states.push(state);
-  return state;
-}
-afterEach(() => {
-  states.splice(0).forEach((s) => s.close());
-  dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
+const freshState = tempStates("operator-incidents-");
 
 const violation = (invariant: string, resource: string, severity: Severity = "warning"): Violation => ({ invariant, resource, severity, message: `${invariant} on ${resource}`, evidence: {} });
 const open = (state: State, invariant: string, resource: string, now: number, severity: Severity = "warning") =>

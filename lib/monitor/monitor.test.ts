@@ -1,12 +1,10 @@
 // The loop on a scripted subject: each cycle's observation comes from a list, the clock is stepped.
-import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { describe, expect, test } from "bun:test";
+import { tempStates } from "../../test/fixtures/temp-state.ts";
 import { incidentTickets, listIncidents } from "../incidents/incidents.ts";
 import { runMonitor, type MonitorOptions } from "./monitor.ts";
 import type { MonitorStage } from "./monitor-stage.ts";
-import { openState, type State } from "../state/state.ts";
+import type { State } from "../state/state.ts";
 import type { Subject } from "../subject/subject.ts";
 import { listTickets, ticketTransitions } from "./tickets.ts";
 import { recentEpisodes } from "./violation-history.ts";
@@ -54,15 +52,7 @@ function scriptedSubject(script: Script, options: { throwingInvariant?: boolean;
 
 interface Event { type: string; [k: string]: unknown }
 
-const cleanup: (() => void)[] = [];
-afterEach(() => cleanup.splice(0).forEach((f) => f()));
-
-function freshState(): { state: State; dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), "operator-monitor-"));
-  const state = openState(dir);
-  cleanup.push(() => { state.close(); rmSync(dir, { recursive: true, force: true }); });
-  return { state, dir };
-}
+const freshState = tempStates("operator-monitor-");
 
 /** Runs `cycles` cycles one second apart on a stepped clock; returns the events. */
 async function run(subject: Subject<string[]>, state: State, cycles: number, extra: Partial<MonitorOptions<string[]>> = {}) {
@@ -89,7 +79,7 @@ const kinds = (events: Event[]) => events.filter((e) => e.type !== "cycle").map(
 
 describe("monitor loop", () => {
   test("a violation opens a ticket after its grace and resolves after it has been clear for a while", async () => {
-    const { state } = freshState();
+    const state = freshState();
     const { events } = await run(scriptedSubject([["a"], ["a"], ["a"], ["a"], [], [], [], []]), state, 8);
     expect(kinds(events)).toEqual(["violation", "ticket_opened", "incident_opened", "ticket_resolved", "incident_resolved"]);
     const opened = events.find((e) => e.type === "ticket_opened")!.ticket as Record<string, unknown>;
@@ -104,14 +94,14 @@ describe("monitor loop", () => {
   });
 
   test("a blinking fault is one ticket", async () => {
-    const { state } = freshState();
+    const state = freshState();
     const { events } = await run(scriptedSubject([["a"], ["a"], [], ["a"], [], ["a"], [], ["a"], ["a"]]), state, 9);
     expect(kinds(events)).toEqual(["violation", "ticket_opened", "incident_opened"]);
     expect(listTickets(state).length).toBe(1);
   });
 
   test("a failed observation is an error event each cycle, a ticket once it persists, and freezes the other tickets", async () => {
-    const { state } = freshState();
+    const state = freshState();
     const broken = new Error("connection refused");
     const script: Script = [["a"], ["a"], ["a"], broken, broken, broken, broken, broken, broken, broken, broken, broken, broken, broken, ["a"]];
     const { events } = await run(scriptedSubject(script), state, script.length);
@@ -126,32 +116,32 @@ describe("monitor loop", () => {
   });
 
   test("an observation that hangs past its deadline is a failure, not a stuck loop", async () => {
-    const { state } = freshState();
+    const state = freshState();
     const { events, summary } = await run(scriptedSubject(["hang"]), state, 1, { once: true, observeTimeoutMs: 50 });
     expect(events.find((e) => e.type === "error")).toMatchObject({ source: "observe", message: "observing toy took longer than 50 ms", timed_out: true });
     expect(summary.observationFailure).toMatchObject({ timedOut: true, unreachable: true });
   });
 
   test("an invariant that throws and parts of an observation that cannot be read are error events; the rest is checked", async () => {
-    const { state } = freshState();
+    const state = freshState();
     const { events } = await run(scriptedSubject([["garbled", "b"]], { throwingInvariant: true }), state, 1, { once: true });
     expect(kinds(events)).toEqual(["error:observation", "error:invariant", "violation", "ticket_opened", "incident_opened"]);
     expect(events[1]).toMatchObject({ invariant: "broken", message: "bug in check" });
   });
 
   test("tickets that open in one cycle with one likely cause open one incident; an unexplained one opens its own", async () => {
-    const { state } = freshState();
+    const state = freshState();
     const incidentsOf = (events: Event[]) => events.filter((e) => e.type === "incident_opened").map((e) => (e.incident as { tickets: { resource: string }[] }).tickets.map((t) => t.resource));
     const grouped = await run(scriptedSubject([["a", "b", "c"]], { rackRule: true }), state, 1, { once: true });
     expect(incidentsOf(grouped.events)).toEqual([["member:a"], ["member:c"]]);
     const incidents = listIncidents(state, { status: "open" }).map((i) => incidentTickets(state, i.id).map((t) => t.resource));
     expect(incidents).toEqual([["member:c"], ["member:a", "member:b"]]);
-    const { state: other } = freshState();
+    const other = freshState();
     expect(incidentsOf((await run(scriptedSubject([["a", "b", "c"]]), other, 1, { once: true })).events)).toEqual([["member:a"], ["member:b"], ["member:c"]]);
   });
 
   test("--once judges after a short burst of samples: a fault in the first sample only is not the verdict, one that holds is", async () => {
-    const { state } = freshState();
+    const state = freshState();
     const burst = { onceBurst: { spanMs: 200, everyMs: 50 }, once: true };
     const calls = (script: Script) => { const subject = scriptedSubject(script); let n = 0; const observe = subject.observe; subject.observe = (s) => { n++; return observe(s); }; return { subject, count: () => n }; };
     const blip = calls([["a"], [], [], [], [], [], []]);
@@ -164,13 +154,13 @@ describe("monitor loop", () => {
   });
 
   test("--once ignores grace both ways: it opens at once and resolves what is clear", async () => {
-    const { state } = freshState();
+    const state = freshState();
     expect(kinds((await run(scriptedSubject([["a"]]), state, 1, { once: true })).events)).toEqual(["violation", "ticket_opened", "incident_opened"]);
     expect(kinds((await run(scriptedSubject([[]]), state, 1, { once: true })).events)).toEqual(["ticket_resolved", "incident_resolved"]);
   });
 
   test("a restarted monitor carries on the open ticket: same id, no second ticket", async () => {
-    const { state } = freshState();
+    const state = freshState();
     await run(scriptedSubject([["a"], ["a"], ["a"]]), state, 3);
     const [before] = listTickets(state);
     const { events } = await run(scriptedSubject([["a"], ["a"]]), state, 2, { now: () => 10_000 });
@@ -179,7 +169,7 @@ describe("monitor loop", () => {
   });
 
   test("an episode a killed monitor left open without a ticket is ended by the next one", async () => {
-    const { state } = freshState();
+    const state = freshState();
     await run(scriptedSubject([["a"]]), state, 1);
     expect(recentEpisodes(state, "toy", 0).map((e) => e.endedAt)).toEqual([undefined]);
     await run(scriptedSubject([[]]), state, 1, { now: () => 5_000 });
@@ -187,7 +177,7 @@ describe("monitor loop", () => {
   });
 
   test("a ticket a person resolved while the fault holds starts its grace again", async () => {
-    const { state } = freshState();
+    const state = freshState();
     const subject = scriptedSubject([["a"]]);
     let resolvedByPerson = false;
     const stage: MonitorStage<string[]> = {
@@ -206,7 +196,7 @@ describe("monitor loop", () => {
   });
 
   test("stages see each new ticket with the cycle's context; a stage that throws is an error event", async () => {
-    const { state } = freshState();
+    const state = freshState();
     const seen: string[] = [];
     const stages: MonitorStage<string[]>[] = [
       {
@@ -233,7 +223,7 @@ describe("monitor loop", () => {
   });
 
   test("the signal stops the loop between cycles", async () => {
-    const { state } = freshState();
+    const state = freshState();
     const controller = new AbortController();
     const events: string[] = [];
     const done = runMonitor({

@@ -1,8 +1,6 @@
-import { afterEach, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { expect, test } from "bun:test";
 import { shopSubject, workerDown, type ShopSubject } from "../../test/fixtures/shop-subject.ts";
+import { tempStates } from "../../test/fixtures/temp-state.ts";
 import { approveAction } from "../actions/approval.ts";
 import { getAction, listActions, proposeAction, transitionAction } from "../actions/action-store.ts";
 import { listAudit } from "../actions/audit-log.ts";
@@ -10,21 +8,12 @@ import { engageKillSwitch, monitorCycles, setMode } from "../actions/settings.ts
 import { createBuiltinEngine } from "../diagnosis/builtin-engine.ts";
 import { latestDiagnosis } from "../diagnosis/diagnosis-store.ts";
 import { createResponseStage, type CycleView, type TicketView } from "./response-stage.ts";
-import { openState, type State } from "../state/state.ts";
 import type { Violation } from "../subject/subject.ts";
 
-const opened: { state: State; dir: string }[] = [];
-afterEach(() => {
-  for (const { state, dir } of opened.splice(0)) {
-    state.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+const freshState = tempStates("operator-stage-");
 
 function setup(autoApprove: "none" | "low" | "medium" = "none") {
-  const dir = mkdtempSync(join(tmpdir(), "operator-stage-"));
-  const state = openState(dir);
-  opened.push({ state, dir });
+  const state = freshState();
   const subject = shopSubject();
   const events: { type: string; data: Record<string, any> }[] = [];
   let now = 1_000;

@@ -1,26 +1,16 @@
-import { afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openState, type State } from "../state/state.ts";
+import { tempStates } from "../../test/fixtures/temp-state.ts";
+import { openState } from "../state/state.ts";
 import type { Violation } from "../subject/subject.ts";
 import { getTicket, listTickets, openTicket, resolveTicket, ticketJson, ticketTransitions, updateTickets } from "./tickets.ts";
 
 // Real servers on a shared 2-core machine: bun's 5 s default is too tight (bunfig's [test] timeout is not applied).
 setDefaultTimeout(60_000);
 
-const dirs: string[] = [];
-const states: State[] = [];
-function freshState(dir = mkdtempSync(join(tmpdir(), "operator-tickets-"))): State {
-  dirs.push(dir);
-  const state = openState(dir);
-  states.push(state);
-  return state;
-}
-afterEach(() => {
-  states.splice(0).forEach((s) => s.close());
-  dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
+const freshState = tempStates("operator-tickets-");
 
 const violation = (resource: string, message = "down"): Violation => ({ invariant: "member_down", resource, severity: "critical", message, evidence: { answered: false } });
 const by = (now: number, why = "test") => ({ now, actor: "tester", why });
@@ -82,7 +72,6 @@ describe("ticket store", () => {
 describe("two processes on one state dir", () => {
   test("concurrent writers never open a key twice and never fail", async () => {
     const dir = mkdtempSync(join(tmpdir(), "operator-tickets-"));
-    dirs.push(dir);
     const script = `
       import { openState } from ${JSON.stringify(join(import.meta.dir, "../state/state.ts"))};
       import { openTicket, resolveTicket, updateTickets } from ${JSON.stringify(join(import.meta.dir, "tickets.ts"))};

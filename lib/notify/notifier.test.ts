@@ -1,13 +1,11 @@
-import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { journalTransition, resolvedSnapshot, snapshot, withCause } from "../../test/fixtures/incident-journal.ts";
 import { NOTIFY_SECRET, receiverTargets, ROUTING_KEY, SLACK_PATH, startReceiver, type Received } from "../../test/fixtures/notify-receiver.ts";
 import { workerDown } from "../../test/fixtures/shop-subject.ts";
+import { tempStates } from "../../test/fixtures/temp-state.ts";
 import { listIncidents } from "../incidents/incidents.ts";
 import { advanceTickets, type KeyState } from "../monitor/monitor-cycle.ts";
-import { openState, type State } from "../state/state.ts";
+import type { State } from "../state/state.ts";
 import { createNotifier, type Notifier } from "./notifier.ts";
 import { Registry } from "prom-client";
 import { registerNotificationMetrics } from "./metrics.ts";
@@ -16,20 +14,7 @@ import { parseTarget } from "./target.ts";
 
 setDefaultTimeout(60_000);
 
-const dirs: string[] = [];
-const states: State[] = [];
-afterEach(() => {
-  states.splice(0).forEach((s) => s.close());
-  dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
-
-function freshState(): State {
-  const dir = mkdtempSync(join(tmpdir(), "operator-notify-"));
-  dirs.push(dir);
-  const state = openState(dir);
-  states.push(state);
-  return state;
-}
+const freshState = tempStates("operator-notify-");
 
 const T0 = Date.parse("2026-12-01T10:00:00.000Z");
 const GROUP_WAIT_MS = 10_000;

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isSameProcess, isStopped, processStartTime } from "./identity.ts";
-import { signal, spawnDetached, stopProcess, waitForJsonLine } from "./supervisor.ts";
+import { killProcess, signal, spawnDetached, stopProcess, waitForJsonLine } from "./supervisor.ts";
 import { waitFor } from "./wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "operator-supervisor-"));
@@ -44,6 +44,15 @@ describe("supervisor", () => {
     signal(identity, "SIGSTOP");
     expect(await waitFor(() => isStopped(identity), { timeoutMs: 2000 })).toBe(true);
     expect(await stopProcess(identity)).toBe("stopped");
+  });
+
+  test("a process killed as a fault kills it is gone when the kill returns, even one that ignores SIGTERM", async () => {
+    const logFile = join(dir, "f.log");
+    const identity = spawnDetached({ argv: script("process.on('SIGTERM', () => {}); console.log('{\"ready\":1}'); setInterval(() => {}, 1000);"), logFile });
+    started.push(identity);
+    expect(await waitForJsonLine(logFile, "ready", identity, { timeoutMs: 10_000 })).toEqual({ line: { ready: 1 } });
+    await killProcess(identity, "worker");
+    expect(isSameProcess(identity)).toBe(false);
   });
 
   test("a process that exits before announcing itself is reported, with its log", async () => {

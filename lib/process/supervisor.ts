@@ -2,7 +2,7 @@
 // time, stopped only when that pid is still the process we started.
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
-import { usageError } from "../cli/errors.ts";
+import { unreachableError, usageError } from "../cli/errors.ts";
 import { isSameProcess, isStopped, processStartTime, type ProcessIdentity } from "./identity.ts";
 import { OWNER_ENV } from "./owner.ts";
 import { waitFor } from "./wait.ts";
@@ -54,6 +54,12 @@ export async function stopProcess(identity: ProcessIdentity, options: { graceMs?
   if (await waitFor(gone, { timeoutMs: options.graceMs ?? 5000, intervalMs: 25 })) return "stopped";
   signal(identity, "SIGKILL");
   return (await waitFor(gone, { timeoutMs: 2000, intervalMs: 25 })) ? "killed" : "survived";
+}
+
+/** SIGKILL for the recorded process (a crash, as a fault injects it); `kill_failed` naming `what` when it is still there 5 s later. */
+export async function killProcess(identity: ProcessIdentity, what: string): Promise<void> {
+  signal(identity, "SIGKILL");
+  if (!(await waitFor(() => !isSameProcess(identity), { timeoutMs: 5_000 }))) throw unreachableError("kill_failed", `${what} pid ${identity.pid} survived SIGKILL`);
 }
 
 /** Sends a signal to the recorded process only; false when it is gone or no longer ours. */

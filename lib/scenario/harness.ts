@@ -25,7 +25,8 @@ import { EventLog } from "./event-log.ts";
 import { startLoad, type LoadHandle } from "./load-handle.ts";
 import type { Workload } from "./scenario.ts";
 
-export interface HarnessOptions {
+/** What a harness, and a demo or eval that makes harnesses, takes from its command: where, how it reports, when to stop. */
+export interface HarnessContext {
   plugin: SubjectPlugin;
   stateDir: string;
   /** The environment the deployment's processes inherit (cmd/ passes the process's own). */
@@ -37,6 +38,9 @@ export interface HarnessOptions {
   note(text: string): void;
   /** Where every event goes besides the log (NDJSON, the live view). */
   emit: EmitEvent;
+}
+
+export interface HarnessOptions extends HarnessContext {
   engine: DiagnosisEngine;
   graceScale: number;
   intervalMs: number;

@@ -1,22 +1,8 @@
-import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { describe, expect, test } from "bun:test";
+import { tempStates } from "../../test/fixtures/temp-state.ts";
 import { appendJournal, lastJournalId, pruneJournal, readJournal } from "./journal.ts";
-import { openState, type State } from "./state.ts";
 
-const dirs: string[] = [];
-const states: State[] = [];
-function freshState(dir = mkdtempSync(join(tmpdir(), "operator-journal-"))): State {
-  dirs.push(dir);
-  const state = openState(dir);
-  states.push(state);
-  return state;
-}
-afterEach(() => {
-  states.splice(0).forEach((s) => s.close());
-  dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
+const freshState = tempStates("operator-journal-");
 
 describe("journal", () => {
   test("entries read back in order after a cursor, filtered by type, from another handle", () => {
@@ -26,8 +12,7 @@ describe("journal", () => {
     const b = appendJournal(state, { at: 2_000, type: "ticket_opened", subject: "s", incidentId: undefined, payload: {} });
     const c = appendJournal(state, { at: 3_000, type: "incident_resolved", subject: "s", incidentId: 1, payload: {} });
     expect([b - a, c - b]).toEqual([1, 1]);
-    const other = openState(state.dir);
-    states.push(other);
+    const other = freshState(state.dir);
     expect(readJournal(other, { afterId: a, limit: 10 })).toEqual([
       { id: b, at: 2_000, type: "ticket_opened", subject: "s", incidentId: undefined, payload: {} },
       { id: c, at: 3_000, type: "incident_resolved", subject: "s", incidentId: 1, payload: {} },

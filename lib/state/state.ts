@@ -34,6 +34,16 @@ export function openState(stateDir: string): State {
   return { db: opened, dir, close: () => opened.close() };
 }
 
+/** Opens the state db for a synchronous `use` and closes it when `use` returns or throws. */
+export function withState<T>(stateDir: string, use: (state: State) => T): T {
+  const state = openState(stateDir);
+  try {
+    return use(state);
+  } finally {
+    state.close();
+  }
+}
+
 const isWritable = (dir: string) => {
   try {
     accessSync(dir, constants.W_OK);

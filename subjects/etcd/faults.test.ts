@@ -1,35 +1,20 @@
 // Real faults on a real 3-member etcd: each invariant fires on its fault, on that resource, and
 // nothing else does; the built-in rules name the right members.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { violationKey, type Subject } from "../../lib/subject/subject.ts";
-import { startEtcdCluster, type EtcdCluster } from "../../test/fixtures/etcd.ts";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { watchedEtcd } from "../../test/fixtures/etcd-watch.ts";
 import { pollUntil } from "../../test/fixtures/poll.ts";
 import { freePort } from "../../test/fixtures/ports.ts";
 import { openEtcd } from "./connect.ts";
-import { leaderOf, type EtcdObservation } from "./observe.ts";
+import { leaderOf } from "./observe.ts";
 
 // Real etcd processes on a shared 2-core machine: starting a cluster or an election can take seconds.
 setDefaultTimeout(60_000);
 
-let etcd: EtcdCluster;
-let subject: Subject<EtcdObservation>;
 const signal = new AbortController().signal;
-
-beforeAll(async () => {
-  etcd = await startEtcdCluster({ members: 3 });
-  subject = openEtcd({ endpoints: etcd.endpoints, etcdTimeout: 500 });
-});
-afterAll(() => etcd?.stopAll());
-
-async function look() {
-  const observation = await subject.observe(signal);
-  const violations = subject.invariants.flatMap((i) => i.check(observation, Date.now()));
-  const hypotheses = subject.diagnosisRules.flatMap((r) => r.evaluate({ violations, observation, history: [], now: Date.now() }));
-  // Proposals in flight when members drop fail: a true, short-lived consequence of these faults (its window
-  // is shorter than its grace, so it opens no ticket on its own); the rules below explain it with the members.
-  const keys = violations.map(violationKey).filter((k) => k !== "proposals_failing:cluster").sort();
-  return { observation, violations: violations.filter((v) => v.invariant !== "proposals_failing"), keys, hypotheses };
-}
+// Proposals in flight when members drop fail: a true, short-lived consequence of these faults (its window
+// is shorter than its grace, so it opens no ticket on its own); the rules below explain it with the members.
+const rig = watchedEtcd({ members: 3 }, { etcdTimeout: 500 }, ["proposals_failing"]);
+const { look } = rig;
 
 const until = (keys: string[], what: string) => pollUntil(look, (l) => JSON.stringify(l.keys) === JSON.stringify(keys.toSorted()), { what, timeoutMs: 20_000 });
 
@@ -48,23 +33,23 @@ describe("etcd faults seen by the subject", () => {
 
   test("a killed member is member_down on that member only, blamed on its process", async () => {
     const victim = await aFollower();
-    await etcd.kill(victim);
+    await rig.etcd.kill(victim);
     const seen = await until([`member_down:member:${victim}`], `member_down on ${victim}`);
     expect(seen.violations[0]!.evidence).toMatchObject({ member: victim, error_kind: "refused" });
     expect(seen.hypotheses.map((h) => [h.component, h.faultClass])).toEqual([[`member:${victim}`, "process_down"]]);
-    await etcd.restart(victim);
+    await rig.etcd.restart(victim);
     await until([], `${victim} back`);
   });
 
   test("a SIGSTOPped member is member_down too, by timeout: a process that does not answer", async () => {
     const victim = await aFollower();
-    etcd.pause(victim);
+    rig.etcd.pause(victim);
     try {
       const seen = await until([`member_down:member:${victim}`], `member_down on paused ${victim}`);
       expect(seen.violations[0]!.evidence).toMatchObject({ member: victim, error_kind: "timeout" });
       expect(seen.hypotheses.map((h) => [h.component, h.faultClass])).toEqual([[`member:${victim}`, "process_unresponsive"]]);
     } finally {
-      etcd.resume(victim);
+      rig.etcd.resume(victim);
     }
     await until([], `${victim} resumed`);
   });
@@ -72,7 +57,7 @@ describe("etcd faults seen by the subject", () => {
   test("two of three killed: no_leader and member_down on both, and the rule names both members", async () => {
     const { observation } = await look();
     const victims = [leaderOf(observation)!.name, await aFollower()].sort();
-    await Promise.all(victims.map((name) => etcd.kill(name)));
+    await Promise.all(victims.map((name) => rig.etcd.kill(name)));
     const expected = ["no_leader:cluster", ...victims.map((name) => `member_down:member:${name}`)];
     const seen = await until(expected, "quorum loss");
     expect(seen.hypotheses.map((h) => h.component).sort()).toEqual(victims.map((name) => `member:${name}`));
@@ -82,8 +67,8 @@ describe("etcd faults seen by the subject", () => {
       expect(h.explains).toContain("no_leader:cluster");
       expect(h.explains).toContain(`member_down:${h.component}`);
     }
-    await Promise.all(victims.map((name) => etcd.restart(name)));
-    await etcd.waitHealthy();
+    await Promise.all(victims.map((name) => rig.etcd.restart(name)));
+    await rig.etcd.waitHealthy();
     await until([], "quorum back");
   });
 
@@ -98,15 +83,15 @@ describe("etcd faults seen by the subject", () => {
   });
 
   test("once the membership is known, every member down is data: member_down on each and no_leader", async () => {
-    const all = etcd.members.map((m) => m.name);
-    await Promise.all(all.map((name) => etcd.kill(name)));
+    const all = rig.etcd.members.map((m) => m.name);
+    await Promise.all(all.map((name) => rig.etcd.kill(name)));
     try {
       const seen = await look();
       expect(seen.observation.membershipSource).toBe("last_known");
       expect(seen.keys).toEqual(["no_leader:cluster", ...all.map((name) => `member_down:member:${name}`)].sort());
     } finally {
-      await Promise.all(all.map((name) => etcd.restart(name)));
-      await etcd.waitHealthy();
+      await Promise.all(all.map((name) => rig.etcd.restart(name)));
+      await rig.etcd.waitHealthy();
     }
   });
 });

@@ -1,55 +1,43 @@
 // Leadership on a real 3-member etcd: a failover is one leader change (not flapping); leadership
 // moved around repeatedly is leader_flapping; move_leader verifies who leads afterwards.
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { violationKey, type Subject } from "../../lib/subject/subject.ts";
-import { startEtcdCluster, type EtcdCluster } from "../../test/fixtures/etcd.ts";
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { watchedEtcd } from "../../test/fixtures/etcd-watch.ts";
 import { pollUntil } from "../../test/fixtures/poll.ts";
-import { openEtcd } from "./connect.ts";
-import { leaderOf, type EtcdObservation } from "./observe.ts";
+import { leaderOf } from "./observe.ts";
 
 // Real etcd processes on a shared 2-core machine: starting a cluster or an election can take seconds.
 setDefaultTimeout(60_000);
 
-let etcd: EtcdCluster;
-let subject: Subject<EtcdObservation>;
 const signal = new AbortController().signal;
-
-beforeAll(async () => {
-  etcd = await startEtcdCluster({ members: 3 });
-  subject = openEtcd({ endpoints: etcd.endpoints, etcdTimeout: 500 });
-});
-afterAll(() => etcd?.stopAll());
+// Proposals in flight during an election fail: a true, short-lived consequence (its window is shorter than its grace).
+const rig = watchedEtcd({ members: 3 }, { etcdTimeout: 500 }, ["proposals_failing"]);
 
 async function look() {
-  const observation = await subject.observe(signal);
-  const violations = subject.invariants.flatMap((i) => i.check(observation, Date.now()));
-  const hypotheses = subject.diagnosisRules.flatMap((r) => r.evaluate({ violations, observation, history: [], now: Date.now() }));
-  // Proposals in flight during an election fail: a true, short-lived consequence (its window is shorter than its grace).
-  const keys = violations.map(violationKey).filter((k) => k !== "proposals_failing:cluster").sort();
-  return { observation, keys, hypotheses, leader: leaderOf(observation)?.name ?? null };
+  const seen = await rig.look();
+  return { ...seen, leader: leaderOf(seen.observation)?.name ?? null };
 }
 
 test("killing the leader is one failover: member_down on it, a new leader, no flapping", async () => {
   const before = await pollUntil(look, (l) => l.leader !== null && l.keys.length === 0, { what: "a leader" });
   const victim = before.leader!;
-  await etcd.kill(victim);
+  await rig.etcd.kill(victim);
   const after = await pollUntil(look, (l) => l.leader !== null && l.leader !== victim && l.keys.length === 1, { what: "a new leader" });
   expect(after.keys).toEqual([`member_down:member:${victim}`]);
   expect(after.observation.recent.leaderChanges.total).toBe(1);
-  await etcd.restart(victim);
+  await rig.etcd.restart(victim);
   await pollUntil(look, (l) => l.keys.length === 0, { what: `${victim} back` });
 });
 
 test("move_leader hands leadership over and verifies it; moved around three times it is leader_flapping", async () => {
   const { leader, observation } = await look();
   const others = observation.members.map((m) => m.name).filter((name) => name !== leader);
-  const moved = await subject.execute("move_leader", { to: others[0] }, signal);
+  const moved = await rig.subject.execute("move_leader", { to: others[0] }, signal);
   expect(moved).toEqual({ ok: true, retryable: false, message: `${others[0]} leads now (was ${leader})`, data: { from: leader, to: others[0] } });
   expect((await look()).leader).toBe(others[0]!);
-  expect(await subject.execute("move_leader", { to: others[0] }, signal)).toMatchObject({ ok: true, message: `${others[0]} already leads` });
+  expect(await rig.subject.execute("move_leader", { to: others[0] }, signal)).toMatchObject({ ok: true, message: `${others[0]} already leads` });
 
   for (const to of [others[1], leader]) {
-    expect(await subject.execute("move_leader", { to }, signal)).toMatchObject({ ok: true });
+    expect(await rig.subject.execute("move_leader", { to }, signal)).toMatchObject({ ok: true });
     await look();
   }
   const flapping = await pollUntil(look, (l) => l.keys.includes("leader_flapping:cluster"), { what: "leader_flapping" });

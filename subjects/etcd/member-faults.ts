@@ -5,8 +5,7 @@ import { List, Switch, Text } from "../../lib/cli/config.ts";
 import type { ProcessRecord } from "../../lib/cluster/deployment.ts";
 import { unreachableError, usageError } from "../../lib/cli/errors.ts";
 import { isSameProcess, isStopped } from "../../lib/process/identity.ts";
-import { signal } from "../../lib/process/supervisor.ts";
-import { waitFor } from "../../lib/process/wait.ts";
+import { killProcess, signal } from "../../lib/process/supervisor.ts";
 import { createEtcdClient } from "./client.ts";
 import { quorumOf } from "./invariants.ts";
 import { detailsOf, memberAnswers, memberOf, processOf, type LocalMember } from "./local-cluster.ts";
@@ -35,11 +34,6 @@ function selectMember(ctx: FaultContext, params: Record<string, unknown>): Local
     return up[Math.floor(Math.random() * up.length)]!;
   }
   throw usageError("no_target", `pick a member: --member NAME (one of ${detailsOf(ctx.deployment).members.map((m) => m.name).join(", ")}) or --random`);
-}
-
-async function kill(process: ProcessRecord): Promise<void> {
-  signal(process, "SIGKILL");
-  if (!(await waitFor(() => !isSameProcess(process), { timeoutMs: 5_000 }))) throw unreachableError("kill_failed", `etcd pid ${process.pid} survived SIGKILL`);
 }
 
 /** Names recorded in the revert plan; each member as recorded now (a restart may have given it a new pid). */
@@ -76,7 +70,7 @@ const killFault = (name: string, description: string, targets: string, options: 
     };
   },
   async inject(ctx, fault) {
-    await Promise.all(plannedMembers(fault).map((n) => kill(processOf(ctx.deployment, n))));
+    await Promise.all(plannedMembers(fault).map((n) => killProcess(processOf(ctx.deployment, n), "etcd")));
   },
   revert: (ctx, fault) => bringBack(ctx, plannedMembers(fault)),
   isReverted: (ctx, fault) => allBack(ctx, plannedMembers(fault)),

@@ -4,8 +4,8 @@ import { PositiveDuration } from "../../../lib/cli/config.ts";
 import { httpError, unreachableError } from "../../../lib/cli/errors.ts";
 import { fetchJson, fetchText } from "../../../lib/http/bounded-fetch.ts";
 import { isSameProcess, isStopped } from "../../../lib/process/identity.ts";
-import { signal } from "../../../lib/process/supervisor.ts";
-import { answersHttp, waitFor } from "../../../lib/process/wait.ts";
+import { killProcess, signal } from "../../../lib/process/supervisor.ts";
+import { answersHttp } from "../../../lib/process/wait.ts";
 import { nodePart, processOf, readAdminToken } from "../cluster-record.ts";
 import { PATH } from "../wire.ts";
 import { identityOf, nodeSelector, selectNode } from "./targets.ts";
@@ -35,9 +35,7 @@ export const nodeKill: FaultDefinition = {
     };
   },
   async inject(ctx, fault) {
-    const { process } = currentNode(ctx, fault);
-    signal(process, "SIGKILL");
-    if (!(await waitFor(() => !isSameProcess(process), { timeoutMs: 5000 }))) throw unreachableError("kill_failed", `node pid ${process.pid} survived SIGKILL`);
+    await killProcess(currentNode(ctx, fault).process, "node");
   },
   async revert(ctx, fault) {
     const { node, process } = currentNode(ctx, fault);

@@ -4,8 +4,7 @@ import type { FaultContext, FaultDefinition, FaultRecord } from "../../../lib/ch
 import { OneOf } from "../../../lib/cli/config.ts";
 import { unreachableError } from "../../../lib/cli/errors.ts";
 import { isSameProcess } from "../../../lib/process/identity.ts";
-import { signal } from "../../../lib/process/supervisor.ts";
-import { waitFor } from "../../../lib/process/wait.ts";
+import { killProcess } from "../../../lib/process/supervisor.ts";
 import { detailsOf, processOf } from "../cluster-record.ts";
 import { probeKeyOn, redisAcceptsWrites, redisAnswers, withRedis } from "../redis-admin.ts";
 import { identityOf, selectRedis, shardSelector } from "./targets.ts";
@@ -56,9 +55,7 @@ export const redisKill: FaultDefinition = {
     return { target: { resource, identity: identityOf(process) }, revert: { part: redis.name, port: redis.port }, summary: `SIGKILL ${redis.name} (pid ${process.pid}, port ${redis.port}); restart it when the lease ends` };
   },
   async inject(ctx, fault) {
-    const process = processOf(ctx.deployment, String(fault.revertPlan.part));
-    signal(process, "SIGKILL");
-    if (!(await waitFor(() => !isSameProcess(process), { timeoutMs: 5000 }))) throw unreachableError("kill_failed", `redis pid ${process.pid} survived SIGKILL`);
+    await killProcess(processOf(ctx.deployment, String(fault.revertPlan.part)), "redis");
   },
   async revert(ctx, fault) {
     const process = processOf(ctx.deployment, String(fault.revertPlan.part));
