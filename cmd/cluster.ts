@@ -20,6 +20,8 @@ async function upCommand(argv: string[], env: Record<string, string | undefined>
     description: "Start the subject's local deployment (detached, recorded in the state dir) and wait until it is healthy.",
     examples: ["operator cluster up", "operator cluster up --nodes 5 --algorithm gcra --fail-policy closed --json", "operator cluster up --redis-shards 3 --state-dir /tmp/c2"],
     options: { ...subjectOption, ...stateDirOption, ...(plugin?.deployment?.options ?? {}) },
+    // An unknown --subject is exit 2 before anything starts.
+    check: async ({ options }) => void (await loadSubject(String(options.subject))),
     async run(ctx) {
       const { subject, stateDir, json: _json, debug: _debug, ...options } = ctx.options as Record<string, unknown> & { subject: string; stateDir: string };
       const view = await clusterUp(envOf(ctx, stateDir), subject, options);

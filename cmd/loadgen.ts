@@ -8,9 +8,10 @@ import { KEY_DISTRIBUTIONS } from "../lib/load/keys.ts";
 import { BurstText } from "../lib/load/schedule.ts";
 import { renderReport } from "../lib/load/report.ts";
 import { renderSecond, runSession } from "../lib/load/session.ts";
-import { loadSubject } from "../lib/subject/registry.ts";
+import { DEFAULT_SUBJECT, loadSubject } from "../lib/subject/registry.ts";
 import { createOutput } from "../lib/cli/output.ts";
 import { activeFaultsOf } from "../lib/chaos/store.ts";
+import type { WorkloadDefinition } from "../lib/load/workload.ts";
 
 const UrlList = v.pipe(List, v.check((urls) => urls.every((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol)), "is not a list of http(s) URLs such as http://127.0.0.1:8080,http://127.0.0.1:8081"));
 
@@ -39,6 +40,14 @@ const options = defineOptions({
   ...stateDirOption,
 });
 
+/** The subject's workload by name (default: its first); an unknown subject or workload is a usage error. */
+async function workloadOf(subjectName: string, name: string | undefined): Promise<WorkloadDefinition> {
+  const subject = await loadSubject(subjectName);
+  const workload = name ? subject.workloads?.find((w) => w.name === name) : subject.workloads?.[0];
+  if (!workload) throw usageError("unknown_workload", `subject ${subject.name} has no workload ${name ?? ""}: use one of ${subject.workloads?.map((w) => w.name).join(", ") || "none"}`);
+  return workload;
+}
+
 export default defineOperatorCommand({
   name: "loadgen",
   description: "Open-loop load: requests leave at --rate whatever the answers do; latency counts from the intended send time.",
@@ -48,13 +57,14 @@ export default defineOperatorCommand({
     "operator loadgen --rate 200 --burst 10x:1s/5s --ramp 5s --max-error-rate 0.01 --progress",
   ],
   options,
+  // A --subject (and its --workload) that does not exist is exit 2 before any request; without
+  // --subject the workload belongs to the local cluster's subject, known only when it runs.
+  check: async ({ options: o }) => void (o.subject !== undefined && (await workloadOf(o.subject, o.workload))),
   async run({ options: o, out, signal }) {
     const deployment = loadDeployment(o.stateDir);
     const targets = o.targets ?? deployment?.endpoints ?? [];
     if (targets.length === 0) throw usageError("no_targets", `no --targets and no cluster in ${o.stateDir}: run operator cluster up, or pass --targets http://host:port`);
-    const subject = await loadSubject(o.subject ?? deployment?.subject ?? "ratelimiter");
-    const workload = o.workload ? subject.workloads?.find((w) => w.name === o.workload) : subject.workloads?.[0];
-    if (!workload) throw usageError("unknown_workload", `subject ${subject.name} has no workload ${o.workload ?? ""}: use one of ${subject.workloads?.map((w) => w.name).join(", ") || "none"}`);
+    const workload = await workloadOf(o.subject ?? deployment?.subject ?? DEFAULT_SUBJECT, o.workload);
     const stream = o.progress ? createOutput({ json: true }) : undefined;
     const live = !o.progress && process.stderr.isTTY;
     const report = await runSession(
