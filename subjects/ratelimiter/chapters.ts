@@ -169,12 +169,6 @@ const chapters: Scenario[] = [
 export const demo: DemoPlan = {
   title: "the operator on a rate-limiter cluster",
   deployment,
-  // high_check_latency still judges one span's p99 (one or two checks of ~100): on a loaded 2-core
-  // machine one scheduling stall delays every check in flight and passes 10 ms with no fault (the
-  // eval's controls showed it). Until it wants the p99 sustained over several spans, as
-  // redis_latency does with its readings, the demo and the eval watch it at 250 ms; every other
-  // threshold is the default.
-  watch: { checkP99Threshold: "250ms" },
   background: { rate: 30, keys: 300, keyDist: "uniform", keyPrefix: "user-" },
   graceScale: 0.2,
   intervalMs: 1_000,

@@ -71,15 +71,17 @@ export interface LatencyLimits {
 export const DEFAULT_LATENCY_LIMITS: LatencyLimits = { checkP99Ms: T.checkP99Ms, redisLatencyMs: T.redisLatencyMs };
 
 export const highCheckLatencyOver = (limitMs: number) => invariant("high_check_latency", "warning", 30_000,
-  `A node's checks are slow: p99 of ratelimiter_check_duration_seconds over the last ~30 s is above ${limitMs} ms. ` +
-  "Usually its Redis round trip is slow (a slow link or a slow Redis), or the node is overloaded. Why that figure: a check is one " +
-  "Redis round trip (under 1 ms on a LAN) plus the node's work, and the node gives up on Redis at --redis-timeout (50 ms by default); " +
-  "a p99 past 10 ms means clients feel it while checks still reach Redis. A p99 needs at least 100 checks in the span (else one slow " +
-  "check would be it): a node with fewer is not judged, and a slow link still shows as redis_latency. Measured between two scrapes " +
-  "of the node's histogram, never from its lifetime totals (a first look is a baseline).",
+  `A node's checks are slow: the p99 of ratelimiter_check_duration_seconds is above ${limitMs} ms in all but one of its last 5 spans ` +
+  "(a span runs from one scrape of the node's histogram to the next; at least 3 spans and 100 checks in the last ~30 s). Usually its Redis " +
+  "round trip is slow (a slow link or a slow Redis), or the node is overloaded. Why that figure: a check is one Redis round trip (under 1 ms " +
+  "on a LAN) plus the node's work, and the node gives up on Redis at --redis-timeout (50 ms by default); a p99 past 10 ms means clients feel " +
+  "it while checks still reach Redis. Why span by span: a slow link or an overloaded node is slow in every span, while one stall of a busy " +
+  "machine (a GC pause, a scheduling hiccup that delays every check in flight) lands in one span or two; a p99 over the whole 30 s would " +
+  "carry that one stall for 30 s. A node with too few checks is not judged, and a slow link still shows as redis_latency. Never from the " +
+  "histogram's lifetime totals (a first look is a baseline).",
   (o) => live(o).filter((n) => n.checkP99Ms !== undefined && n.checkP99Ms > limitMs).map((n) =>
-    violation("high_check_latency", "warning", `node:${n.id}`, `node ${n.id} p99 check latency is ${n.checkP99Ms} ms (over ${limitMs} ms)`,
-      { p99_ms: n.checkP99Ms, samples: n.checkSamples ?? null, redis_latency_ms: n.redisLatencyMs ?? null })));
+    violation("high_check_latency", "warning", `node:${n.id}`, `node ${n.id}'s checks are slow: p99 ${n.checkP99Ms} ms or more in all but one of its last ${n.checkSpans ?? "few"} spans (over ${limitMs} ms)`,
+      { p99_ms: n.checkP99Ms, spans: n.checkSpans ?? null, samples: n.checkSamples ?? null, redis_latency_ms: n.redisLatencyMs ?? null })));
 
 export const redisLatencyOver = (limitMs: number) => invariant("redis_latency", "warning", 20_000,
   `Redis answers slowly: all but one of the operator's last PINGs took over ${limitMs} ms (resource redis: Redis itself is slow), or all ` +

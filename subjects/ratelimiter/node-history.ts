@@ -1,14 +1,25 @@
 // What one node's figures were over recent cycles, so each observation can report steady values:
-// the p99 of check latency over ~30 s (from /metrics deltas), its Redis latency over its recent
-// reports (what all but one reached), its fallback decisions over the last minute, and how many checks it decided lately.
+// its check latency span by span (the p99 between two scrapes, what all but one of the recent spans
+// reached), its Redis latency over its recent reports (likewise), its fallback decisions over the
+// last minute, and how many checks it decided lately.
 import { bucketDelta, quantileSeconds, type Buckets } from "./metrics-text.ts";
 import type { NodeState } from "./observation.ts";
 import { SampleWindow } from "./sample-window.ts";
 
-/** How far back the check-latency p99 reaches. */
+/** How far back the check-latency figures reach. */
 const P99_SPAN_MS = 30_000;
-/** A p99 needs enough checks that one slow check (a script loading, a GC pause) is not the p99. */
+/** A verdict needs this many checks within that span: a node this idle is not judged (one slow check would be its p99). */
 const P99_MIN_CHECKS = 100;
+/**
+ * A node's check latency is judged span by span (scrape to scrape), like its Redis latency reading
+ * by reading: what all but one of its last 5 spans' p99 reached. A slow link or an overloaded node
+ * is slow in every span; one stall of a busy machine (a GC pause, a scheduling hiccup that delays
+ * every check in flight) lands in one span, or two, which a p99 over the whole 30 s would carry for
+ * 30 s. At the monitor's 2 s interval the last 5 spans are its last 10 s, well within the grace.
+ */
+export const CHECK_SPANS = { spanMs: P99_SPAN_MS, maxSamples: 5, sameWhenEqual: false };
+/** Fewer spans than this are not a verdict. */
+const MIN_SPANS = 3;
 /**
  * A node's Redis latency is what all but one of its last 5 distinct reports within 10 s reached (it
  * probes every 500 ms): a slow link is slow every time, a spike is not. Well within the invariant's
@@ -17,30 +28,35 @@ const P99_MIN_CHECKS = 100;
 export const LINK_WINDOW = { spanMs: 10_000, maxSamples: 5, sameWhenEqual: true };
 const FALLBACK_SPAN_MS = 60_000;
 
-export type CheckLatency = Pick<NodeState, "checkP99Ms" | "checkSamples">;
+export type CheckLatency = Pick<NodeState, "checkP99Ms" | "checkSamples" | "checkSpans">;
 
 export class NodeHistory {
   private readonly buckets = new Map<string, { at: number; buckets: Buckets }[]>();
   private readonly lastLatency = new Map<string, CheckLatency>();
+  private readonly spans = new SampleWindow(CHECK_SPANS);
   private readonly link = new SampleWindow(LINK_WINDOW);
   private readonly fallbacks = new Map<string, { at: number; total: number }[]>();
 
   /**
-   * The p99 of checks since ~30 s ago (since the last scrape before that when none is newer);
-   * `buckets` from this cycle's scrape, or undefined to reuse the last one. The first scrape is a
-   * baseline only: the node's histogram since it started is not its recent latency (a node up for
-   * a day with one bad minute long ago, or a fresh one whose first checks loaded its scripts).
+   * The node's check latency now: the p99 of each span between two scrapes (a span with no check is
+   * no reading), and what all but one of the last 5 reached, once the last ~30 s hold 100 checks and
+   * 3 spans. `buckets` from this cycle's scrape, or undefined to reuse the last figures. The first
+   * scrape is a baseline only: the node's histogram since it started is not its recent latency (a
+   * node up for a day with one bad minute long ago, or a fresh one whose first checks loaded its scripts).
    */
   checkLatency(id: string, buckets: Buckets | undefined, at: number): CheckLatency {
     if (!buckets) return this.lastLatency.get(id) ?? {};
     const all = this.buckets.get(id) ?? [];
     const recent = all.filter((s) => s.at >= at - P99_SPAN_MS);
     const baseline = recent[0] ?? all.at(-1);
+    const previous = all.at(-1);
     this.buckets.set(id, [...(baseline && !recent.includes(baseline) ? [baseline] : []), ...recent, { at, buckets }]);
-    if (!baseline) return {};
-    const delta = bucketDelta(buckets, baseline.buckets);
-    const p99 = quantileSeconds(delta, 0.99, P99_MIN_CHECKS);
-    const latency = { checkSamples: Math.max(0, ...delta.values()), ...(p99 !== undefined ? { checkP99Ms: Math.round(p99 * 1_000_000) / 1_000 } : {}) };
+    if (!baseline || !previous) return {};
+    const span = quantileSeconds(bucketDelta(buckets, previous.buckets), 0.99);
+    const window = this.spans.add(id, span === undefined ? undefined : span * 1_000, at);
+    const checkSamples = Math.max(0, ...bucketDelta(buckets, baseline.buckets).values());
+    const judged = window !== undefined && window.samples >= MIN_SPANS && checkSamples >= P99_MIN_CHECKS;
+    const latency: CheckLatency = { checkSamples, ...(judged ? { checkP99Ms: Math.round(window.allButOne * 1_000) / 1_000, checkSpans: window.samples } : {}) };
     this.lastLatency.set(id, latency);
     return latency;
   }

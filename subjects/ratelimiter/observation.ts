@@ -27,10 +27,16 @@ export interface NodeState {
   defaultLimit?: number;
   windowMs?: number;
   uptimeMs?: number;
-  /** p99 of check latency over the last ~30 s of metrics, ms; none on the first scrape (a baseline) or under 100 checks. */
+  /**
+   * Check latency, ms: what all but one of the last 5 spans' p99 reached (a span runs from one scrape
+   * of the node's histogram to the next); none on the first scrape (a baseline), under 3 spans, or
+   * under 100 checks in the last ~30 s.
+   */
   checkP99Ms?: number;
-  /** Checks behind that p99. */
+  /** Checks in the last ~30 s. */
   checkSamples?: number;
+  /** Spans behind `checkP99Ms`. */
+  checkSpans?: number;
   /** Checks it decided (allowed or denied) over the traffic span (~20 s); undefined on a first look. */
   recentChecks?: number;
   /** Checks it decided without Redis (by its fail policy) over the last minute; undefined on a first look. */
