@@ -72,7 +72,7 @@ export const DEFAULT_LATENCY_LIMITS: LatencyLimits = { checkP99Ms: T.checkP99Ms,
 
 export const highCheckLatencyOver = (limitMs: number) => invariant("high_check_latency", "warning", 30_000,
   `A node's checks are slow: the p99 of ratelimiter_check_duration_seconds is above ${limitMs} ms in all but one of its last 5 spans ` +
-  "(a span runs from one scrape of the node's histogram to the next; at least 3 spans and 100 checks in the last ~30 s). Usually its Redis " +
+  "(a span runs from one scrape of the node's histogram to the next, every ~5 s; at least 3 spans and 100 checks in the last ~30 s). Usually its Redis " +
   "round trip is slow (a slow link or a slow Redis), or the node is overloaded. Why that figure: a check is one Redis round trip (under 1 ms " +
   "on a LAN) plus the node's work, and the node gives up on Redis at --redis-timeout (50 ms by default); a p99 past 10 ms means clients feel " +
   "it while checks still reach Redis. Why span by span: a slow link or an overloaded node is slow in every span, while one stall of a busy " +

@@ -15,7 +15,9 @@ const P99_MIN_CHECKS = 100;
  * by reading: what all but one of its last 5 spans' p99 reached. A slow link or an overloaded node
  * is slow in every span; one stall of a busy machine (a GC pause, a scheduling hiccup that delays
  * every check in flight) lands in one span, or two, which a p99 over the whole 30 s would carry for
- * 30 s. At the monitor's 2 s interval the last 5 spans are its last 10 s, well within the grace.
+ * 30 s. A node's /metrics is scraped every 5 s (observe.ts), so the last 5 spans are its last ~25 s:
+ * a slowdown shows once it has held 4 spans (~20 s), and the invariant's grace runs from there.
+ * `monitor --once` (2 s) sees one span, which is no verdict.
  */
 export const CHECK_SPANS = { spanMs: P99_SPAN_MS, maxSamples: 5, sameWhenEqual: false };
 /** Fewer spans than this are not a verdict. */
